@@ -1,0 +1,1 @@
+"""Altair chart builders: each takes a long-form DataFrame and returns an ``alt.Chart``."""
