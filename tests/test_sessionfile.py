@@ -55,6 +55,8 @@ def test_file_is_readable_json_with_schema_version(tmp_path):
     path = write_session(sample(), tmp_path / "s.json")
     data = json.loads(path.read_text(encoding="utf-8"))
     assert data["schema_version"] == SCHEMA_VERSION
+    assert len(data["digest"]["combined"]) == 64
+    assert set(data["results"]["rounds"]) == {"1", "2"}
     assert data["session"]["options"][0]["label"] == "<img src=x onerror=alert(1)>"
     assert "«ünïcode»" in path.read_text(encoding="utf-8")  # human-readable, not \u-escaped
 

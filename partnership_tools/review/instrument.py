@@ -1,0 +1,500 @@
+"""Review instruments: the questionnaire behind a partnership review, loaded from YAML files.
+
+An instrument has a response scale, dimensions made of items (statements), band cut points and the
+respondent fields it asks for. Every class is a frozen dataclass whose ``to_dict`` gives the same
+shape as the YAML file, and ``from_dict(to_dict())`` gives back an equal object.
+
+Reverse-worded items are scored ``low + high - answer``: on a 1-5 scale an answer of 5 scores 1.
+
+>>> inst = load_instrument("ten_lessons")
+>>> len(inst.dimensions), len(inst.items)
+(10, 30)
+>>> inst.scale.reverse(5), inst.scale.reverse(2)
+(1, 4)
+>>> inst.bands.band(4.0), inst.bands.band(3.99), inst.bands.band(2.5)
+('strength', 'discuss', 'concern')
+>>> Instrument.from_dict(inst.to_dict()) == inst
+True
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from partnership_tools.review.schema import (
+    InstrumentError,
+    Problem,
+    normalise_text,
+    validate_instrument_data,
+)
+
+__all__ = [
+    "Bands",
+    "Dimension",
+    "Instrument",
+    "InstrumentError",
+    "Item",
+    "RespondentField",
+    "Scale",
+    "list_instruments",
+    "load_instrument",
+]
+
+BAND_KEYS = ("strength", "discuss", "concern")
+DEFAULT_BAND_LABELS = {"strength": "Strength", "discuss": "Worth discussing", "concern": "Concern"}
+
+
+@dataclass(frozen=True)
+class Scale:
+    """The answer scale: ordered values with labels, plus optional "don't know" and "not applicable"
+    codes that are counted but never averaged.
+
+    ``aliases`` maps other spellings (``"N/A"``, ``"Neutral"``) to a value or code.
+
+    >>> s = Scale(values=(1, 2, 3), labels=("No", "Maybe", "Yes"), positive=(3,), negative=(1,),
+    ...           dont_know=8)
+    >>> s.low, s.high, s.reverse(3), s.label_for(8)
+    (1, 3, 1, "Don't know")
+    """
+
+    values: tuple[int, ...]
+    labels: tuple[str, ...]
+    positive: tuple[int, ...]
+    negative: tuple[int, ...]
+    dont_know: int | None = None
+    dont_know_label: str = "Don't know"
+    not_applicable: int | None = None
+    not_applicable_label: str = "Not applicable"
+    aliases: tuple[tuple[str, int], ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("values", "labels", "positive", "negative", "aliases"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+        object.__setattr__(self, "aliases", tuple((str(a), int(v)) for a, v in self.aliases))
+        if len(self.values) != len(self.labels):
+            raise ValueError("A scale needs one label per value.")
+
+    @property
+    def low(self) -> int:
+        return min(self.values)
+
+    @property
+    def high(self) -> int:
+        return max(self.values)
+
+    @property
+    def codes(self) -> tuple[int, ...]:
+        """The "don't know" and "not applicable" codes that are set."""
+        return tuple(c for c in (self.dont_know, self.not_applicable) if c is not None)
+
+    def reverse(self, value: float) -> float:
+        """The reverse-scored value: ``low + high - value``."""
+        return self.low + self.high - value
+
+    def label_for(self, code: int) -> str:
+        """The label of a scale value or code."""
+        if code == self.dont_know:
+            return self.dont_know_label
+        if code == self.not_applicable:
+            return self.not_applicable_label
+        return self.labels[self.values.index(code)]
+
+    def spellings(self) -> dict[str, int]:
+        """Every accepted wording (normalised with :func:`normalise_text`) mapped to its value or code."""
+        out = {normalise_text(lab): v for v, lab in zip(self.values, self.labels, strict=True)}
+        if self.dont_know is not None:
+            out[normalise_text(self.dont_know_label)] = self.dont_know
+        if self.not_applicable is not None:
+            out[normalise_text(self.not_applicable_label)] = self.not_applicable
+        for alias, v in self.aliases:
+            out[normalise_text(alias)] = v
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        alias_of: dict[int, list[str]] = {}
+        for a, v in self.aliases:
+            alias_of.setdefault(v, []).append(a)
+        points = []
+        for v, lab in zip(self.values, self.labels, strict=True):
+            p: dict[str, Any] = {"value": v, "label": lab}
+            if v in alias_of:
+                p["aliases"] = alias_of[v]
+            points.append(p)
+        d: dict[str, Any] = {
+            "points": points,
+            "positive": list(self.positive),
+            "negative": list(self.negative),
+        }
+        for key, code, label in (
+            ("dont_know", self.dont_know, self.dont_know_label),
+            ("not_applicable", self.not_applicable, self.not_applicable_label),
+        ):
+            if code is not None:
+                d[key] = {"code": code, "label": label}
+                if code in alias_of:
+                    d[key]["aliases"] = alias_of[code]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Scale:
+        aliases: list[tuple[str, int]] = []
+        for p in d["points"]:
+            aliases += [(a, int(p["value"])) for a in p.get("aliases", [])]
+        kw: dict[str, Any] = {}
+        for key in ("dont_know", "not_applicable"):
+            if d.get(key):
+                kw[key] = int(d[key]["code"])
+                kw[f"{key}_label"] = str(d[key]["label"])
+                aliases += [(a, int(d[key]["code"])) for a in d[key].get("aliases", [])]
+        return cls(
+            values=tuple(int(p["value"]) for p in d["points"]),
+            labels=tuple(str(p["label"]) for p in d["points"]),
+            positive=tuple(int(v) for v in d["positive"]),
+            negative=tuple(int(v) for v in d["negative"]),
+            aliases=tuple(aliases),
+            **kw,
+        )
+
+
+@dataclass(frozen=True)
+class Item:
+    """One statement. ``reverse`` items are worded negatively and scored ``low + high - answer``."""
+
+    id: str
+    text: str
+    reverse: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "text": self.text, "reverse": self.reverse}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Item:
+        return cls(id=str(d["id"]), text=str(d["text"]), reverse=bool(d.get("reverse", False)))
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A group of items scored together.
+
+    The dimension's figures pool every valid answer to its items; ``min_valid_answers`` is the number
+    of valid answers (across its items and respondents) needed before the dimension gets a band.
+    """
+
+    id: str
+    title: str
+    items: tuple[Item, ...]
+    min_valid_answers: int = 1
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "items", tuple(self.items))
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "title": self.title}
+        if self.description:
+            d["description"] = self.description
+        d["min_valid_answers"] = self.min_valid_answers
+        d["items"] = [i.to_dict() for i in self.items]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dimension:
+        return cls(
+            id=str(d["id"]),
+            title=str(d["title"]),
+            items=tuple(Item.from_dict(i) for i in d["items"]),
+            min_valid_answers=int(d.get("min_valid_answers", 1)),
+            description=str(d.get("description") or "").strip(),
+        )
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Band cut points on the dimension mean.
+
+    ``mean >= strength`` is a strength, ``discuss <= mean < strength`` is worth discussing, and
+    ``concern <= mean < discuss`` (``concern`` defaults to the bottom of the scale) is a concern.
+
+    >>> b = Bands(strength=4.0, discuss=3.0)
+    >>> [b.band(m) for m in (5, 4.0, 3.0, 2.99)]
+    ['strength', 'strength', 'discuss', 'concern']
+    >>> b.label("discuss")
+    'Worth discussing'
+    """
+
+    strength: float
+    discuss: float
+    concern: float | None = None
+    labels: tuple[tuple[str, str], ...] = tuple(DEFAULT_BAND_LABELS.items())
+
+    def __post_init__(self) -> None:
+        merged = dict(DEFAULT_BAND_LABELS)
+        merged.update(dict(self.labels))
+        object.__setattr__(self, "labels", tuple((k, merged[k]) for k in BAND_KEYS))
+
+    def band(self, mean: float | None) -> str | None:
+        """The band key for a mean, or None for a missing mean."""
+        if mean is None or mean != mean:  # NaN
+            return None
+        if mean >= self.strength:
+            return "strength"
+        if mean >= self.discuss:
+            return "discuss"
+        return "concern"
+
+    def label(self, band: str | None) -> str:
+        return dict(self.labels).get(band or "", "")
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"strength": self.strength, "discuss": self.discuss}
+        if self.concern is not None:
+            d["concern"] = self.concern
+        d["labels"] = dict(self.labels)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Bands:
+        return cls(
+            strength=float(d["strength"]),
+            discuss=float(d["discuss"]),
+            concern=float(d["concern"]) if d.get("concern") is not None else None,
+            labels=tuple((d.get("labels") or {}).items()),
+        )
+
+
+@dataclass(frozen=True)
+class RespondentField:
+    """Something the instrument asks about the respondent, e.g. which ``level`` they speak for.
+
+    ``values`` lists the allowed answers (empty: free text); ``aliases`` maps other spellings to them.
+
+    >>> f = RespondentField("level", "Level", values=("Manager",), aliases=(("boss", "Manager"),))
+    >>> f.canonical(" MANAGER "), f.canonical("Boss"), f.canonical("chief")
+    ('Manager', 'Manager', None)
+    """
+
+    id: str
+    label: str
+    required: bool = False
+    values: tuple[str, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", tuple(self.values))
+        object.__setattr__(self, "aliases", tuple((str(a), str(v)) for a, v in self.aliases))
+
+    def spellings(self) -> dict[str, str]:
+        out = {normalise_text(v): v for v in self.values}
+        by_norm = {normalise_text(v): v for v in self.values}
+        for a, target in self.aliases:
+            out[normalise_text(a)] = by_norm.get(normalise_text(target), target)
+        return out
+
+    def canonical(self, text: str) -> str | None:
+        """The allowed value a piece of text stands for, or None when it is not allowed.
+
+        A field without a list of values accepts any non-blank text as it is.
+        """
+        text = str(text).strip()
+        if not self.values:
+            return text or None
+        return self.spellings().get(normalise_text(text))
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"id": self.id, "label": self.label, "required": self.required}
+        if self.values:
+            d["values"] = list(self.values)
+        if self.aliases:
+            d["aliases"] = dict(self.aliases)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> RespondentField:
+        return cls(
+            id=str(d["id"]),
+            label=str(d["label"]),
+            required=bool(d.get("required", False)),
+            values=tuple(str(v) for v in d.get("values") or ()),
+            aliases=tuple((d.get("aliases") or {}).items()),
+        )
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A whole review instrument. Build one with :func:`load_instrument` or :meth:`from_dict`,
+    which check it first and raise :class:`InstrumentError` naming every mistake."""
+
+    id: str
+    title: str
+    version: str
+    citation: str
+    licence: str
+    scale: Scale
+    dimensions: tuple[Dimension, ...]
+    bands: Bands
+    respondent_fields: tuple[RespondentField, ...] = ()
+    description: str = ""
+    gap_threshold: float = 1.0
+    coverage_field: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "dimensions", tuple(self.dimensions))
+        object.__setattr__(self, "respondent_fields", tuple(self.respondent_fields))
+
+    # -- lookups ---------------------------------------------------------------------------
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(i for d in self.dimensions for i in d.items)
+
+    @property
+    def item_ids(self) -> tuple[str, ...]:
+        return tuple(i.id for i in self.items)
+
+    @property
+    def dimension_ids(self) -> tuple[str, ...]:
+        return tuple(d.id for d in self.dimensions)
+
+    @property
+    def field_ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.respondent_fields)
+
+    def item(self, item_id: str) -> Item:
+        for i in self.items:
+            if i.id == item_id:
+                return i
+        raise KeyError(f"Instrument {self.id!r} has no item {item_id!r}.")
+
+    def dimension(self, dimension_id: str) -> Dimension:
+        for d in self.dimensions:
+            if d.id == dimension_id:
+                return d
+        raise KeyError(f"Instrument {self.id!r} has no dimension {dimension_id!r}.")
+
+    def dimension_of(self, item_id: str) -> Dimension:
+        for d in self.dimensions:
+            if item_id in d.item_ids:
+                return d
+        raise KeyError(f"Instrument {self.id!r} has no item {item_id!r}.")
+
+    def field(self, field_id: str) -> RespondentField:
+        for f in self.respondent_fields:
+            if f.id == field_id:
+                return f
+        choices = ", ".join(self.field_ids) or "none"
+        raise KeyError(f"Instrument {self.id!r} asks no respondent field {field_id!r} (it asks: {choices}).")
+
+    # -- (de)serialisation -----------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "title": self.title,
+            "version": self.version,
+            "citation": self.citation,
+            "licence": self.licence,
+        }
+        if self.description:
+            d["description"] = self.description
+        d["gap_threshold"] = self.gap_threshold
+        if self.coverage_field:
+            d["coverage_field"] = self.coverage_field
+        d["scale"] = self.scale.to_dict()
+        d["bands"] = self.bands.to_dict()
+        d["respondent_fields"] = [f.to_dict() for f in self.respondent_fields]
+        d["dimensions"] = [dm.to_dict() for dm in self.dimensions]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Any, source: str = "<instrument>") -> Instrument:
+        """Check the data (raising :class:`InstrumentError` naming ``source``) and build it."""
+        validate_instrument_data(d, source)
+        return cls(
+            id=str(d["id"]),
+            title=str(d["title"]).strip(),
+            version=str(d["version"]),
+            citation=str(d["citation"]).strip(),
+            licence=str(d["licence"]).strip(),
+            description=str(d.get("description") or "").strip(),
+            gap_threshold=float(d.get("gap_threshold", 1.0)),
+            coverage_field=d.get("coverage_field"),
+            scale=Scale.from_dict(d["scale"]),
+            bands=Bands.from_dict(d["bands"]),
+            respondent_fields=tuple(RespondentField.from_dict(f) for f in d.get("respondent_fields") or ()),
+            dimensions=tuple(Dimension.from_dict(dm) for dm in d["dimensions"]),
+        )
+
+
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("partnership_tools.review").joinpath("instruments")))
+
+
+def _read_file(path: Path) -> Instrument:
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise InstrumentError(
+            name, [Problem("(file)", "the file does not exist", "check the path, or give the id of a shipped instrument.")]
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InstrumentError(
+            name, [Problem("(file)", f"the file could not be read ({exc.__class__.__name__})", "save it as UTF-8 text.")]
+        ) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        what = getattr(exc, "problem", None) or "the YAML could not be read"
+        raise InstrumentError(
+            name,
+            [Problem(place, f"not valid YAML: {what}", "check the indentation and quote text containing ': ' or '#'.")],
+        ) from None
+    return Instrument.from_dict(data, source=name)
+
+
+@lru_cache(maxsize=32)
+def _load_shipped(instrument_id: str) -> Instrument:
+    return _read_file(_shipped_dir() / f"{instrument_id}.yaml")
+
+
+def _looks_like_path(s: str) -> bool:
+    return s.endswith((".yaml", ".yml", ".json")) or os.sep in s or "/" in s
+
+
+def load_instrument(id_or_path: str | os.PathLike[str]) -> Instrument:
+    """Load a shipped instrument by id (``"ten_lessons"``) or any instrument from a YAML/JSON file.
+
+    Raises :class:`InstrumentError` with a message naming the file, the place and the fix.
+    """
+    if isinstance(id_or_path, os.PathLike) or _looks_like_path(str(id_or_path)) or Path(str(id_or_path)).is_file():
+        return _read_file(Path(id_or_path))
+    key = str(id_or_path).strip()
+    shipped = sorted(p.stem for p in _shipped_dir().glob("*.yaml"))
+    if key not in shipped:
+        raise InstrumentError(
+            key,
+            [
+                Problem(
+                    "(id)",
+                    f"no shipped instrument is called {key!r}",
+                    f"use one of {', '.join(shipped)}, or give the path to a YAML file.",
+                )
+            ],
+        )
+    return _load_shipped(key)
+
+
+def list_instruments() -> tuple[Instrument, ...]:
+    """The instruments shipped with the package, sorted by id."""
+    return tuple(_load_shipped(p.stem) for p in sorted(_shipped_dir().glob("*.yaml")))
