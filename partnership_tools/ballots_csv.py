@@ -429,30 +429,32 @@ def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
     return df, names, sep
 
 
-def _column(df: pd.DataFrame, j: int) -> tuple[np.ndarray, list[str]]:
-    """Codes and unique values (stripped) of a column: ``values[codes]`` is the stripped column."""
-    codes, uniques = pd.factorize(df[j], use_na_sentinel=True)
-    values = ["" if (u is None or u != u) else str(u).strip() for u in uniques]
+def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Codes and unique values of a column: ``values[codes]`` is the column (stripped if asked)."""
+    raw = df[j].to_numpy(dtype=object, na_value="")
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    values = uniques.tolist()
+    if strip or not all(isinstance(u, str) for u in values):
+        values = [u.strip() if isinstance(u, str) else "" for u in values]
     codes = np.asarray(codes, dtype=np.int64)
-    if (codes < 0).any():
+    if len(codes) and codes.min() < 0:
         codes = np.where(codes < 0, len(values), codes)
         values.append("")
     return codes, values
+
+
+def _count_lines(text: str) -> int:
+    if "\n" in text:
+        return text.count("\n") + (0 if text.endswith("\n") else 1)
+    return text.count("\r") + (0 if text.endswith("\r") else 1)
 
 
 def _row_lines(df: pd.DataFrame, text: str, sep: str) -> np.ndarray:
     """The file line on which each data row starts (header = line 1 in the usual case)."""
     n = len(df)
     simple = np.arange(2, n + 2, dtype=np.int64)
-    if "\n\n" not in text and "\n\r\n" not in text and "\r\r" not in text:
-        multiline = False
-        for j in df.columns:
-            uniques = pd.unique(df[j])
-            if any(isinstance(u, str) and ("\n" in u or "\r" in u) for u in uniques):
-                multiline = True
-                break
-        if not multiline and not text.startswith(("\n", "\r")):
-            return simple
+    if _count_lines(text) == n + 1:  # one line per row: no blank lines, no line breaks in cells
+        return simple
     # Blank lines or line breaks inside quoted cells: count physical lines as csv reads them.
     starts: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
@@ -588,7 +590,7 @@ def _fast_parse(uniques: list[str], resolver: _Resolver) -> tuple[np.ndarray, np
     n = len(resolver.ids)
     u_count = len(uniques)
     ok = np.zeros(u_count, dtype=bool)
-    ranks = np.zeros((u_count, n), dtype=np.int16)
+    ranks = np.zeros((u_count, n), dtype=np.int8)
     if not u_count or not resolver.single_char or n > 64:
         return ok, ranks
     lut = np.full(256, -1, dtype=np.int16)
@@ -611,37 +613,29 @@ def _fast_parse(uniques: list[str], resolver: _Resolver) -> tuple[np.ndarray, np
     if width % 2 == 0:  # pad to an odd width so that ids sit at even offsets
         raw = raw.astype(f"S{width + 1}")
         width += 1
-    b = raw.view(np.uint8).reshape(u_count, width)
+    b = raw.view(np.uint8).reshape(u_count, width)  # NUL-padded; the text has no NUL (checked)
     lengths = (b != 0).sum(axis=1)
     places = (width + 1) // 2
-    pos = np.arange(width)
-    inside = pos[None, :] < lengths[:, None]
+    inside = np.arange(width)[None, :] < lengths[:, None]
     well = (lengths % 2 == 1) & (lengths <= 2 * n - 1)
-    # No NUL inside the string (lengths counts non-NUL bytes, so compare with the last non-NUL).
-    last_nonzero = width - 1 - np.argmax(b[:, ::-1] != 0, axis=1)
-    well &= last_nonzero + 1 == lengths
-    seps = b[:, 1::2]
-    sep_inside = inside[:, 1::2]
-    well &= ~(sep_inside & (seps != ord(">"))).any(axis=1)
-    idx = lut[b[:, 0::2]]  # (U, places)
+    well &= ~(inside[:, 1::2] & (b[:, 1::2] != ord(">"))).any(axis=1)
+    idx = lut[b[:, 0::2]]  # (U, places): option index, -1 for anything else
     id_inside = inside[:, 0::2]
     well &= ~(id_inside & (idx < 0)).any(axis=1)
-    # Distinct ids: sort each row (padding -1 first) and look for equal neighbours.
-    masked = np.where(id_inside, idx, -1 - np.arange(places)[None, :])
-    srt = np.sort(masked, axis=1)
-    well &= ~((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] >= 0)).any(axis=1)
-    rows_ok = np.flatnonzero(well)
-    if len(rows_ok):
-        sub_idx = idx[rows_ok]
-        sub_inside = id_inside[rows_ok]
-        r, c = np.nonzero(sub_inside)
-        ranks[rows_ok[r], sub_idx[r, c]] = c + 1
-    ok[rows_ok] = True
-    return ok, ranks
+    # Scatter positions into an extra last column for padding; a repeated id overwrites its
+    # first position, so a ranking is distinct exactly when it fills as many columns as places.
+    idx = np.where(id_inside & (idx >= 0), idx, n)
+    full = np.zeros((u_count, n + 1), dtype=np.int8)
+    full[np.arange(u_count)[:, None], idx] = np.arange(1, places + 1, dtype=np.int8)[None, :]
+    ranks = full[:, :n]
+    well &= (ranks > 0).sum(axis=1) == (lengths + 1) // 2
+    ranks[~well] = 0
+    ok[well] = True
+    return ok, np.ascontiguousarray(ranks)
 
 
 def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) -> _Rows:
-    codes, uniques = _column(df, ranking_col)
+    codes, uniques = _column(df, ranking_col, strip=False)  # the parsers strip as needed
     resolver = _Resolver(options)
     n = len(options)
     ok, u_ranks = _fast_parse(uniques, resolver)
@@ -666,7 +660,7 @@ def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) 
     if u_reason:
         for i in np.flatnonzero(status == REJECTED).tolist():
             reasons[i] = u_reason[int(codes[i])]
-            texts[i] = uniques[int(codes[i])]
+            texts[i] = uniques[int(codes[i])].strip()
     dtype = np.int8 if n < 127 else np.int16
     return _Rows(status, u_ranks.astype(dtype)[codes], reasons, texts)
 

@@ -142,6 +142,15 @@ class Verdict:
         return cls(tuple(Check.from_dict(c) for c in d.get("checks", [])), bool(d.get("recorded", True)))
 
 
+_HEADLINES = ("winners", "condorcet_winner", "ballots", "options", "smith_set", "pairwise")
+
+
+def _headline_first(key: Any) -> tuple[int, str]:
+    """Sort keys so the differences a reader cares about most come first."""
+    k = str(key)
+    return (_HEADLINES.index(k) if k in _HEADLINES else len(_HEADLINES), k)
+
+
 def _differences(recorded: Any, recomputed: Any, path: str = "", limit: int = 5) -> list[str]:
     """Plain descriptions of where two JSON values differ (at most ``limit``)."""
     out: list[str] = []
@@ -150,7 +159,7 @@ def _differences(recorded: Any, recomputed: Any, path: str = "", limit: int = 5)
         if len(out) >= limit:
             return
         if isinstance(a, dict) and isinstance(b, dict):
-            for k in sorted(set(a) | set(b), key=str):
+            for k in sorted(set(a) | set(b), key=_headline_first):
                 if k not in a:
                     out.append(f"{p}{k} was not recorded but is now {json.dumps(b[k])[:80]}")
                 elif k not in b:

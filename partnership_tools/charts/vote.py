@@ -276,7 +276,8 @@ def change_frame(
     Columns: ``option_id``, ``option`` (with lineage, see :func:`lineage_name`), ``kind``,
     ``predecessors`` (``"C + D"``), ``stage``, ``stage_order`` (0 before, 1 after),
     ``consensus``, ``mbc``, ``change`` (after - before coefficient, on both rows; ``None`` for
-    new options) and ``change_text`` (``"+0.12"``, on the after row only).
+    new options), ``change_text`` (``"+0.12"``, on the after row only) and ``label_x`` (where
+    the change label goes: right of both dots).
     """
     rows = []
     for o in comparison.options:
@@ -297,9 +298,11 @@ def change_frame(
                     "consensus": o.before_consensus,
                     "mbc": o.before_mbc,
                     "change_text": "",
+                    "label_x": o.before_consensus,
                 }
             )
         text = "new" if o.consensus_change is None else f"{o.consensus_change:+.2f}"
+        label_x = max(o.consensus, o.before_consensus or 0.0)
         rows.append(
             {
                 **common,
@@ -308,6 +311,7 @@ def change_frame(
                 "consensus": o.consensus,
                 "mbc": o.mbc,
                 "change_text": text,
+                "label_x": label_x,
             }
         )
     columns = [
@@ -321,6 +325,7 @@ def change_frame(
         "mbc",
         "change",
         "change_text",
+        "label_x",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -439,11 +444,11 @@ def pairwise_chart(
     side = width or max(200, min(DEFAULT_WIDTH, 70 * n))
     max_count = int(frame["count"].max()) if len(frame) else 0
     base = alt.Chart(frame).encode(
-        y=alt.Y("option:N", sort=order, title="Ranked above →", axis=alt.Axis(labelFontSize=13)),
+        y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
         x=alt.X(
             "against:N",
             sort=order,
-            title="… this option",
+            title="Ballots ranking the row option above the column option",
             axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=160, labelFontSize=12),
         ),
     )
@@ -568,7 +573,7 @@ def change_chart(
     labels = (
         base.transform_filter(alt.datum.stage_order == 1)
         .mark_text(align="left", dx=12, fontSize=13, fontWeight="bold", color="#1F2933")
-        .encode(y=y, x=x, text=alt.Text("change_text:N"))
+        .encode(y=y, x=alt.X("label_x:Q"), text=alt.Text("change_text:N"))
     )
     layers = [line, points, labels]
     if threshold is not None:

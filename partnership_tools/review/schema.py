@@ -131,7 +131,7 @@ def _schema_problem(err: jsonschema.ValidationError) -> Problem:
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1)
         fix = f"did you mean '{close[0]}'? " if close else ""
-        fix += f"Allowed keys here: {', '.join(allowed)}."
+        fix += f"remove it or correct its spelling (allowed keys here: {', '.join(allowed)})."
         return Problem(place, f"'{key}' is not a key this place understands", fix)
     if v == "type":
         wanted = err.validator_value
