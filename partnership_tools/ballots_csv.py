@@ -269,17 +269,40 @@ def _sniff_separator(text: str) -> str:
 
 
 # -- options -----------------------------------------------------------------------------------
-def _checked_options(options: Iterable[Option | str], where: str) -> tuple[Option, ...]:
+def _ids_for_labels(labels: Sequence[str]) -> list[str]:
+    """The labels themselves when all are short and id-like, else ``A``, ``B``, ``C``, ..."""
+    if all(_ID_LIKE.fullmatch(label) for label in labels):
+        return list(labels)
+    return [_column_letters(i) for i in range(len(labels))]
+
+
+def _checked_options(items: Iterable[Option | str], where: str) -> tuple[Option, ...]:
+    """Options from Option objects and/or plain texts, checked for repeats.
+
+    When every item is a text, the texts are the labels and the ids follow
+    :func:`_ids_for_labels`; a text among Option objects is an option with that id and label.
+    """
+    items = [o.strip() if isinstance(o, str) else o for o in items]
+    items = [o for o in items if not (isinstance(o, str) and not o)]
+    texts = [o for o in items if isinstance(o, str)]
+    seen_text: set[str] = set()
+    for t in texts:
+        if t in seen_text:
+            raise BallotFileError(f"{where} names option '{t}' twice.")
+        seen_text.add(t)
     try:
-        opts = _as_options(o for o in options if not (isinstance(o, str) and not o.strip()))
+        if texts and len(texts) == len(items):
+            ids = _ids_for_labels(texts)
+            opts = tuple(Option(id=i, label=t) for i, t in zip(ids, texts, strict=True))
+        else:
+            opts = _as_options(items)
     except ValueError as exc:
         raise BallotFileError(f"{where} has an option that cannot be used: {exc}") from None
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     for o in opts:
-        key = o.id.strip().casefold()
-        if key in seen:
-            raise BallotFileError(f"{where} lists option '{o.id}' twice.")
-        seen[key] = o.id
+        if o.id in seen:
+            raise BallotFileError(f"{where} names option '{o.id}' twice.")
+        seen.add(o.id)
         for ch in ">,;=":
             if ch in o.id:
                 raise BallotFileError(f"{where} has option id '{o.id}', which contains '{ch}'.")
@@ -292,8 +315,10 @@ def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option,
     """Read an option list: one option per line, ``id,label`` CSV lines, or JSON.
 
     Lines: blank lines and lines starting with ``#`` are skipped, and so is a first line
-    ``id,label``; a line with one field is an option whose id and label are that text. JSON: a list
-    of option objects (``{"id": ..., "label": ...}``, as in a session file) or of strings, or a whole
+    ``id,label``. A file of one-field lines gives labels: the ids are the labels themselves when
+    every label is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise
+    ``A``, ``B``, ``C``, ... in file order (the same rule as wide-layout headers). JSON: a list of
+    option objects (``{"id": ..., "label": ...}``, as in a session file) or of texts, or a whole
     session object, whose last round's options are used (all its options if it has no round).
     Raises :class:`BallotFileError` when the file cannot be read or lists an option twice.
 
@@ -301,6 +326,8 @@ def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option,
     Option(id='B', label='Pool budgets', description='', proposer='', amended_from=None, merged_from=())
     >>> [o.id for o in read_options_file(io.StringIO('[{"id": "X", "label": "Ex"}, "Y"]'))]
     ['X', 'Y']
+    >>> [(o.id, o.label) for o in read_options_file(io.StringIO("Pool budgets\\nJoint team\\n"))]
+    [('A', 'Pool budgets'), ('B', 'Joint team')]
     """
     name = _source_name(source)
     what = "options file"
@@ -639,6 +666,7 @@ def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) 
     resolver = _Resolver(options)
     n = len(options)
     ok, u_ranks = _fast_parse(uniques, resolver)
+    u_ranks = u_ranks.astype(np.int8 if n < 127 else np.int16)
     u_status = np.where(ok, VALID, REJECTED).astype(np.int8)
     u_reason: dict[int, str] = {}
     index = {oid: j for j, oid in enumerate(resolver.ids)}
@@ -661,8 +689,7 @@ def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) 
         for i in np.flatnonzero(status == REJECTED).tolist():
             reasons[i] = u_reason[int(codes[i])]
             texts[i] = uniques[int(codes[i])].strip()
-    dtype = np.int8 if n < 127 else np.int16
-    return _Rows(status, u_ranks.astype(dtype)[codes], reasons, texts)
+    return _Rows(status, u_ranks[codes], reasons, texts)
 
 
 # -- wide layout -------------------------------------------------------------------------------
@@ -700,10 +727,7 @@ def _plan_wide(
             raise BallotFileError(f"The ballot file {name} has two columns for option '{h}'.")
         seen[key] = h
     if given is None:
-        if all(_ID_LIKE.fullmatch(h) for h in headers):
-            ids = list(headers)
-        else:
-            ids = [_column_letters(i) for i in range(len(headers))]
+        ids = _ids_for_labels(headers)
         return tuple(Option(id=i, label=h) for i, h in zip(ids, headers, strict=True)), option_cols
     resolver = _Resolver(given)
     column_of: dict[str, int] = {}
@@ -755,7 +779,7 @@ def _read_wide(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int], n
         bad[:, k] = u_bad[codes]
     if any_text and not any_number:
         raise BallotFileError(
-            f"The ballot file {name} has neither a 'ranking' column nor columns of rank numbers, "
+            f"The ballot file {name} has neither a 'ranking' column nor a column per option, "
             "so its layout is not recognised."
         )
     out_of_range = ~blank & ~bad & ((values < 1) | (values > n))
@@ -799,11 +823,13 @@ def read_ballots_csv(
 ) -> BallotImport:
     """Read ballots from a CSV file in the long or the wide layout (see the module docstring).
 
-    ``source`` is a path or an open file (text or binary). ``options`` lists the options (as
-    :class:`~partnership_tools.model.Option` objects, or ids, or a comma-separated string of ids,
-    each string being both id and label); ``options_file`` names a file read by
-    :func:`read_options_file`. The long layout needs one of them; the wide layout uses them, if
-    given, to match its columns to existing options.
+    ``source`` is a path or an open file (text or binary). ``options`` lists the options as
+    :class:`~partnership_tools.model.Option` objects, or as texts (a list, or one comma-separated
+    text): the texts are labels, and the ids are the texts themselves when all are short and
+    id-like (``"A,B,C"``), otherwise ``A``, ``B``, ``C``, ... in the order given.
+    ``options_file`` names a file read by :func:`read_options_file`. The long layout needs one of
+    them; the wide layout uses them, if given, to match its columns (by id or label) to those
+    options, in their order.
 
     A ballot that ranks an option twice, names an unknown option, ties two options, skips a rank
     or uses a rank that is not a whole number from 1 to n is rejected; a blank ballot is an

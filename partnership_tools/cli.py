@@ -98,7 +98,9 @@ def load_round_for_tally(args: argparse.Namespace):
         raise CliError(f"{path} does not exist.")
     if path.suffix.lower() == ".json":
         if args.options or args.options_file:
-            raise CliError("--options and --options-file are for CSV files; a session file lists its own options.")
+            raise CliError(
+                "--options and --options-file are for CSV files; a session file lists its own options."
+            )
         try:
             session = read_session(path)
         except SessionFileError as exc:
@@ -257,7 +259,9 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if not rows:
         print(f"No sessions in {store.path}.")
     for r in rows:
-        print(f"{r['id']}  {r['created_at']}  rounds={r['rounds']}  ballots={r['ballots']}  {r['question']}")
+        print(
+            f"{r['id']}  {r['created_at']}  rounds={r['rounds']}  ballots={r['ballots']}  {r['question']}"
+        )
     return 0
 
 

@@ -459,8 +459,8 @@ def count_round(
             GroupResult(
                 group=name,
                 ballots=gb,
-                mbc={oid: int(p) for oid, p in zip(option_ids, pts)},
-                consensus=dict(zip(option_ids, cons)),
+                mbc={oid: int(p) for oid, p in zip(option_ids, pts, strict=True)},
+                consensus=dict(zip(option_ids, cons, strict=True)),
             )
         )
     voting_groups = [g for g in range(n_groups) if group_ballots[g + 1] > 0]
@@ -478,9 +478,7 @@ def count_round(
         smith = tuple(option_ids[j] for j in order.tolist() if j in members)
 
     top = int(mbc.max()) if n else 0
-    winners = (
-        tuple(option_ids[j] for j in range(n) if int(mbc[j]) == top) if N and top > 0 else ()
-    )
+    winners = tuple(option_ids[j] for j in range(n) if int(mbc[j]) == top) if N and top > 0 else ()
 
     options = []
     for j in order.tolist():

@@ -97,7 +97,7 @@ def rule_names() -> tuple[str, ...]:
 
 
 def _scores(ballots: BallotMatrix, values: np.ndarray) -> dict[str, Any]:
-    return {oid: v for oid, v in zip(ballots.option_ids, values.tolist())}
+    return {oid: v for oid, v in zip(ballots.option_ids, values.tolist(), strict=True)}
 
 
 @register("mbc", "Modified Borda Count (rank k of m ranked scores m - k + 1)")

@@ -131,7 +131,7 @@ def summarise(
         )
     else:
         out.append(
-            f"{name(top.id)} comes top with {top.mbc:,} points from {_ballots(result.ballots)}, "
+            f"{name(top.id)} comes top with {_points(top.mbc)} from {_ballots(result.ballots)}, "
             f"a consensus coefficient of {top.consensus:.2f}."
         )
 
@@ -141,7 +141,9 @@ def summarise(
         where = "above"
     else:
         where = "below"
-    out.append(f"That is {where} the threshold of {threshold:.2f} the facilitator set before the vote.")
+    out.append(
+        f"That is {where} the threshold of {threshold:.2f} the facilitator set before the vote."
+    )
 
     rest = opts[len(winners) :]
     if rest:
@@ -150,19 +152,20 @@ def summarise(
         gap_c = top.consensus - nxt.consensus
         if tied:
             out.append(
-                f"The next option, {name(nxt.id)}, is {gap_p:,} points and {gap_c:.2f} in "
+                f"The next option, {name(nxt.id)}, is {_points(gap_p)} and {gap_c:.2f} in "
                 "coefficient behind."
             )
         else:
             out.append(
-                f"It leads the runner-up, {name(nxt.id)}, by {gap_p:,} "
-                f"point{'s' if gap_p != 1 else ''} and {gap_c:.2f} in coefficient."
+                f"It leads the runner-up, {name(nxt.id)}, by {_points(gap_p)} and {gap_c:.2f} "
+                "in coefficient."
             )
     elif len(opts) == 1:
         out.append("It was the only option on the ballot paper.")
 
-    out.append(_first_preferences_sentence(result, name, names_of))
-    out.append(_pairwise_sentence(result, name, names_of))
+    if len(opts) > 1:
+        out.append(_first_preferences_sentence(result, name, names_of))
+        out.append(_pairwise_sentence(result, name, names_of))
 
     if any(g.ballots for g in result.groups):
         for w in winners:
@@ -213,8 +216,9 @@ def _first_preferences_sentence(result: RoundResult, name, names_of) -> str:
         return "No ballot ranked any option first."
     leaders = [oid for oid in result.option_ids if result.option(oid).first_preferences == best]
     if set(leaders) == set(result.winners):
-        same = "option" if len(leaders) == 1 else "options"
-        return f"Counting first preferences alone would have picked the same {same}."
+        if len(leaders) == 1:
+            return "Counting first preferences alone would have picked the same option."
+        return "Counting first preferences alone would have given the same tie."
     if len(leaders) == 1:
         return (
             f"Counting first preferences alone, {name(leaders[0])} would have won, with "
@@ -238,7 +242,9 @@ def _pairwise_sentence(result: RoundResult, name, names_of) -> str:
     text = "No option beats every other option head to head."
     if cycle:
         x, y, z = (name(i) for i in cycle)
-        text += f" Preferences go round in a circle: {x} beats {y}, {y} beats {z} and {z} beats {x}."
+        text += (
+            f" Preferences go round in a circle: {x} beats {y}, {y} beats {z} and {z} beats {x}."
+        )
     if smith:
         text += (
             f" The top set (the smallest group of options that each beat every option outside "
@@ -256,6 +262,10 @@ def _three_cycle(result: RoundResult, ids: Sequence[str]) -> tuple[str, str, str
                 if z not in (x, y) and result.beats(y, z) and result.beats(z, x):
                     return (x, y, z)
     return None
+
+
+def _points(k: int) -> str:
+    return f"{k:,} point{'s' if k != 1 else ''}"
 
 
 def _ballots(k: int) -> str:

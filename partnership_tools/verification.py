@@ -131,15 +131,24 @@ class Verdict:
         if not self.recorded:
             out.append("NOT RECORDED  this file holds no recorded results to compare with.")
         for c in self.checks:
-            out.append(f"{'MATCH' if c.ok else 'DIFFERS':<8}  {c.part}" + (f": {c.detail}" if c.detail else ""))
+            out.append(
+                f"{'MATCH' if c.ok else 'DIFFERS':<8}  {c.part}"
+                + (f": {c.detail}" if c.detail else "")
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "recorded": self.recorded, "checks": [c.to_dict() for c in self.checks]}
+        return {
+            "ok": self.ok,
+            "recorded": self.recorded,
+            "checks": [c.to_dict() for c in self.checks],
+        }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Verdict:
-        return cls(tuple(Check.from_dict(c) for c in d.get("checks", [])), bool(d.get("recorded", True)))
+        return cls(
+            tuple(Check.from_dict(c) for c in d.get("checks", [])), bool(d.get("recorded", True))
+        )
 
 
 _HEADLINES = ("winners", "condorcet_winner", "ballots", "options", "smith_set", "pairwise")
@@ -163,7 +172,9 @@ def _differences(recorded: Any, recomputed: Any, path: str = "", limit: int = 5)
                 if k not in a:
                     out.append(f"{p}{k} was not recorded but is now {json.dumps(b[k])[:80]}")
                 elif k not in b:
-                    out.append(f"{p}{k} was recorded as {json.dumps(a[k])[:80]} but no longer arises")
+                    out.append(
+                        f"{p}{k} was recorded as {json.dumps(a[k])[:80]} but no longer arises"
+                    )
                 else:
                     walk(a[k], b[k], f"{p}{k}.")
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
@@ -191,7 +202,9 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
         Check(
             "inputs digest",
             inputs_ok,
-            "" if inputs_ok else "the ballots, options or settings were changed after the file was saved",
+            ""
+            if inputs_ok
+            else "the ballots, options or settings were changed after the file was saved",
         )
     )
     results_digest_ok = digest.get("results") == sha256_of(recorded)
@@ -199,7 +212,9 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
         Check(
             "results digest",
             results_digest_ok,
-            "" if results_digest_ok else "the recorded results were edited after the file was saved",
+            ""
+            if results_digest_ok
+            else "the recorded results were edited after the file was saved",
         )
     )
     now = fresh["results"]

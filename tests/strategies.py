@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 
 GROUPS = ("Policy makers", "Managers", "Front-line workers", "Citizens")
 
-_id_text = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh0123456789-_", min_size=1, max_size=4)
+_id_text = st.text(
+    alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefgh0123456789-_", min_size=1, max_size=4
+)
 
 
 def option_id_lists(min_size: int = 1, max_size: int = 6) -> st.SearchStrategy[list[str]]:

@@ -184,8 +184,12 @@ def test_group_minimum():
     assert r.consensus == {"A": 9 / 15, "B": 8 / 15, "C": 7 / 15}
     assert r.no_group_ballots == 1
     managers, citizens = r.groups
-    assert managers == GroupResult("Managers", 2, {"A": 6, "B": 4, "C": 2}, {"A": 1.0, "B": 4 / 6, "C": 2 / 6})
-    assert citizens == GroupResult("Citizens", 2, {"A": 1, "B": 4, "C": 4}, {"A": 1 / 6, "B": 4 / 6, "C": 4 / 6})
+    assert managers == GroupResult(
+        "Managers", 2, {"A": 6, "B": 4, "C": 2}, {"A": 1.0, "B": 4 / 6, "C": 2 / 6}
+    )
+    assert citizens == GroupResult(
+        "Citizens", 2, {"A": 1, "B": 4, "C": 4}, {"A": 1 / 6, "B": 4 / 6, "C": 4 / 6}
+    )
     # The winner A is far less acceptable to the citizens (1/6) than to the managers (1.0).
     assert (r.option("A").min_group, r.option("A").min_group_consensus) == ("Citizens", 1 / 6)
     # C: managers 2/6 < citizens 4/6
@@ -268,12 +272,14 @@ def test_round_trip_through_json(data):
 def test_relabelling_options_relabels_results(data, draw):
     ids, ballots, groups = data
     new = draw.draw(st.permutations([f"new{k}" for k in range(len(ids))]))
-    f = dict(zip(ids, new))
+    f = dict(zip(ids, new, strict=True))
     r1 = count_rankings(ids, ballots, groups)
     r2 = count_rankings([f[i] for i in ids], [[f[o] for o in b] for b in ballots], groups)
     assert r2.mbc == {f[k]: v for k, v in r1.mbc.items()}
     assert r2.consensus == {f[k]: v for k, v in r1.consensus.items()}
-    assert r2.pairwise == {f[x]: {f[y]: v for y, v in row.items()} for x, row in r1.pairwise.items()}
+    assert r2.pairwise == {
+        f[x]: {f[y]: v for y, v in row.items()} for x, row in r1.pairwise.items()
+    }
     assert r2.winners == tuple(f[w] for w in r1.winners)
     assert r2.smith_set == tuple(f[w] for w in r1.smith_set)
     assert r2.condorcet_winner == (f[r1.condorcet_winner] if r1.condorcet_winner else None)
@@ -366,12 +372,12 @@ def test_pairwise_matches_brute_force(data):
 def test_group_points_add_up(data):
     ids, ballots, groups = data
     r = count_rankings(ids, ballots, groups)
-    no_group = brute_mbc(ids, [b for b, g in zip(ballots, groups) if g is None])
+    no_group = brute_mbc(ids, [b for b, g in zip(ballots, groups, strict=True) if g is None])
     for o in ids:
         assert sum(g.mbc[o] for g in r.groups) == r.mbc[o] - no_group[o]
     assert sum(g.ballots for g in r.groups) + r.no_group_ballots == r.ballots
     for g in r.groups:
-        mine = [b for b, name in zip(ballots, groups) if name == g.group]
+        mine = [b for b, name in zip(ballots, groups, strict=True) if name == g.group]
         assert g.ballots == len(mine) and g.mbc == brute_mbc(ids, mine)
     for o in r.options:
         voting = [g for g in r.groups if g.ballots]

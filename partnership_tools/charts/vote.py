@@ -376,7 +376,9 @@ def mbc_chart(
         x=alt.X("consensus:Q"),
         text=alt.Text("text:N"),
     )
-    rule_data = pd.DataFrame({"threshold": [float(threshold)], "text": [f"threshold {threshold:.2f}"]})
+    rule_data = pd.DataFrame(
+        {"threshold": [float(threshold)], "text": [f"threshold {threshold:.2f}"]}
+    )
     rule = (
         alt.Chart(rule_data)
         .mark_rule(color=THRESHOLD_COLOUR, strokeWidth=2.5, strokeDash=[6, 4])
@@ -542,7 +544,10 @@ def change_chart(
     use_house_theme()
     order = _order(frame)
     stages = (
-        frame[["stage", "stage_order"]].drop_duplicates().sort_values("stage_order")["stage"].tolist()
+        frame[["stage", "stage_order"]]
+        .drop_duplicates()
+        .sort_values("stage_order")["stage"]
+        .tolist()
     )
     y = alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14))
     x = alt.X(

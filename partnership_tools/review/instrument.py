@@ -392,7 +392,9 @@ class Instrument:
             if f.id == field_id:
                 return f
         choices = ", ".join(self.field_ids) or "none"
-        raise KeyError(f"Instrument {self.id!r} asks no respondent field {field_id!r} (it asks: {choices}).")
+        raise KeyError(
+            f"Instrument {self.id!r} asks no respondent field {field_id!r} (it asks: {choices})."
+        )
 
     # -- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
@@ -429,7 +431,9 @@ class Instrument:
             coverage_field=d.get("coverage_field"),
             scale=Scale.from_dict(d["scale"]),
             bands=Bands.from_dict(d["bands"]),
-            respondent_fields=tuple(RespondentField.from_dict(f) for f in d.get("respondent_fields") or ()),
+            respondent_fields=tuple(
+                RespondentField.from_dict(f) for f in d.get("respondent_fields") or ()
+            ),
             dimensions=tuple(Dimension.from_dict(dm) for dm in d["dimensions"]),
         )
 
@@ -444,11 +448,25 @@ def _read_file(path: Path) -> Instrument:
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InstrumentError(
-            name, [Problem("(file)", "the file does not exist", "check the path, or give the id of a shipped instrument.")]
+            name,
+            [
+                Problem(
+                    "(file)",
+                    "the file does not exist",
+                    "check the path, or give the id of a shipped instrument.",
+                )
+            ],
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InstrumentError(
-            name, [Problem("(file)", f"the file could not be read ({exc.__class__.__name__})", "save it as UTF-8 text.")]
+            name,
+            [
+                Problem(
+                    "(file)",
+                    f"the file could not be read ({exc.__class__.__name__})",
+                    "save it as UTF-8 text.",
+                )
+            ],
         ) from None
     try:
         data = yaml.safe_load(text)
@@ -458,7 +476,13 @@ def _read_file(path: Path) -> Instrument:
         what = getattr(exc, "problem", None) or "the YAML could not be read"
         raise InstrumentError(
             name,
-            [Problem(place, f"not valid YAML: {what}", "check the indentation and quote text containing ': ' or '#'.")],
+            [
+                Problem(
+                    place,
+                    f"not valid YAML: {what}",
+                    "check the indentation and quote text containing ': ' or '#'.",
+                )
+            ],
         ) from None
     return Instrument.from_dict(data, source=name)
 
@@ -477,7 +501,11 @@ def load_instrument(id_or_path: str | os.PathLike[str]) -> Instrument:
 
     Raises :class:`InstrumentError` with a message naming the file, the place and the fix.
     """
-    if isinstance(id_or_path, os.PathLike) or _looks_like_path(str(id_or_path)) or Path(str(id_or_path)).is_file():
+    if (
+        isinstance(id_or_path, os.PathLike)
+        or _looks_like_path(str(id_or_path))
+        or Path(str(id_or_path)).is_file()
+    ):
         return _read_file(Path(id_or_path))
     key = str(id_or_path).strip()
     shipped = sorted(p.stem for p in _shipped_dir().glob("*.yaml"))

@@ -53,7 +53,10 @@ _TYPE_WORDS = {
     "boolean": ("true or false", "write true or false (no quotes)"),
     "integer": ("a whole number", "write a whole number such as 3"),
     "number": ("a number", "write a number such as 4.0"),
-    "string": ("text", 'write text; put it in quotes if it looks like a number or yes/no, e.g. "1.0"'),
+    "string": (
+        "text",
+        'write text; put it in quotes if it looks like a number or yes/no, e.g. "1.0"',
+    ),
     "array": ("a list", "write a list, e.g. [4, 5] or one '- entry' per line"),
     "object": ("a set of keys and values", "write key: value pairs indented under this key"),
 }
@@ -114,7 +117,9 @@ def normalise_text(text: Any) -> str:
 @lru_cache(maxsize=1)
 def instrument_schema() -> dict[str, Any]:
     """The JSON Schema every instrument file must satisfy (``instruments/instrument.schema.json``)."""
-    path = resources.files("partnership_tools.review").joinpath("instruments/instrument.schema.json")
+    path = resources.files("partnership_tools.review").joinpath(
+        "instruments/instrument.schema.json"
+    )
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -127,7 +132,9 @@ def _schema_problem(err: jsonschema.ValidationError) -> Problem:
         return Problem(place, f"the required key '{key}' is missing", f"add {key}: with {hint}.")
     if v == "additionalProperties":
         allowed = sorted((err.schema or {}).get("properties", {}))
-        extra = [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
+        extra = (
+            [k for k in err.instance if k not in allowed] if isinstance(err.instance, dict) else []
+        )
         key = extra[0] if extra else "?"
         close = difflib.get_close_matches(key, allowed, n=1)
         fix = f"did you mean '{close[0]}'? " if close else ""
@@ -149,13 +156,19 @@ def _schema_problem(err: jsonschema.ValidationError) -> Problem:
         return Problem(place, "the text is empty", "write some text here.")
     if v == "minItems":
         n = err.validator_value
-        return Problem(place, f"needs at least {n} entr{'y' if n == 1 else 'ies'}", "add the missing entries.")
+        return Problem(
+            place, f"needs at least {n} entr{'y' if n == 1 else 'ies'}", "add the missing entries."
+        )
     if v in ("minimum", "exclusiveMinimum"):
         word = "at least" if v == "minimum" else "more than"
         return Problem(
-            place, f"{err.instance!r} is too small: it must be {word} {err.validator_value}", "use a larger number."
+            place,
+            f"{err.instance!r} is too small: it must be {word} {err.validator_value}",
+            "use a larger number.",
         )
-    return Problem(place, err.message, "correct this value.")  # pragma: no cover - future validators
+    return Problem(
+        place, err.message, "correct this value."
+    )  # pragma: no cover - future validators
 
 
 def _duplicates(values: Iterable[Any]) -> list[Any]:
@@ -176,9 +189,21 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
     values = [p["value"] for p in points]
     for v in _duplicates(values):
         i = len(values) - 1 - values[::-1].index(v)
-        out.append(Problem(f"scale.points[{i}].value", f"the value {v} appears twice", "give each scale point its own value."))
+        out.append(
+            Problem(
+                f"scale.points[{i}].value",
+                f"the value {v} appears twice",
+                "give each scale point its own value.",
+            )
+        )
     if values != sorted(values) and not _duplicates(values):
-        out.append(Problem("scale.points", "the points are not in order", "list the points from the lowest value to the highest."))
+        out.append(
+            Problem(
+                "scale.points",
+                "the points are not in order",
+                "list the points from the lowest value to the highest.",
+            )
+        )
     lo, hi = min(values), max(values)
 
     # labels and aliases of points and codes must be distinct once normalised
@@ -191,12 +216,22 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
             where = f"{place}.label" if j == 0 else f"{place}.aliases[{j - 1}]"
             if key in spellings:
                 out.append(
-                    Problem(where, f"{text!r} is already used at {spellings[key]}", "give every answer its own label and aliases.")
+                    Problem(
+                        where,
+                        f"{text!r} is already used at {spellings[key]}",
+                        "give every answer its own label and aliases.",
+                    )
                 )
             else:
                 spellings[key] = where
             if re.fullmatch(r"[+-]?\d+(\.\d*)?", key):
-                out.append(Problem(where, f"the label {text!r} is a number", "use words: numbers are read as scale values or codes."))
+                out.append(
+                    Problem(
+                        where,
+                        f"the label {text!r} is a number",
+                        "use words: numbers are read as scale values or codes.",
+                    )
+                )
 
     for key in ("positive", "negative"):
         for i, v in enumerate(scale[key]):
@@ -213,9 +248,15 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
     both = sorted(set(scale["positive"]) & set(scale["negative"]))
     if both:
         out.append(
-            Problem("scale.negative", f"{', '.join(map(str, both))} counted both positive and negative", "put each value in one list only.")
+            Problem(
+                "scale.negative",
+                f"{', '.join(map(str, both))} counted both positive and negative",
+                "put each value in one list only.",
+            )
         )
-    elif scale["positive"] and scale["negative"] and max(scale["negative"]) >= min(scale["positive"]):
+    elif (
+        scale["positive"] and scale["negative"] and max(scale["negative"]) >= min(scale["positive"])
+    ):
         out.append(
             Problem(
                 "scale.positive",
@@ -229,10 +270,20 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
             c = scale[key]["code"]
             if c in values:
                 out.append(
-                    Problem(f"scale.{key}.code", f"the code {c} is also a scale value", "pick a number off the scale, e.g. 8 or 9.")
+                    Problem(
+                        f"scale.{key}.code",
+                        f"the code {c} is also a scale value",
+                        "pick a number off the scale, e.g. 8 or 9.",
+                    )
                 )
             if c in codes:
-                out.append(Problem(f"scale.{key}.code", f"the code {c} is also used for {codes[c]}", "give each code its own number."))
+                out.append(
+                    Problem(
+                        f"scale.{key}.code",
+                        f"the code {c} is also used for {codes[c]}",
+                        "give each code its own number.",
+                    )
+                )
             codes[c] = key
 
     bands = d["bands"]
@@ -249,20 +300,40 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
         )
     if "gap_threshold" in d and d["gap_threshold"] > hi - lo:
         out.append(
-            Problem("gap_threshold", f"{d['gap_threshold']} is larger than the whole scale ({hi - lo})", f"use a number up to {hi - lo}.")
+            Problem(
+                "gap_threshold",
+                f"{d['gap_threshold']} is larger than the whole scale ({hi - lo})",
+                f"use a number up to {hi - lo}.",
+            )
         )
 
     fields = d.get("respondent_fields", [])
     field_ids = [f["id"] for f in fields]
     for i, f in enumerate(fields):
         if f["id"] in RESERVED_NAMES:
-            out.append(Problem(f"respondent_fields[{i}].id", f"'{f['id']}' is reserved", "choose another id."))
+            out.append(
+                Problem(
+                    f"respondent_fields[{i}].id", f"'{f['id']}' is reserved", "choose another id."
+                )
+            )
         if field_ids.index(f["id"]) != i:
-            out.append(Problem(f"respondent_fields[{i}].id", f"the id '{f['id']}' is used twice", "give each field its own id."))
+            out.append(
+                Problem(
+                    f"respondent_fields[{i}].id",
+                    f"the id '{f['id']}' is used twice",
+                    "give each field its own id.",
+                )
+            )
         vals = f.get("values", [])
         norm = [normalise_text(v) for v in vals]
         for v in _duplicates(norm):
-            out.append(Problem(f"respondent_fields[{i}].values", f"{vals[norm.index(v)]!r} is listed twice", "list each value once."))
+            out.append(
+                Problem(
+                    f"respondent_fields[{i}].values",
+                    f"{vals[norm.index(v)]!r} is listed twice",
+                    "list each value once.",
+                )
+            )
         for alias, target in f.get("aliases", {}).items():
             if normalise_text(target) not in norm:
                 out.append(
@@ -274,7 +345,11 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
                 )
             elif normalise_text(alias) in norm:
                 out.append(
-                    Problem(f"respondent_fields[{i}].aliases.{alias}", "the alias is already one of the values", "remove the alias.")
+                    Problem(
+                        f"respondent_fields[{i}].aliases.{alias}",
+                        "the alias is already one of the values",
+                        "remove the alias.",
+                    )
                 )
     if "coverage_field" in d:
         cf = d["coverage_field"]
@@ -288,7 +363,13 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
                 )
             )
         elif not match[0].get("values"):
-            out.append(Problem("coverage_field", f"the field '{cf}' has no list of values", f"give '{cf}' its values (the levels to cover)."))
+            out.append(
+                Problem(
+                    "coverage_field",
+                    f"the field '{cf}' has no list of values",
+                    f"give '{cf}' its values (the levels to cover).",
+                )
+            )
 
     dim_ids = [dm["id"] for dm in d["dimensions"]]
     item_places: dict[str, str] = {}
@@ -297,27 +378,55 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
     for i, dm in enumerate(d["dimensions"]):
         place = f"dimensions[{i}]"
         if dim_ids.index(dm["id"]) != i:
-            out.append(Problem(f"{place}.id", f"the dimension id '{dm['id']}' is used twice", "give each dimension its own id."))
+            out.append(
+                Problem(
+                    f"{place}.id",
+                    f"the dimension id '{dm['id']}' is used twice",
+                    "give each dimension its own id.",
+                )
+            )
         for j, item in enumerate(dm["items"]):
             ip = f"{place}.items[{j}]"
             iid = item["id"]
             if iid in RESERVED_NAMES or iid in field_ids:
-                out.append(Problem(f"{ip}.id", f"'{iid}' is also a column name for respondents", "choose another item id."))
+                out.append(
+                    Problem(
+                        f"{ip}.id",
+                        f"'{iid}' is also a column name for respondents",
+                        "choose another item id.",
+                    )
+                )
             if iid in item_places:
-                out.append(Problem(f"{ip}.id", f"the item id '{iid}' is already used at {item_places[iid]}", "give each item its own id."))
+                out.append(
+                    Problem(
+                        f"{ip}.id",
+                        f"the item id '{iid}' is already used at {item_places[iid]}",
+                        "give each item its own id.",
+                    )
+                )
             else:
                 item_places[iid] = ip
             key = normalise_text(item["text"])
             if key in texts:
                 out.append(
-                    Problem(f"{ip}.text", f"the same wording is already used at {texts[key]}", "word each item differently.")
+                    Problem(
+                        f"{ip}.text",
+                        f"the same wording is already used at {texts[key]}",
+                        "word each item differently.",
+                    )
                 )
             else:
                 texts[key] = ip
             has_reverse = has_reverse or bool(item.get("reverse", False))
         n_items = len(dm["items"])
         if dm.get("min_valid_answers", 1) > 10_000 * n_items:  # pragma: no cover - absurd values
-            out.append(Problem(f"{place}.min_valid_answers", "the minimum is implausibly large", "use a smaller number."))
+            out.append(
+                Problem(
+                    f"{place}.min_valid_answers",
+                    "the minimum is implausibly large",
+                    "use a smaller number.",
+                )
+            )
     if has_reverse:
         asym = [v for v in values if (lo + hi - v) not in values]
         if asym:
@@ -347,7 +456,9 @@ def check_instrument_data(data: Any) -> list[Problem]:
             )
         ]
     validator = jsonschema.Draft202012Validator(instrument_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    errors = sorted(
+        validator.iter_errors(data), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+    )
     if errors:
         return [_schema_problem(e) for e in errors]
     return _semantic_problems(data)

@@ -1,0 +1,903 @@
+"""The participants' pages: plain tornado handlers served by the kit's Jupyter server extension.
+
+No kernel, no token: a participant reaches only the routes below (all under ``/vote`` and
+``/vote-static``), rendered from Jinja2 templates with autoescaping, with no inline script.
+
+=====================================  =========================================================
+``GET  /vote/``                        asks for the session link or code
+``GET  /vote/<session>``               the ballot form for the open round (or "voting is closed")
+``POST /vote/<session>``               ``action=review`` -> review page; ``action=change`` -> the
+                                       form again; ``action=cast`` -> store -> receipt
+``GET  /vote/<session>/results``       results of the closed rounds, once published
+``GET  /vote/<session>/status.json``   ``{"round": n | null, "open": bool}`` for the page's script
+``GET  /vote-static/<file>``           CSS and the small progressive-enhancement script
+=====================================  =========================================================
+
+Other participant pages (e.g. a review form at ``/review-form/...``) reuse
+:class:`BaseParticipantHandler` (security headers, body-size limit, CSRF, plain error pages, a
+``render`` on the shared templates) and :class:`ParticipantApp` (the store in a thread pool).
+
+Forms carry a one-time form token issued by the store (it also records the order in which the
+options were shown) and a signature ``HMAC(server secret, browser cookie + token)``; the cookie is
+``SameSite=Strict`` and ``HttpOnly``. A POST without the cookie, with a wrong signature, or with a
+used token is refused with a plain 403 page. Every store call runs in a thread pool, one SQLite
+connection per thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import re
+import secrets
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NoReturn
+
+import jinja2
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from partnership_tools.model import Ballot, Option, Round, Session
+from partnership_tools.store import Store, StoreError
+from partnership_tools.validation import BallotError, ranking_from_positions
+
+HERE = Path(__file__).resolve().parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+#: Largest request body a participant form may send (bigger bodies get a plain 413 page).
+MAX_BODY_BYTES = 16 * 1024
+#: Bodies bigger than this are not even read: the connection is dropped.
+HARD_BODY_LIMIT = 256 * 1024
+#: Session ids in URLs.
+SESSION_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}"
+_SESSION_ID_RE = re.compile(SESSION_ID + r"\Z")
+CSRF_COOKIE = "pt_csrf"
+_COOKIE_RE = re.compile(r"[A-Za-z0-9_-]{20,100}\Z")
+#: Radio value meaning "prefer not to say" for the group question.
+NO_GROUP = "-"
+#: Seconds the status of a session is cached for the page's polling script.
+STATUS_CACHE_SECONDS = 1.0
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+GENERIC_MESSAGES = {
+    400: "The page sent something this server cannot use; go back, reload the page and try again.",
+    403: "This page cannot be used from here; reload the page and try again.",
+    404: "There is nothing at this address; check the link you were given.",
+    405: "This address does not accept that kind of request.",
+    409: "This request can no longer be accepted.",
+    413: "That form was too large to be a ballot; reload the page and try again.",
+}
+SERVER_FAULT = "Something went wrong on our side; please try again in a moment."
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th, ..., 11th, 12th, 13th, ..., 21st.
+
+    >>> [ordinal(i) for i in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    """
+    if 10 <= n % 100 <= 20:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def and_join(items: Sequence[str]) -> str:
+    items = list(items)
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# -- errors ----------------------------------------------------------------------------------
+class PageError(Exception):
+    """Stop handling a request and show one plain sentence (``message``) with an HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        title: str | None = None,
+        links: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.title = title
+        self.links = tuple(links)
+
+
+# -- the store in a thread pool --------------------------------------------------------------
+_local = threading.local()
+
+
+def _thread_store(db_path: Path) -> Store:
+    stores = getattr(_local, "stores", None)
+    if stores is None:
+        stores = _local.stores = {}
+    store = stores.get(db_path)
+    if store is None:
+        store = stores[db_path] = Store(db_path)
+    return store
+
+
+@dataclass
+class ParticipantApp:
+    """What every participant handler shares: the store (through a thread pool), the templates,
+    the per-server secret and the logger. One instance per server, in ``web_app.settings``."""
+
+    db_path: Path
+    log: logging.Logger
+    base_url: str = "/"
+    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    max_body: int = MAX_BODY_BYTES
+    workers: int = 8
+    extra_template_dirs: Sequence[Path] = ()
+
+    def __post_init__(self) -> None:
+        self.db_path = Path(self.db_path).expanduser().resolve()
+        self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="pt-store")
+        loader = jinja2.FileSystemLoader([*map(str, self.extra_template_dirs), str(TEMPLATES)])
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.globals.update(ordinal=ordinal, static=self.static_url, url=self.url)
+        self.env.filters["ordinal"] = ordinal
+        self._static_versions: dict[str, str] = {}
+        self._status_cache: dict[str, tuple[float, dict]] = {}
+
+    def url(self, path: str) -> str:
+        """An absolute path under the server's base URL."""
+        return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def static_url(self, name: str) -> str:
+        version = self._static_versions.get(name)
+        if version is None:
+            try:
+                version = hashlib.sha256((STATIC / name).read_bytes()).hexdigest()[:12]
+            except OSError:
+                version = "0"
+            self._static_versions[name] = version
+        return self.url(f"vote-static/{name}?v={version}")
+
+    async def run(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Run ``fn(store, *args)`` in the thread pool with that thread's own store connection."""
+        path = self.db_path
+
+        def call() -> Any:
+            return fn(_thread_store(path), *args)
+
+        return await IOLoop.current().run_in_executor(self.executor, call)
+
+    async def status(self, session_id: str) -> dict | None:
+        """``{"round": n | None, "open": bool}``, cached for a second (polling pages ask often)."""
+        now = time.monotonic()
+        hit = self._status_cache.get(session_id)
+        if hit and now - hit[0] < STATUS_CACHE_SECONDS:
+            return hit[1]
+        status = await self.run(read_status, session_id)
+        if len(self._status_cache) > 10_000:
+            self._status_cache.clear()
+        self._status_cache[session_id] = (now, status)
+        return status
+
+    def sign(self, browser_id: str, form_token: str) -> str:
+        msg = f"{browser_id}:{form_token}".encode()
+        return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()
+
+    def shutdown(self) -> None:
+        self.executor.shutdown(wait=False)
+
+
+# -- store reads (run in the thread pool) -----------------------------------------------------
+def read_ballot_session(store: Store, session_id: str) -> Session | None:
+    """The session with its options and rounds but without ballots (cheap with 1,500 voters)."""
+    c = store.conn
+    row = c.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
+    if row is None:
+        return None
+    options = tuple(
+        Option(
+            id=o["id"],
+            label=o["label"],
+            description=o["description"],
+            proposer=o["proposer"],
+            amended_from=o["amended_from"],
+            merged_from=tuple(json.loads(o["merged_from_json"])),
+        )
+        for o in c.execute("SELECT * FROM options WHERE session_id=? ORDER BY seq", (session_id,))
+    )
+    rounds = tuple(
+        Round(
+            number=r["number"],
+            option_ids=tuple(json.loads(r["option_ids_json"])),
+            status=r["status"],
+            opened_at=r["opened_at"],
+            closed_at=r["closed_at"],
+        )
+        for r in c.execute("SELECT * FROM rounds WHERE session_id=? ORDER BY number", (session_id,))
+    )
+    return Session(
+        id=row["id"],
+        question=row["question"],
+        threshold=row["threshold"],
+        created_at=row["created_at"],
+        groups=tuple(json.loads(row["groups_json"])),
+        results_published=bool(row["results_published"]),
+        uses_codes=bool(row["uses_codes"]),
+        options=options,
+        rounds=rounds,
+    )
+
+
+def read_status(store: Store, session_id: str) -> dict | None:
+    if not store.has_session(session_id):
+        return None
+    rnd = store.open_round_of(session_id)
+    return {"round": rnd.number if rnd else None, "open": rnd is not None}
+
+
+def code_has_ballot(store: Store, session_id: str, number: int, participant_hash: str) -> bool:
+    row = store.conn.execute(
+        "SELECT 1 FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
+        (session_id, number, participant_hash),
+    ).fetchone()
+    return row is not None
+
+
+def check_code(store: Store, session_id: str, number: int, code: str) -> tuple[str | None, bool]:
+    """(the code's hash or None when unknown, whether it already has a ballot in the round)."""
+    h = store.code_hash(session_id, code)
+    if h is None:
+        return None, False
+    return h, code_has_ballot(store, session_id, number, h)
+
+
+_results_cache: dict[tuple, Any] = {}
+_results_lock = threading.Lock()
+
+
+def read_results(store: Store, session: Session) -> list[tuple[Round, Any]]:
+    """Counted results of every closed round (cached: a closed round's ballots do not change)."""
+    from partnership_tools.counting import count_rankings
+
+    out = []
+    for rnd in session.rounds:
+        if rnd.status != "closed":
+            continue
+        count = store.ballot_count(session.id, rnd.number)
+        key = (str(store.path), session.id, rnd.number, rnd.closed_at, count)
+        with _results_lock:
+            result = _results_cache.get(key)
+        if result is None:
+            ballots = [b for _, b in store.ballots(session.id, rnd.number)]
+            result = count_rankings(
+                rnd.option_ids,
+                [b.ranking for b in ballots],
+                [b.group for b in ballots],
+                session.labels,
+            )
+            with _results_lock:
+                if len(_results_cache) > 256:
+                    _results_cache.clear()
+                _results_cache[key] = result
+        out.append((rnd, result))
+    return out
+
+
+# -- the base handler --------------------------------------------------------------------------
+@tornado.web.stream_request_body
+class BaseParticipantHandler(tornado.web.RequestHandler):
+    """A page for participants: no token, security headers, plain error pages, limited bodies.
+
+    Subclasses call :meth:`parse_form` in ``post`` (URL-encoded bodies only, at most
+    ``ParticipantApp.max_body`` bytes), :meth:`check_form` to verify the CSRF signature,
+    :meth:`form_fields` to issue it, and :meth:`render` to show a template. Raising
+    :class:`PageError` shows its sentence with its status; any other exception is logged with
+    its traceback and the page shows one plain sentence.
+    """
+
+    app: ParticipantApp
+
+    def initialize(self, app: ParticipantApp) -> None:
+        self.app = app
+        self._body_parts: list[bytes] = []
+        self._body_size = 0
+        self._too_large = False
+        self._browser_id: str | None = None
+
+    @property
+    def log(self) -> logging.Logger:
+        return self.app.log
+
+    # Jupyter's web app turns tornado's xsrf check on; these pages use their own (check_form).
+    def check_xsrf_cookie(self) -> None:
+        return None
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+        self.set_header("Cache-Control", "no-store")
+        self.clear_header("Server")
+
+    # -- body ----------------------------------------------------------------------------------
+    def prepare(self) -> None:
+        if self.request.method in ("POST", "PUT", "PATCH"):
+            self.request.connection.set_max_body_size(HARD_BODY_LIMIT)
+            length = self.request.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > self.app.max_body:
+                self._too_large = True
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._too_large:
+            return
+        self._body_size += len(chunk)
+        if self._body_size > self.app.max_body:
+            self._too_large = True
+            self._body_parts = []
+            return
+        self._body_parts.append(chunk)
+
+    def parse_form(self) -> dict[str, list[str]]:
+        """The URL-encoded form in the body, as ``{name: [values]}``; PageError when unusable."""
+        if self._too_large:
+            raise PageError(413, GENERIC_MESSAGES[413], "Form too large")
+        ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            raise PageError(
+                400, "This address accepts only the form on its own page; reload the page.",
+                "Form not accepted",
+            )
+        try:
+            text = b"".join(self._body_parts).decode("utf-8")
+            return urllib.parse.parse_qs(
+                text, keep_blank_values=True, strict_parsing=False, max_num_fields=200
+            )
+        except (UnicodeDecodeError, ValueError):
+            raise PageError(400, GENERIC_MESSAGES[400], "Form not accepted") from None
+
+    # -- CSRF ----------------------------------------------------------------------------------
+    def browser_id(self) -> str:
+        """The random id in this browser's ``SameSite=Strict`` cookie (set when missing)."""
+        if self._browser_id is None:
+            value = self.get_cookie(CSRF_COOKIE)
+            if not value or not _COOKIE_RE.match(value):
+                value = secrets.token_urlsafe(24)
+                self.set_cookie(
+                    CSRF_COOKIE,
+                    value,
+                    path=self.app.url(""),
+                    httponly=True,
+                    samesite="Strict",
+                    secure=self.request.protocol == "https",
+                )
+            self._browser_id = value
+        return self._browser_id
+
+    def form_fields(self, form_token: str) -> dict[str, str]:
+        """The hidden fields that let :meth:`check_form` trust a later POST of this form."""
+        return {"form_token": form_token, "form_sig": self.app.sign(self.browser_id(), form_token)}
+
+    def check_form(self, form: Mapping[str, list[str]]) -> str:
+        """Check the form's token signature against this browser's cookie; return the token."""
+        token = single(form, "form_token")
+        sig = single(form, "form_sig")
+        cookie = self.get_cookie(CSRF_COOKIE)
+        if not token or not sig:
+            raise PageError(
+                403, "This form is incomplete, so it was not accepted; reload the page and try again.",
+                "Form not accepted",
+            )
+        if not cookie or not _COOKIE_RE.match(cookie):
+            raise PageError(
+                403,
+                "Your browser did not send back this page's cookie, so the form was not accepted;"
+                " allow cookies for this site, reload the page and try again.",
+                "Form not accepted",
+            )
+        if not hmac.compare_digest(self.app.sign(cookie, token), sig):
+            raise PageError(
+                403, "This form was not issued to this browser, so it was not accepted; reload the"
+                " page and try again.",
+                "Form not accepted",
+            )
+        self._browser_id = cookie
+        return token
+
+    # -- rendering -----------------------------------------------------------------------------
+    def render(self, template_name: str, **ctx: Any) -> None:  # type: ignore[override]
+        """Render a Jinja2 template (autoescaped) and finish the request."""
+        ctx.setdefault("title", "")
+        html = self.app.env.get_template(template_name).render(**ctx)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(html)
+
+    def message_page(self, status: int, title: str, message: str, links=(), **ctx: Any) -> None:
+        self.set_status(status)
+        self.render("message.html", title=title, message=message, links=links, **ctx)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        links: Sequence[tuple[str, str]] = ()
+        if isinstance(exc, PageError):
+            title, message, links = exc.title, exc.message, exc.links
+        elif isinstance(exc, tornado.web.HTTPError) or exc is None:
+            title, message = None, GENERIC_MESSAGES.get(status_code, SERVER_FAULT)
+        else:
+            title, message = None, SERVER_FAULT
+        if status_code >= 500:
+            message = SERVER_FAULT
+        title = title or {
+            403: "Not accepted",
+            404: "Page not found",
+            409: "Not accepted",
+            413: "Form too large",
+        }.get(status_code, "Sorry, there is a problem")
+        try:
+            self.render("message.html", title=title, message=message, links=links)
+        except Exception:  # the template itself failed: still no traceback on the page
+            self.log.exception("participant page: the error page could not be rendered")
+            self.set_header("Content-Type", "text/plain; charset=UTF-8")
+            self.finish(message)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, PageError):
+            status_code = exc.status
+        super().send_error(status_code, **kwargs)
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+        where = f"{self.request.method} {self.request.path}"
+        if isinstance(value, PageError):
+            self.log.info("participant page %s -> %d: %s", where, value.status, value.message)
+        elif isinstance(value, tornado.web.HTTPError):
+            self.log.warning("participant page %s -> %d", where, value.status_code)
+        else:
+            self.log.error("participant page %s failed", where, exc_info=(typ, value, tb))
+
+
+def single(form: Mapping[str, list[str]], name: str, default: str = "") -> str:
+    """One form value; PageError when the field was sent more than once."""
+    values = form.get(name)
+    if not values:
+        return default
+    if len(values) > 1:
+        raise PageError(400, "The form sent a field twice; reload the page and try again.",
+                        "Form not accepted")
+    return values[0]
+
+
+class ParticipantStaticHandler(tornado.web.StaticFileHandler):
+    """Static files for participant pages, with the same security headers."""
+
+    def set_default_headers(self) -> None:
+        for name, value in SECURITY_HEADERS.items():
+            self.set_header(name, value)
+        self.clear_header("Server")
+
+    def set_extra_headers(self, path: str) -> None:
+        if self.get_query_argument("v", None):
+            self.set_header("Cache-Control", "public, max-age=31536000, immutable")
+        else:
+            self.set_header("Cache-Control", "no-cache")
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        self.set_header("Content-Type", "text/plain; charset=UTF-8")
+        self.finish(GENERIC_MESSAGES.get(status_code, SERVER_FAULT))
+
+    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+        if not isinstance(value, tornado.web.HTTPError):
+            logging.getLogger("partnership_tools.server").error(
+                "participant static file failed", exc_info=(typ, value, tb)
+            )
+
+
+# -- the ballot pages ------------------------------------------------------------------------
+@dataclass
+class FieldError:
+    anchor: str
+    message: str
+
+
+@dataclass
+class BallotForm:
+    """What the participant chose so far (kept across the review step and error pages)."""
+
+    positions: dict[str, str]
+    group: str | None
+    code: str
+
+
+class StartHandler(BaseParticipantHandler):
+    """``/vote/``: asks for the session link or code."""
+
+    async def get(self) -> None:
+        wanted = (self.get_query_argument("session", "") or "").strip()
+        if wanted:
+            if "/" in wanted:  # a pasted link: keep its last part
+                wanted = wanted.rstrip("/").rsplit("/", 1)[-1]
+            if _SESSION_ID_RE.match(wanted):
+                self.redirect(self.app.url(f"vote/{urllib.parse.quote(wanted)}"))
+                return
+            self.set_status(400)
+            self.render("start.html", title="Find your ballot", value=wanted,
+                        error="A session code uses only letters, digits and dashes; check it"
+                        " and try again.")
+            return
+        self.render("start.html", title="Find your ballot", value="", error=None)
+
+
+class NotFoundHandler(BaseParticipantHandler):
+    """Anything else under ``/vote``: a plain 404 page."""
+
+    async def get(self, *args: Any) -> None:
+        raise PageError(404, GENERIC_MESSAGES[404], "Page not found")
+
+    post = get
+
+
+class StatusHandler(BaseParticipantHandler):
+    """``/vote/<session>/status.json``: whether a round is open (for the page's script)."""
+
+    async def get(self, session_id: str) -> None:
+        status = await self.app.status(session_id)
+        if status is None:
+            self.set_status(404)
+            status = {"round": None, "open": False, "error": "There is no vote at this address."}
+        self.set_header("Content-Type", "application/json; charset=UTF-8")
+        self.finish(json.dumps(status))
+
+
+class ResultsHandler(BaseParticipantHandler):
+    """``/vote/<session>/results``: closed rounds' results, only once published."""
+
+    async def get(self, session_id: str) -> None:
+        session = await self.app.run(read_ballot_session, session_id)
+        if session is None:
+            raise_unknown_session()
+        if not session.results_published:
+            raise PageError(
+                404,
+                "The results of this vote have not been published yet; the facilitator will share"
+                " them when the time is right.",
+                "Results not published yet",
+                links=[(self.app.url(f"vote/{session.id}"), "Back to the ballot page")],
+            )
+        results = await self.app.run(read_results, session)
+        self.render("results.html", title="Results", session=session, results=results,
+                    ballot_url=self.app.url(f"vote/{session.id}"))
+
+
+def raise_unknown_session() -> NoReturn:
+    raise PageError(
+        404,
+        "There is no vote at this address; check the link or code you were given.",
+        "Vote not found",
+    )
+
+
+class BallotHandler(BaseParticipantHandler):
+    """``/vote/<session>``: the ballot form, the review step and the receipt."""
+
+    # -- GET -----------------------------------------------------------------------------------
+    async def get(self, session_id: str) -> None:
+        session = await self.app.run(read_ballot_session, session_id)
+        if session is None:
+            raise_unknown_session()
+        rnd = session.open_round
+        if rnd is None:
+            self.closed_page(session, status=200)
+            return
+        order = list(rnd.option_ids)
+        random.SystemRandom().shuffle(order)
+        token = await self.app.run(
+            lambda store: store.issue_form_token(session.id, rnd.number, order)
+        )
+        empty = BallotForm(positions={}, group=None, code="")
+        self.ballot_page(session, rnd, tuple(order), token, empty, errors=[])
+
+    def closed_page(self, session: Session, status: int, message: str | None = None) -> None:
+        rnd = session.current_round
+        links = []
+        if session.results_published and any(r.status == "closed" for r in session.rounds):
+            links.append((self.app.url(f"vote/{session.id}/results"), "See the results"))
+        if rnd is None or rnd.status == "draft":
+            title = "Voting has not started yet"
+            text = message or (
+                "The facilitator has not opened the vote yet. Keep this page open: it will show"
+                " the ballot when voting starts, or reload it in a moment."
+            )
+            watch = "waiting"
+        else:
+            title = "Voting is closed"
+            text = message or f"Round {rnd.number} has closed; ballots are no longer accepted."
+            watch = "waiting"
+        self.set_status(status)
+        self.render(
+            "message.html",
+            title=title,
+            message=text,
+            links=links,
+            session=session,
+            watch=watch,
+            status_url=self.app.url(f"vote/{session.id}/status.json"),
+        )
+
+    def ballot_page(
+        self,
+        session: Session,
+        rnd: Round,
+        order: tuple[str, ...],
+        token: str,
+        form: BallotForm,
+        errors: Sequence[FieldError],
+        status: int = 200,
+    ) -> None:
+        options = [session.option(i) for i in order]
+        self.set_status(status)
+        self.render(
+            "ballot.html",
+            title=("Error: " if errors else "") + f"Vote, round {rnd.number}",
+            session=session,
+            round=rnd,
+            options=options,
+            n=len(options),
+            form=form,
+            errors=errors,
+            error_for={e.anchor: e.message for e in errors},
+            hidden=self.form_fields(token),
+            action=self.app.url(f"vote/{session.id}"),
+            status_url=self.app.url(f"vote/{session.id}/status.json"),
+            no_group=NO_GROUP,
+        )
+
+    # -- POST ----------------------------------------------------------------------------------
+    async def post(self, session_id: str) -> None:
+        form = self.parse_form()
+        token = self.check_form(form)
+        info = await self.app.run(lambda store: store.peek_form_token(token))
+        if info is None or info["session_id"] != session_id:
+            raise PageError(
+                403, "This ballot form is not valid for this vote; reload the page to get a fresh"
+                " one.", "Form not accepted",
+            )
+        if info["used_at"]:
+            raise PageError(
+                403,
+                "This ballot form has already been used to cast a vote, so it was not accepted"
+                " again; your first ballot is the one that counts.",
+                "Already cast",
+            )
+        session = await self.app.run(read_ballot_session, session_id)
+        if session is None:
+            raise_unknown_session()
+        number = int(info["round_number"])
+        try:
+            rnd = session.round(number)
+        except KeyError:
+            raise_unknown_session()
+        if rnd.status != "open":
+            raise PageError(
+                409, f"Round {number} has closed; your ballot was not counted.", "Voting is closed",
+                links=self.closed_links(session),
+            )
+        order = tuple(info["shown_order"])
+        if sorted(order) != sorted(rnd.option_ids):
+            raise PageError(403, "This ballot form is out of date; reload the page.",
+                            "Form not accepted")
+
+        action = single(form, "action")
+        if action not in ("review", "change", "cast"):
+            raise PageError(400, "The form did not say what to do; reload the page and try again.",
+                            "Form not accepted")
+        allowed = {"form_token", "form_sig", "action", "group", "code"}
+        allowed.update(f"rank-{oid}" for oid in order)
+        unknown = [k for k in form if k not in allowed]
+        if unknown:
+            if any(k.startswith("rank-") for k in unknown):
+                msg = "The form named an option that is not on this round's ballot; reload the page."
+            else:
+                msg = "The form sent a field this page does not know; reload the page and try again."
+            raise PageError(400, msg, "Form not accepted")
+
+        choice = BallotForm(
+            positions={oid: single(form, f"rank-{oid}").strip() for oid in order},
+            group=(single(form, "group", "") or None) if "group" in form else None,
+            code=single(form, "code").strip()[:64],
+        )
+        if action == "change":
+            self.ballot_page(session, rnd, order, token, choice, errors=[])
+            return
+
+        errors: list[FieldError] = []
+        ranking: tuple[str, ...] = ()
+        try:
+            ranking = ranking_from_positions(choice.positions, rnd.option_ids)
+        except BallotError as exc:
+            errors.append(ranking_error(exc, choice.positions, order, session))
+        else:
+            if not ranking:
+                errors.append(FieldError(
+                    "rank-1",
+                    "Rank at least one option: choose 1st for the option you like best.",
+                ))
+        group: str | None = None
+        if session.groups:
+            if choice.group is None:
+                errors.append(FieldError(
+                    "group-1", "Choose the group you belong to, or choose 'Prefer not to say'."
+                ))
+            elif choice.group != NO_GROUP and choice.group not in session.groups:
+                raise PageError(400, "The form named a group that is not one of this vote's groups;"
+                                " reload the page.", "Form not accepted")
+            elif choice.group != NO_GROUP:
+                group = choice.group
+        elif choice.group not in (None, "", NO_GROUP):
+            raise PageError(400, "This vote does not ask for a group; reload the page.",
+                            "Form not accepted")
+        participant_hash: str | None = None
+        replaces = False
+        if session.uses_codes:
+            if not choice.code:
+                errors.append(FieldError("code", "Enter the voting code you were given."))
+            else:
+                participant_hash, replaces = await self.app.run(
+                    check_code, session.id, number, choice.code
+                )
+                if participant_hash is None:
+                    errors.append(FieldError(
+                        "code",
+                        "That code is not one issued for this session; check it and try again.",
+                    ))
+        elif choice.code:
+            raise PageError(400, "This vote does not use codes; reload the page.",
+                            "Form not accepted")
+        if errors:
+            self.ballot_page(session, rnd, order, token, choice, errors, status=400)
+            return
+
+        labels = session.labels
+        if action == "review":
+            self.set_status(200)
+            self.render(
+                "review.html",
+                title=f"Check your vote, round {number}",
+                session=session,
+                round=rnd,
+                ranking=[(ordinal(i), labels[o]) for i, o in enumerate(ranking, 1)],
+                unranked=[labels[o] for o in order if o not in ranking],
+                n=len(order),
+                group=group,
+                asked_group=bool(session.groups),
+                replaces=replaces,
+                form=choice,
+                order=order,
+                hidden=self.form_fields(token),
+                action=self.app.url(f"vote/{session.id}"),
+                status_url=self.app.url(f"vote/{session.id}/status.json"),
+            )
+            return
+
+        ballot = Ballot(
+            ranking=ranking,
+            group=group,
+            participant_hash=participant_hash,
+            shown_order=order,
+            source="web",
+        )
+        try:
+            receipt = await self.app.run(
+                lambda store: store.submit_with_token(token, session.id, ballot)
+            )
+        except StoreError as exc:
+            await self.refuse_cast(session, number, token, str(exc))
+            return
+        self.log.info("ballot stored: session %s round %d", session.id, number)
+        self.render(
+            "receipt.html",
+            title="Your vote has been cast",
+            session=session,
+            round=rnd,
+            receipt=receipt,
+            submitted_at=ballot.submitted_at,
+            ranking=[(ordinal(i), labels[o]) for i, o in enumerate(ranking, 1)],
+            unranked=[labels[o] for o in order if o not in ranking],
+            group=group,
+            asked_group=bool(session.groups),
+        )
+
+    def closed_links(self, session: Session) -> list[tuple[str, str]]:
+        if session.results_published:
+            return [(self.app.url(f"vote/{session.id}/results"), "See the results")]
+        return []
+
+    async def refuse_cast(self, session: Session, number: int, token: str, reason: str) -> None:
+        """The store refused the ballot: say why in one sentence with the right status."""
+        status = await self.app.run(lambda store: store.round_status(session.id, number))
+        if status != "open":
+            raise PageError(409, f"Round {number} has closed; your ballot was not counted.",
+                            "Voting is closed", links=self.closed_links(session))
+        info = await self.app.run(lambda store: store.peek_form_token(token))
+        if info is None or info["used_at"]:
+            raise PageError(
+                403,
+                "This ballot form has already been used to cast a vote, so it was not accepted"
+                " again; your first ballot is the one that counts.",
+                "Already cast",
+            )
+        raise PageError(400, reason, "Ballot not accepted")
+
+
+def ranking_error(
+    exc: BallotError, positions: Mapping[str, str], order: Sequence[str], session: Session
+) -> FieldError:
+    """A participant-friendly sentence (with option labels) for a ranking the validator refused,
+    linked to the first select involved."""
+    labels = session.labels
+    index = {oid: i for i, oid in enumerate(order, 1)}
+    ranks: dict[int, list[str]] = {}
+    for oid in order:
+        value = positions.get(oid, "")
+        if value.isdigit():
+            ranks.setdefault(int(value), []).append(oid)
+    for rank in sorted(ranks):
+        if len(ranks[rank]) > 1:
+            ids = ranks[rank]
+            names = and_join([f"“{labels[o]}”" for o in ids])
+            return FieldError(
+                f"rank-{index[ids[1]]}",
+                f"You gave {names} the same rank ({ordinal(rank)}); give each option its own"
+                " rank, or leave some not ranked.",
+            )
+    used = sorted(ranks)
+    for expected in range(1, len(used) + 1):
+        if expected not in ranks:
+            first_after = next((r for r in used if r > expected), None)
+            oid = ranks[first_after][0] if first_after else order[0]
+            return FieldError(
+                f"rank-{index[oid]}",
+                f"You skipped {ordinal(expected)}: number your choices 1st, 2nd, 3rd and so on"
+                " without gaps.",
+            )
+    return FieldError("rank-1", f"This ranking cannot be counted: it {exc.reason}.")
+
+
+def participant_handlers(app: ParticipantApp) -> list[tuple[str, type, dict]]:
+    """The URL rules for :meth:`tornado.web.Application.add_handlers`."""
+    base = app.base_url.rstrip("/")
+    kw = {"app": app}
+    sid = f"({SESSION_ID})"
+    return [
+        (rf"{base}/vote/?", StartHandler, kw),
+        (rf"{base}/vote/{sid}/?", BallotHandler, kw),
+        (rf"{base}/vote/{sid}/results/?", ResultsHandler, kw),
+        (rf"{base}/vote/{sid}/status\.json", StatusHandler, kw),
+        (rf"{base}/vote-static/(.*)", ParticipantStaticHandler, {"path": str(STATIC)}),
+        (rf"{base}/vote/(.*)", NotFoundHandler, kw),
+    ]

@@ -1,0 +1,504 @@
+"""``partnership-tools serve``: one Jupyter server with Voilà and the ballot pages.
+
+The server runs in this process (``ServerApp.launch_instance``) with:
+
+* the ``voila.server_extension`` and ``partnership_tools.server`` extensions, and every other
+  server extension found in the Jupyter config (JupyterLab, the notebook frontends, the language
+  server, terminals ...) switched off, so no file browser, no JupyterLab and no terminal is served;
+* the token (``--token`` or a random one) guarding the facilitator and projector apps and every
+  Jupyter API; the ballot pages under ``/vote`` need no token and reach only the store;
+* idle kernels culled (Voilà does not shut a kernel down when its page closes);
+* ``PARTNERSHIP_TOOLS_DB`` set to the absolute store path, so every kernel and the ballot pages use
+  the same store (and ``PYTHONPATH`` naming this kit, so kernels import the same code);
+* 127.0.0.1 unless ``--host`` says otherwise; port 8866 (``--port 0`` picks a free one).
+
+When the server listens it prints the facilitator, projector, review and ballot URLs.
+
+:class:`ServerProcess` starts the same command as a subprocess (tests and benchmarks use it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # .../partnership_tools
+REPO_ROOT = PACKAGE_ROOT.parent
+DEFAULT_NOTEBOOKS = REPO_ROOT / "notebooks"
+SAMPLE_SESSION_FILE = REPO_ROOT / "sample_data" / "county_joint_working.json"
+DEFAULT_PORT = 8866
+DEFAULT_HOST = "127.0.0.1"
+WILDCARD_HOSTS = ("", "0.0.0.0", "::")
+
+#: Extensions this command enables; every other one found in the Jupyter config is disabled.
+ENABLED_EXTENSIONS = ("voila.server_extension", "partnership_tools.server")
+#: Extensions disabled even when no config file names them.
+ALWAYS_DISABLED = (
+    "jupyterlab",
+    "notebook",
+    "notebook_shim",
+    "nbclassic",
+    "jupyter_lsp",
+    "jupyter_server_terminals",
+    "jupyter_server_ydoc",
+    "jupyter_collaboration",
+    "jupyter_server_fileid",
+    "jupyter_resource_usage",
+    "jupyterlab_git",
+    "voila",
+)
+
+APP_NOTEBOOKS = {
+    "facilitator": "facilitator.ipynb",
+    "projector": "projector.ipynb",
+    "review": "partnership_review.ipynb",
+}
+
+
+class ServeError(Exception):
+    """A problem starting the server, as one plain sentence."""
+
+
+# -- argument parsing ------------------------------------------------------------------------
+def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    p = subparsers.add_parser(
+        "serve",
+        help="run the facilitator, projector and ballot apps in one Jupyter server",
+        description=(
+            "Start one Jupyter server with Voila (facilitator, projector and review apps) and the"
+            " participants' ballot pages, then print their URLs. The token guards everything but"
+            " the ballot pages; never give it to participants."
+        ),
+    )
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        help="the store file (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)",
+    )
+    p.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        metavar="H",
+        help=f"address to listen on (default {DEFAULT_HOST}: this computer only; 0.0.0.0 for the"
+        " local network)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        metavar="P",
+        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free port)",
+    )
+    p.add_argument(
+        "--token",
+        metavar="T",
+        help="the token guarding the apps (default: a new random token each start)",
+    )
+    p.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        help="folder holding the app notebooks (default: the kit's notebooks/ folder)",
+    )
+    p.add_argument(
+        "--session",
+        metavar="ID",
+        help="session whose projector and ballot URLs to print (default: the newest)",
+    )
+    p.add_argument(
+        "--sample",
+        action="store_true",
+        help="first load the sample session (a finished two-round vote) into the store",
+    )
+    p.add_argument(
+        "--cull-idle",
+        type=int,
+        default=600,
+        metavar="SECONDS",
+        help="shut down kernels idle this long (default 600)",
+    )
+    p.set_defaults(func=run_serve)
+    return p
+
+
+# -- the server command ----------------------------------------------------------------------
+def configured_extensions() -> set[str]:
+    """Names of every server extension switched on or off in the Jupyter config paths."""
+    try:
+        from jupyter_core.paths import jupyter_config_dir, jupyter_config_path
+        from jupyter_server.extension.config import ExtensionConfigManager
+    except ImportError:  # pragma: no cover - jupyter_server is a dependency
+        return set()
+    paths = jupyter_config_path()
+    if jupyter_config_dir() not in paths:
+        paths.insert(0, jupyter_config_dir())
+    manager = ExtensionConfigManager(read_config_path=paths)
+    return set(manager.get_jpserver_extensions())
+
+
+def extension_settings(found: Sequence[str] = ()) -> dict[str, bool]:
+    """``jpserver_extensions``: ours and Voila's on, everything else found or known off."""
+    settings = {name: False for name in (*ALWAYS_DISABLED, *found)}
+    settings.update({name: True for name in ENABLED_EXTENSIONS})
+    return settings
+
+
+def server_argv(
+    *,
+    notebooks: Path,
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    token: str,
+    extensions: dict[str, bool],
+    cull_idle: int = 600,
+    allow_root: bool | None = None,
+) -> list[str]:
+    """The ``jupyter server`` options this command runs with."""
+    if allow_root is None:
+        allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
+    argv = [
+        f"--ServerApp.jpserver_extensions={json.dumps(extensions)}",
+        f"--ServerApp.root_dir={notebooks}",
+        f"--ServerApp.ip={host}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        "--ServerApp.open_browser=False",
+        "--ServerApp.terminals_enabled=False",
+        "--ServerApp.default_url=/voila/render/facilitator.ipynb",
+        f"--IdentityProvider.token={token}",
+        f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
+        f"--MappingKernelManager.cull_interval={max(10, min(60, cull_idle))}",
+        "--MappingKernelManager.cull_connected=False",
+        "--VoilaConfiguration.show_tracebacks=False",
+        "--VoilaConfiguration.template=lab",
+    ]
+    if allow_root:
+        argv.append("--ServerApp.allow_root=True")
+    return argv
+
+
+@dataclass
+class AppURLs:
+    """The URLs ``serve`` prints (``token`` is already in the facilitator/projector/review ones)."""
+
+    base: str
+    token: str
+    session_id: str | None = None
+    facilitator: str = field(init=False)
+    projector: str = field(init=False)
+    review: str = field(init=False)
+    ballot: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        from urllib.parse import quote, urlencode
+
+        base = self.base.rstrip("/")
+        tok = urlencode({"token": self.token})
+        self.facilitator = f"{base}/voila/render/{APP_NOTEBOOKS['facilitator']}?{tok}"
+        self.review = f"{base}/voila/render/{APP_NOTEBOOKS['review']}?{tok}"
+        if self.session_id:
+            sid = quote(self.session_id, safe="")
+            q = urlencode({"session": self.session_id, "token": self.token})
+            self.projector = f"{base}/voila/render/{APP_NOTEBOOKS['projector']}?{q}"
+            self.ballot = f"{base}/vote/{sid}"
+        else:
+            self.projector = f"{base}/voila/render/{APP_NOTEBOOKS['projector']}?{tok}"
+            self.ballot = f"{base}/vote/"
+
+    def text(self) -> str:
+        lines = [
+            "Partnership Tools is running. Keep this window open; press Control-C to stop.",
+            "",
+            "For the facilitator only (the token in these links lets its holder run code):",
+            f"  Facilitator:  {self.facilitator}",
+            f"  Projector:    {self.projector}",
+            f"  Review app:   {self.review}",
+            "",
+            "For participants (no token; share this one):",
+        ]
+        if self.session_id:
+            lines.append(f"  Ballot:       {self.ballot}")
+        else:
+            lines.append(
+                f"  Ballot:       {self.ballot}<session id>  (create a session in the facilitator"
+                " app first)"
+            )
+        return "\n".join(lines)
+
+
+def display_host(host: str) -> str:
+    if host in WILDCARD_HOSTS:
+        try:
+            return socket.gethostbyname(socket.gethostname())
+        except OSError:
+            return socket.gethostname()
+    return f"[{host}]" if ":" in host else host
+
+
+def pick_session(store, wanted: str | None) -> str | None:
+    if wanted:
+        return wanted
+    sessions = store.list_sessions()
+    open_ones = [s["id"] for s in sessions if store.open_round_of(s["id"]) is not None]
+    if open_ones:
+        return open_ones[0]
+    return sessions[0]["id"] if sessions else None
+
+
+def load_sample(store) -> str:
+    from partnership_tools.sessionfile import SessionFileError, read_session
+
+    try:
+        session = read_session(SAMPLE_SESSION_FILE)
+    except SessionFileError as exc:
+        raise ServeError(f"The sample session cannot be loaded: {exc}") from None
+    store.save_session(session, replace=True)
+    return session.id
+
+
+def kit_pythonpath(env: dict[str, str]) -> str:
+    """PYTHONPATH with the folder holding this kit first, so kernels import the same code."""
+    parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    root = str(REPO_ROOT)
+    if root not in parts:
+        parts.insert(0, root)
+    return os.pathsep.join(parts)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from partnership_tools.cli import CliError
+    from partnership_tools.store import ENV_DB, Store, StoreError, default_db_path
+
+    notebooks = Path(args.notebooks).expanduser() if args.notebooks else DEFAULT_NOTEBOOKS
+    if not notebooks.is_dir():
+        raise CliError(f"The notebooks folder {notebooks} does not exist.")
+    if not 0 <= args.port <= 65535:
+        raise CliError("--port must be between 0 and 65535.")
+    if args.cull_idle < 10:
+        raise CliError("--cull-idle must be at least 10 seconds.")
+    db = Path(args.db).expanduser() if args.db else default_db_path()
+    db = db.resolve()
+    store = Store(db)
+    try:
+        if args.sample:
+            sample_id = load_sample(store)
+            print(f"Loaded the sample session {sample_id!r} into {db}.", flush=True)
+            session_id = args.session or sample_id
+        else:
+            session_id = pick_session(store, args.session)
+        if session_id and not store.has_session(session_id):
+            raise CliError(f"There is no session {session_id!r} in {db}.")
+    except (ServeError, StoreError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        store.close()
+
+    token = args.token or secrets.token_urlsafe(24)
+    os.environ[ENV_DB] = str(db)
+    os.environ["PYTHONPATH"] = kit_pythonpath(dict(os.environ))
+    argv = server_argv(
+        notebooks=notebooks.resolve(),
+        host=args.host,
+        port=args.port,
+        token=token,
+        extensions=extension_settings(sorted(configured_extensions())),
+        cull_idle=args.cull_idle,
+    )
+    launch(argv, session_id)
+    return 0
+
+
+def launch(argv: list[str], session_id: str | None) -> None:
+    """Run the Jupyter server in this process until it stops; print the URLs once it listens."""
+    from jupyter_server.serverapp import ServerApp
+
+    class KitServerApp(ServerApp):
+        def start_app(self) -> None:
+            super().start_app()
+            scheme = "https" if self.certfile else "http"
+            base = f"{scheme}://{display_host(self.ip)}:{self.port}{self.base_url.rstrip('/')}"
+            urls = AppURLs(base, self.identity_provider.token, session_id)
+            print(urls.text(), flush=True)
+
+    KitServerApp.launch_instance(argv=argv)
+
+
+# -- a server in a subprocess (tests and benchmarks) -------------------------------------------
+def free_port(host: str = DEFAULT_HOST) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+class ServerProcess:
+    """``python -m partnership_tools serve`` in a subprocess with its own Jupyter folders.
+
+    >>> with ServerProcess(notebooks=some_dir) as srv:  # doctest: +SKIP
+    ...     urllib.request.urlopen(srv.url("/vote/"))
+
+    ``base_url``, ``token``, ``db_path`` and ``pid`` describe the running server; ``url(path,
+    token=True)`` builds a URL (with ``?token=`` unless ``token=False``); ``stdout_text()``
+    returns what the command printed so far. The process runs in its own process group, which
+    :meth:`stop` ends (kernels included).
+    """
+
+    def __init__(
+        self,
+        notebooks: str | os.PathLike[str] | None = None,
+        db_path: str | os.PathLike[str] | None = None,
+        workdir: str | os.PathLike[str] | None = None,
+        token: str | None = None,
+        port: int | None = None,
+        extra_args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+        startup_timeout: float = 90.0,
+    ) -> None:
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        if workdir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="pt-serve-")
+            workdir = self._tmp.name
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.notebooks = Path(notebooks) if notebooks else DEFAULT_NOTEBOOKS
+        self.db_path = Path(db_path) if db_path else self.workdir / "store.sqlite"
+        self.token = token or secrets.token_urlsafe(16)
+        self.port = port or free_port()
+        self.host = DEFAULT_HOST
+        self.base_url = f"http://{self.host}:{self.port}"
+        self.extra_args = list(extra_args)
+        self.extra_env = dict(env or {})
+        self.startup_timeout = startup_timeout
+        self.proc: subprocess.Popen | None = None
+        self._out_path = self.workdir / "serve.stdout"
+        self._err_path = self.workdir / "serve.stderr"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def url(self, path: str = "/", token: bool = True) -> str:
+        from urllib.parse import urlencode
+
+        url = self.base_url + "/" + path.lstrip("/")
+        if token:
+            url += ("&" if "?" in url else "?") + urlencode({"token": self.token})
+        return url
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "partnership_tools",
+            "serve",
+            "--db",
+            str(self.db_path),
+            "--port",
+            str(self.port),
+            "--token",
+            self.token,
+            "--notebooks",
+            str(self.notebooks),
+            *self.extra_args,
+        ]
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        for name in ("JUPYTER_DATA_DIR", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR"):
+            d = self.workdir / name.lower()
+            d.mkdir(exist_ok=True)
+            env[name] = str(d)
+        env["PYTHONPATH"] = kit_pythonpath(env)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.pop("PARTNERSHIP_TOOLS_DB", None)
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> ServerProcess:
+        out = open(self._out_path, "wb")  # noqa: SIM115 - closed in stop()
+        err = open(self._err_path, "wb")  # noqa: SIM115
+        self._files = (out, err)
+        self.proc = subprocess.Popen(
+            self.command(),
+            stdout=out,
+            stderr=err,
+            env=self.environment(),
+            cwd=str(self.workdir),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + self.startup_timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(
+                    f"partnership-tools serve exited with status {self.proc.returncode}:\n"
+                    + self.stderr_text()[-4000:]
+                )
+            try:
+                with urllib.request.urlopen(self.url("/vote/", token=False), timeout=2) as r:
+                    if r.status == 200 and "Ballot:" in self.stdout_text():
+                        return self
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(
+            f"partnership-tools serve did not answer within {self.startup_timeout:.0f} s:\n"
+            + self.stderr_text()[-4000:]
+        )
+
+    def stdout_text(self) -> str:
+        try:
+            return self._out_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stderr_text(self) -> str:
+        try:
+            return self._err_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(5)
+        if proc is not None:
+            # Kernels started by the server share its process group; end any left behind.
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for f in getattr(self, "_files", ()):
+            f.close()
+        self._files = ()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

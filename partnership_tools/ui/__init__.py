@@ -1,0 +1,8 @@
+"""The Voilà apps' widgets: the facilitator's console and the projector screen.
+
+Only this package imports ipywidgets; the core modules stay free of it. Import the apps from their
+modules (``partnership_tools.ui.facilitator``, ``partnership_tools.ui.projector``) so a page loads
+only what it shows.
+"""
+
+__all__: list[str] = []

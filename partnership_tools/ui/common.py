@@ -1,0 +1,475 @@
+"""Shared helpers for the Voilà apps: messages, escaping, busy state, charts, the URL query.
+
+Rules every app follows, enforced here:
+
+* Everything a person typed is escaped with :func:`esc` (``html.escape``) before it goes into an
+  HTML widget; tables come from :func:`html_table`, which escapes every cell.
+* A failing action never shows a traceback: :func:`action` catches the exception, shows one plain
+  sentence in the app's :class:`Feedback` area and writes the details to the server log (the
+  ``partnership_tools.ui`` logger, which writes to the kernel's real stderr, i.e. the terminal
+  running ``partnership-tools serve``).
+* Charts go through Altair's offline ``jupyter`` renderer (:func:`enable_altair`), the only one
+  that draws in Voilà.
+
+>>> esc('<img src=x onerror="alert(1)">')
+'&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+>>> one_sentence("  Round 2\\n is not open  ")
+'Round 2 is not open.'
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import html
+import logging
+import os
+import re
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import parse_qs, quote, urlsplit
+
+import ipywidgets as widgets
+
+LOGGER_NAME = "partnership_tools.ui"
+log = logging.getLogger(LOGGER_NAME)
+
+ENV_PUBLIC_URL = "PT_PUBLIC_URL"
+ENV_DOWNLOADS = "PT_DOWNLOADS_DIR"
+MAX_SENTENCE = 300
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UIError(Exception):
+    """A problem to show the user as one plain sentence (no traceback, nothing logged as a bug)."""
+
+
+# ------------------------------------------------------------------------------------------
+# Text
+# ------------------------------------------------------------------------------------------
+def esc(value: object) -> str:
+    """HTML-escape any value (quotes included) for use inside an HTML widget."""
+    return html.escape(str(value), quote=True)
+
+
+def one_sentence(text: object) -> str:
+    """Collapse whitespace, cut to a sensible length and end with a full stop."""
+    s = " ".join(str(text).split())
+    if len(s) > MAX_SENTENCE:
+        s = s[: MAX_SENTENCE - 1].rstrip() + "…"
+    if s and s[-1] not in ".!?…":
+        s += "."
+    return s
+
+
+def friendly_error(exc: BaseException, doing: str = "") -> tuple[str, bool]:
+    """The sentence to show for ``exc`` and whether it is expected (a user error).
+
+    Known errors (our own, the store's, the session file's, a ballot's, a model check) read as
+    they are; anything else becomes a generic sentence, and the caller logs the details.
+    """
+    from partnership_tools.sessionfile import SessionFileError
+    from partnership_tools.store import StoreError
+    from partnership_tools.validation import BallotError
+
+    if isinstance(exc, BallotError):
+        return one_sentence(f"This ballot {exc.reason}"), True
+    if isinstance(exc, (UIError, StoreError, SessionFileError)):
+        return one_sentence(exc), True
+    if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], str):
+        return one_sentence(exc.args[0]), True
+    what = f" while {doing}" if doing else ""
+    return f"Something went wrong{what}; the details are in the server log.", False
+
+
+def _configure_logging() -> None:
+    """Send the UI logger to the process's real stderr (the server terminal), once."""
+    if getattr(log, "_pt_configured", False):
+        return
+    stream = sys.__stderr__ or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False  # never let a record reach a handler that prints into the page
+    log._pt_configured = True  # type: ignore[attr-defined]
+
+
+_configure_logging()
+
+
+# ------------------------------------------------------------------------------------------
+# Styles and small widgets
+# ------------------------------------------------------------------------------------------
+BASE_CSS = """
+.pt-app { max-width: 1120px; margin: 0 auto; padding: 0 8px 40px; color: #1F2933;
+  font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif; }
+.pt-app h1 { font-size: 1.6em; margin: 0.4em 0 0.2em; }
+.pt-app h2 { font-size: 1.25em; margin: 0.6em 0 0.3em; }
+.pt-app h3 { font-size: 1.05em; margin: 0.6em 0 0.2em; }
+.pt-app p { margin: 0.3em 0; line-height: 1.45; }
+.pt-muted { color: #52606D; }
+.pt-msg > .widget-html-content > div { padding: 8px 12px; border-radius: 4px; margin: 4px 0;
+  line-height: 1.4; white-space: normal; }
+.pt-msg-info { background: #EEF4FB; border-left: 4px solid #0072B2; color: #102A43; }
+.pt-msg-success { background: #E8F5EC; border-left: 4px solid #1A7F3C; color: #0B3D1E; }
+.pt-msg-error { background: #FDECEA; border-left: 4px solid #C62828; color: #5F1111; }
+.pt-table { border-collapse: collapse; margin: 6px 0; font-size: 14px; }
+.pt-table th, .pt-table td { padding: 4px 10px; border-bottom: 1px solid #E4E7EB;
+  text-align: left; vertical-align: top; }
+.pt-table th { background: #F5F7FA; font-weight: 600; }
+.pt-table td.pt-num, .pt-table th.pt-num { text-align: right; font-variant-numeric: tabular-nums; }
+.pt-table tr.pt-win td { font-weight: 600; }
+.pt-log .widget-html-content { font-family: ui-monospace, Menlo, Consolas, monospace;
+  font-size: 12px; color: #323F4B; max-height: 9em; overflow: auto; white-space: pre-wrap; }
+.pt-big { font-size: 2.2em; font-weight: 700; font-variant-numeric: tabular-nums; }
+.pt-scroll { overflow-x: auto; max-width: 100%; }
+.pt-app .widget-html-content { line-height: 1.4; white-space: normal; }
+.pt-app .widget-label { color: #1F2933; }
+"""
+
+
+def style_widget(extra_css: str = "") -> widgets.HTML:
+    """An HTML widget carrying the apps' stylesheet (our own constant text, no user input)."""
+    return widgets.HTML(f"<style>{BASE_CSS}{extra_css}</style>", layout={"height": "0px"})
+
+
+def html_widget(value: str = "", css_class: str | None = None, **kwargs: Any) -> widgets.HTML:
+    w = widgets.HTML(value, **kwargs)
+    if css_class:
+        w.add_class(css_class)
+    return w
+
+
+def button(
+    description: str,
+    css_class: str,
+    style: str = "",
+    icon: str = "",
+    tooltip: str | None = None,
+    width: str = "auto",
+) -> widgets.Button:
+    """A button with a stable CSS class (for tests) and a readable width."""
+    b = widgets.Button(
+        description=description,
+        button_style=style,
+        icon=icon,
+        tooltip=tooltip or description,
+        layout=widgets.Layout(width=width, min_width="8em"),
+    )
+    b.add_class(css_class)
+    return b
+
+
+def show(widget: widgets.Widget, visible: bool) -> None:
+    """Show or hide a widget (keeps its place in the layout code)."""
+    widget.layout.display = None if visible else "none"
+
+
+def html_table(
+    columns: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    numeric: Iterable[int] = (),
+    row_classes: Sequence[str] | None = None,
+    css_class: str = "pt-table",
+    caption: str | None = None,
+) -> str:
+    """An HTML table with every header and cell escaped. ``numeric`` are right-aligned columns.
+
+    >>> html_table(["Option"], [["<b>x</b>"]])
+    '<table class="pt-table"><thead><tr><th scope="col">Option</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
+    """
+    num = set(numeric)
+
+    def cls(j: int) -> str:
+        return ' class="pt-num"' if j in num else ""
+
+    head = "".join(f'<th scope="col"{cls(j)}>{esc(c)}</th>' for j, c in enumerate(columns))
+    body = []
+    for i, row in enumerate(rows):
+        rc = f' class="{esc(row_classes[i])}"' if row_classes and row_classes[i] else ""
+        cells = "".join(f"<td{cls(j)}>{esc(v)}</td>" for j, v in enumerate(row))
+        body.append(f"<tr{rc}>{cells}</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return (
+        f'<table class="{esc(css_class)}">{cap}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def data_link(data: bytes, filename: str, mime: str, text: str, css_class: str = "") -> str:
+    """An ``<a download>`` link carrying ``data`` as a base64 data URI (no server round trip)."""
+    b64 = base64.b64encode(data).decode("ascii")
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return (
+        f'<a{cls} download="{esc(filename)}" href="data:{esc(mime)};base64,{b64}">{esc(text)}</a>'
+    )
+
+
+def safe_filename(text: str, default: str = "session") -> str:
+    """Letters, digits, dot, dash and underscore only.
+
+    >>> safe_filename("../a b<c>"), safe_filename("")
+    ('a-b-c', 'session')
+    """
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip(".-_")
+    return s or default
+
+
+# ------------------------------------------------------------------------------------------
+# Feedback: the message area and the on-page log
+# ------------------------------------------------------------------------------------------
+class Feedback:
+    """One message area (the latest plain sentence) and a short on-page log of what happened.
+
+    ``message`` and ``log_html`` are HTML widgets; ``last`` is the latest sentence and ``kind``
+    its kind (``info``, ``success`` or ``error``); ``lines`` the log, newest last.
+    """
+
+    MAX_LINES = 40
+
+    def __init__(self) -> None:
+        self.message = widgets.HTML("")
+        self.message.add_class("pt-msg")
+        self.message.add_class("pt-message")
+        self.log_html = widgets.HTML("")
+        self.log_html.add_class("pt-log")
+        self.last = ""
+        self.kind = ""
+        self.lines: list[str] = []
+
+    def _set(self, kind: str, text: str, log_it: bool = True) -> None:
+        sentence = one_sentence(text)
+        self.last, self.kind = sentence, kind
+        role = "alert" if kind == "error" else "status"
+        self.message.value = f'<div class="pt-msg-{kind}" role="{role}">{esc(sentence)}</div>'
+        if log_it:
+            self.add_line(f"{'Error: ' if kind == 'error' else ''}{sentence}")
+
+    def info(self, text: str, log_it: bool = False) -> None:
+        self._set("info", text, log_it)
+
+    def success(self, text: str) -> None:
+        self._set("success", text)
+        log.info("%s", one_sentence(text))
+
+    def error(self, text: str) -> None:
+        self._set("error", text)
+        log.warning("%s", one_sentence(text))
+
+    def clear(self) -> None:
+        self.last, self.kind = "", ""
+        self.message.value = ""
+
+    def add_line(self, text: str) -> None:
+        stamp = datetime.now().strftime("%H:%M:%S")
+        self.lines.append(f"{stamp}  {one_sentence(text)}")
+        self.lines = self.lines[-self.MAX_LINES :]
+        self.log_html.value = "<br>".join(esc(line) for line in reversed(self.lines))
+
+    def fail(self, exc: BaseException, doing: str = "") -> str:
+        """Show ``exc`` as one sentence; log the traceback when it was not a user error."""
+        sentence, expected = friendly_error(exc, doing)
+        if expected:
+            self._set("error", sentence)
+            log.warning("%s", sentence)
+        else:
+            self._set("error", sentence)
+            log.error("Unexpected error while %s", doing or "running an action", exc_info=exc)
+        return sentence
+
+
+def action(doing: str) -> Callable[[F], F]:
+    """Decorate an app method so any exception becomes one sentence in ``self.feedback``.
+
+    The method returns ``None`` when it failed.
+    """
+
+    def deco(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged in full
+                self.feedback.fail(exc, doing)
+                return None
+
+        return wrapper  # type: ignore[return-value]
+
+    return deco
+
+
+@contextlib.contextmanager
+def busy(*controls: widgets.Widget) -> Iterator[None]:
+    """Disable ``controls`` while an action runs (so a double click does nothing twice)."""
+    before = [getattr(c, "disabled", False) for c in controls]
+    for c in controls:
+        c.disabled = True
+    try:
+        yield
+    finally:
+        for c, was in zip(controls, before):
+            c.disabled = was
+
+
+class Poller:
+    """Call ``callback`` every ``interval`` seconds on a daemon thread until :meth:`stop`.
+
+    Used for the live ballot count. A failing call is logged and polling goes on.
+    """
+
+    def __init__(self, interval: float, callback: Callable[[], None], name: str = "pt-poller"):
+        import threading
+
+        self.interval = float(interval)
+        self.callback = callback
+        self.name = name
+        self._stop = threading.Event()
+        self._thread: Any = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def start(self) -> None:
+        import threading
+
+        if self.running:
+            return
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        stop = self._stop
+        while not stop.wait(self.interval):
+            try:
+                self.callback()
+            except Exception:  # noqa: BLE001 - keep polling; the log has the details
+                log.exception("The live update failed")
+
+
+# ------------------------------------------------------------------------------------------
+# Request, URLs, QR codes
+# ------------------------------------------------------------------------------------------
+def request_query() -> dict[str, str]:
+    """The page's URL query as a dict (last value wins).
+
+    A preheated Voilà kernel runs the notebook before any request arrives; then we first wait for
+    the request (``voila.utils.wait_for_request``), after which ``QUERY_STRING`` is set.
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "True":
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        except Exception:  # noqa: BLE001 - without the query the app asks instead
+            log.warning("Could not read the page request from Voilà.", exc_info=True)
+    qs = os.environ.get("QUERY_STRING", "")
+    return {k: v[-1] for k, v in parse_qs(qs, keep_blank_values=False).items() if v}
+
+
+def query_value(name: str, default: str | None = None) -> str | None:
+    """One value from the page's URL query (e.g. ``session``), or ``default``."""
+    value = request_query().get(name)
+    return value.strip() if value and value.strip() else default
+
+
+def public_base_url() -> str | None:
+    """The address participants use to reach the server, without a trailing slash.
+
+    ``PT_PUBLIC_URL`` when set (``partnership-tools serve`` or the operator sets it, e.g. to the
+    laptop's address on the room's Wi-Fi); otherwise the scheme and host of the Voilà request plus
+    the server's base URL; otherwise ``None`` (the apps then show the path only).
+    """
+    env = os.environ.get(ENV_PUBLIC_URL, "").strip()
+    if env:
+        return env.rstrip("/")
+    req = os.environ.get("VOILA_REQUEST_URL", "")
+    if req:
+        u = urlsplit(req)
+        if u.scheme in ("http", "https") and u.netloc:
+            base = os.environ.get("VOILA_BASE_URL") or "/"
+            return f"{u.scheme}://{u.netloc}{base}".rstrip("/")
+    host = os.environ.get("SERVER_NAME")
+    if host:
+        port = os.environ.get("SERVER_PORT")
+        base = os.environ.get("VOILA_BASE_URL") or "/"
+        return f"http://{host}{':' + port if port else ''}{base}".rstrip("/")
+    return None
+
+
+def join_path(session_id: str) -> str:
+    """The ballot page's path for a session: ``/vote/<id>``."""
+    return f"/vote/{quote(session_id, safe='')}"
+
+
+def join_url(session_id: str, base: str | None = None) -> str:
+    """The full ballot page address (or only its path when no base address is known)."""
+    base = base if base is not None else public_base_url()
+    return f"{base.rstrip('/')}{join_path(session_id)}" if base else join_path(session_id)
+
+
+def qr_svg(text: str, scale: int = 10) -> str:
+    """A QR code for ``text`` as inline SVG (made locally with segno; black on white, quiet zone
+    of four modules)."""
+    import segno
+
+    qr = segno.make(text, error="m")
+    return qr.svg_inline(scale=scale, border=4, dark="#000000", light="#ffffff", svgclass="pt-qr")
+
+
+# ------------------------------------------------------------------------------------------
+# Charts
+# ------------------------------------------------------------------------------------------
+def enable_altair() -> None:
+    """Make Altair draw in Voilà: the offline ``jupyter`` renderer plus the house theme.
+
+    Imports altair (slow, memory-hungry): call it only in apps that draw charts.
+    """
+    import altair as alt
+
+    from partnership_tools.charts.theme import use_house_theme
+
+    alt.renderers.enable("jupyter", offline=True)
+    alt.JupyterChart.enable_offline(True)
+    use_house_theme()
+
+
+class ChartSlot:
+    """A place on the page for one (possibly concatenated) Altair chart.
+
+    The first chart creates one offline ``alt.JupyterChart`` widget (it ships the Vega bundle to
+    the browser once); later charts replace its spec, so the bundle is not sent again.
+    """
+
+    def __init__(self, css_class: str = "pt-chart") -> None:
+        self.box = widgets.Box(layout=widgets.Layout(overflow_x="auto", max_width="100%"))
+        self.box.add_class(css_class)
+        self.box.add_class("pt-scroll")
+        self.widget: Any = None
+        self.chart: Any = None
+
+    def set(self, chart: Any) -> None:
+        enable_altair()
+        import altair as alt
+
+        self.chart = chart
+        if self.widget is None:
+            self.widget = alt.JupyterChart(chart)
+            self.box.children = (self.widget,)
+        else:
+            self.widget.chart = chart
+            if not self.box.children:
+                self.box.children = (self.widget,)
+
+    def clear(self) -> None:
+        self.chart = None
+        self.box.children = ()
