@@ -402,9 +402,10 @@ def count_round(
     row ranks ``1 .. m`` exactly once each and that group codes are in range (``ValueError``
     otherwise); turn it off only for matrices already checked.
 
-    The work is a handful of passes over ``ranks``: one ``np.bincount`` over (group, m, option,
-    rank) cells yields every points count, and the pairwise matrix is ``n(n-1)`` vectorised
-    comparisons of contiguous option columns, so no ``N x n x n`` tensor is ever built.
+    The work is a few passes over the transposed ranks (one contiguous row per option): per
+    option, one ``np.bincount`` over (group, m, rank) cells yields its MBC points per group, its
+    rank counts and so Borda and first preferences; the pairwise matrix is ``n(n-1)`` vectorised
+    comparisons of option rows, so no ``N x n x n`` tensor is ever built.
 
     >>> m = BallotMatrix.from_rankings(("A", "B", "C"), [("A", "B", "C"), ("B", "C", "A")])
     >>> r = count_round(m, labels={"A": "Alpha"})
@@ -421,27 +422,10 @@ def count_round(
     group_names = tuple(ballots.group_names)
     n_groups = len(group_names)
     N = int(ranks.shape[0])
-    if validate:
-        _validate(ranks, codes, n, n_groups)
-
-    if n == 0:
-        tensor = np.zeros((n_groups + 1, 1, 0, 1), dtype=np.int64)
-        m = np.zeros(N, dtype=np.int64)
-    else:
-        small = ranks.astype(np.int8 if n < 127 else np.int16, copy=False)
-        m = np.count_nonzero(small, axis=1)
-        tensor = _cell_tensor(small, m, codes, n, n_groups)
-
-    # tensor[g + 1, m, j, r]: ballots of group g (0 = no group) ranking m options that put
-    # option j at rank r (0 = unranked).
-    m_idx = np.arange(n + 1)[:, None]
-    r_idx = np.arange(n + 1)[None, :]
-    mbc_weight = np.where((r_idx >= 1) & (r_idx <= m_idx), m_idx - r_idx + 1, 0)  # (m, r)
-    group_mbc = np.einsum("gmjr,mr->gj", tensor, mbc_weight)  # (G + 1, n)
-    rank_counts = tensor.sum(axis=(0, 1))  # (n, r)
+    group_mbc, rank_counts, pair = _tally(ranks, codes, n, n_groups, validate)
     mbc = group_mbc.sum(axis=0)
-    borda_weight = np.where(np.arange(n + 1) >= 1, n - np.arange(n + 1), 0)
-    borda = rank_counts @ borda_weight if n else np.zeros(0, dtype=np.int64)
+    borda_weight = np.where(np.arange(n + 1) > 0, n - np.arange(n + 1), 0)  # rank k -> n - k
+    borda = rank_counts @ borda_weight
     first = rank_counts[:, 1] if n else np.zeros(0, dtype=np.int64)
 
     group_ballots = np.bincount(codes.astype(np.int64) + 1, minlength=n_groups + 1)
@@ -465,7 +449,6 @@ def count_round(
         )
     voting_groups = [g for g in range(n_groups) if group_ballots[g + 1] > 0]
 
-    pair = _pairwise(ranks, n) if N else np.zeros((n, n), dtype=np.int64)
     beats = pair > pair.T
     order = np.argsort(-mbc, kind="stable")
     if N == 0 or n == 0:
@@ -543,56 +526,101 @@ def smith_set(pairwise: np.ndarray | Sequence[Sequence[int]]) -> tuple[int, ...]
 # ------------------------------------------------------------------------------------------
 # Internals
 # ------------------------------------------------------------------------------------------
-def _validate(ranks: np.ndarray, codes: np.ndarray, n: int, n_groups: int) -> None:
+TENSOR_LIMIT = 1 << 22
+"""Largest (groups + 1) x (n + 1)^2 count table built per option; beyond it a slower path that
+needs only (groups + 1) x (n + 1) cells is used."""
+
+
+def _tally(
+    ranks: np.ndarray, codes: np.ndarray, n: int, n_groups: int, validate: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``group_mbc`` (G + 1, n), ``rank_counts`` (n, n + 1) and ``pairwise`` (n, n), int64.
+
+    Row 0 of ``group_mbc`` is the ballots without a group; column 0 of ``rank_counts`` the
+    ballots leaving the option unranked. Everything works on the transposed ``(n, N)`` ranks so
+    that each step is a fast pass over one contiguous option row.
+    """
+    n_ballots = int(ranks.shape[0])
+    group_mbc = np.zeros((n_groups + 1, n), dtype=np.int64)
+    rank_counts = np.zeros((n, n + 1), dtype=np.int64)
+    pair = np.zeros((n, n), dtype=np.int64)
+    if validate:
+        _check_values(ranks, codes, n, n_groups)
+    if n_ballots == 0 or n == 0:
+        return group_mbc, rank_counts, pair
+
+    small = np.int8 if n < 127 else np.int16
+    ranks_t = np.ascontiguousarray(ranks.T, dtype=small)  # (n, N)
+    m = np.zeros(n_ballots, dtype=small)  # options ranked per ballot
+    for row in ranks_t:
+        m += row != 0
+    if validate:
+        _check_rows(ranks, ranks_t, m, n)
+
+    g = codes.astype(np.intp) + 1
+    cells = (n_groups + 1) * (n + 1) * (n + 1)
+    if cells <= TENSOR_LIMIT:
+        # counts[g, m, r] per option: ballots of group g ranking m options with this one at r
+        base = (g * (n + 1) + m) * (n + 1)
+        m_idx = np.arange(n + 1)[:, None]
+        r_idx = np.arange(n + 1)[None, :]
+        weight = np.where((r_idx >= 1) & (r_idx <= m_idx), m_idx - r_idx + 1, 0)
+        for j, r in enumerate(ranks_t):
+            counts = np.bincount(base + r, minlength=cells).reshape(n_groups + 1, n + 1, n + 1)
+            group_mbc[:, j] = np.einsum("gmr,mr->g", counts, weight)
+            rank_counts[j] = counts.sum(axis=(0, 1))
+    else:
+        g_base = g * (n + 1)
+        m1 = m + small(1)
+        for j, r in enumerate(ranks_t):
+            points = np.where(r > 0, m1 - r, small(0))
+            counts = np.bincount(g_base + points, minlength=(n_groups + 1) * (n + 1))
+            group_mbc[:, j] = counts.reshape(n_groups + 1, n + 1) @ np.arange(n + 1)
+            rank_counts[j] = np.bincount(r, minlength=n + 1)
+
+    # Pairwise: shift ranks down by one in unsigned arithmetic, so unranked (0) wraps to the
+    # largest value and sits below every ranked option; two unranked options compare equal.
+    unsigned = np.uint8 if small is np.int8 else np.uint16
+    eff = ranks_t.view(unsigned) - unsigned(1)
+    for x in range(n):
+        for y in range(x + 1, n):
+            pair[x, y] = np.count_nonzero(eff[x] < eff[y])
+            pair[y, x] = np.count_nonzero(eff[x] > eff[y])
+    return group_mbc, rank_counts, pair
+
+
+def _check_values(ranks: np.ndarray, codes: np.ndarray, n: int, n_groups: int) -> None:
     if not np.issubdtype(ranks.dtype, np.integer):
         raise ValueError("ranks must be an integer matrix.")
+    if not np.issubdtype(codes.dtype, np.integer):
+        raise ValueError("group_codes must be integers.")
     if ranks.size and (ranks.min() < 0 or ranks.max() > n):
         raise ValueError(f"ranks must lie between 0 (unranked) and {n}.")
     if codes.size and (codes.min() < -1 or codes.max() >= n_groups):
         raise ValueError("group_codes must be -1 (no group) or index group_names.")
-    if ranks.size == 0:
-        return
-    m = np.count_nonzero(ranks, axis=1)
+
+
+def _check_rows(ranks: np.ndarray, ranks_t: np.ndarray, m: np.ndarray, n: int) -> None:
+    """Each ballot's m non-zero ranks must be exactly 1, 2, ..., m."""
     if n < 63:
-        # A row is valid when its m non-zero ranks are exactly {1, ..., m}: the OR of the bits
-        # 1 << rank must then be 0b11...1 (m + 1 ones, bit 0 from the unranked zeros or forced).
-        bits = np.left_shift(np.int64(1), ranks.astype(np.int64))
-        got = np.bitwise_or.reduce(bits, axis=1) | 1
-        ok = got == (np.left_shift(np.int64(1), m + 1) - 1)
+        # OR together the bits 1 << rank: a valid row gives bits 1..m (bit 0 from unranked
+        # cells, forced on), i.e. (1 << (m + 1)) - 1; a repeat or a gap cannot reach it with
+        # only m ranked cells.
+        dt = np.uint16 if n < 15 else np.uint32 if n < 31 else np.uint64
+        one = dt(1)
+        acc = np.zeros(ranks_t.shape[1], dtype=dt)
+        for row in ranks_t:
+            acc |= np.left_shift(one, row.astype(dt))
+        ok = (acc | one) == np.left_shift(one, m.astype(dt) + one) - one
     else:
         srt = np.sort(ranks, axis=1)
-        want = np.arange(1, n + 1)[None, :] - (n - m)[:, None]
+        want = np.arange(1, n + 1)[None, :] - (n - m.astype(np.int64))[:, None]
         ok = np.where(want > 0, srt == want, srt == 0).all(axis=1)
     if not ok.all():
         bad = int(np.flatnonzero(~ok)[0])
         raise ValueError(
             f"Ballot {bad} is not a valid ranking: its ranks must be 1, 2, ... m, each used once."
         )
-
-
-def _cell_tensor(
-    ranks: np.ndarray, m: np.ndarray, codes: np.ndarray, n: int, n_groups: int
-) -> np.ndarray:
-    """Counts of ballots by (group + 1, m, option, rank), shape ``(G + 1, n + 1, n, n + 1)``."""
-    size = (n_groups + 1) * (n + 1) * n * (n + 1)
-    key_dtype = np.int32 if size < 2**31 else np.int64
-    row_key = (codes.astype(key_dtype) + 1) * (n + 1) + m.astype(key_dtype)  # (N,)
-    key = (row_key[:, None] * n + np.arange(n, dtype=key_dtype)) * (n + 1)
-    key += ranks
-    counts = np.bincount(key.ravel(), minlength=size)
-    return counts.reshape(n_groups + 1, n + 1, n, n + 1).astype(np.int64, copy=False)
-
-
-def _pairwise(ranks: np.ndarray, n: int) -> np.ndarray:
-    """``P[x, y]`` = rows where x is ranked and ranked above y (unranked counts as rank n + 1)."""
-    dtype = np.int8 if n < 126 else np.int16
-    eff = np.where(ranks > 0, ranks, n + 1).astype(dtype).T.copy()  # (n, N), contiguous rows
-    p = np.zeros((n, n), dtype=np.int64)
-    for x in range(n):
-        for y in range(x + 1, n):
-            p[x, y] = np.count_nonzero(eff[x] < eff[y])
-            p[y, x] = np.count_nonzero(eff[x] > eff[y])
-    return p
 
 
 def _smith_indices(p: np.ndarray) -> list[int]:

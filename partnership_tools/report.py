@@ -55,38 +55,40 @@ def _css() -> str:
 # -- votes ---------------------------------------------------------------------------------
 def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Everything the vote report shows, from a saved session file."""
-    from partnership_tools.ballot_matrix import BallotMatrix
     from partnership_tools.charts import vote as vc
-    from partnership_tools.compare import compare_rounds
-    from partnership_tools.counting import count_round
     from partnership_tools.replay import replay_file
     from partnership_tools.sessionfile import SessionFileError, read_session_file
     from partnership_tools.summary import advice, summarise
+    from partnership_tools.tally import compare_consecutive, tally_round
 
     try:
         sf = read_session_file(path)
     except SessionFileError as exc:
         raise ReportError(str(exc)) from None
     session = sf.session
-    labels = session.labels
     rounds = []
     results = {}
     for r in session.rounds:
-        matrix = BallotMatrix.from_rankings(r.option_ids, r.rankings, r.groups)
-        result = count_round(matrix, labels={o: labels[o] for o in r.option_ids})
+        result = tally_round(session, r.number)
         results[r.number] = result
         frame = vc.result_frame(result)
         charts = [
-            ("Modified Borda Count points and consensus coefficient",
-             inline_svg(vc.mbc_chart(frame, threshold=session.threshold))),
+            (
+                "Modified Borda Count points and consensus coefficient",
+                inline_svg(vc.mbc_chart(frame, threshold=session.threshold)),
+            ),
             ("How each option was ranked", inline_svg(vc.rank_chart(vc.rank_counts_frame(result)))),
-            ("Head to head: voters ranking the row option above the column option",
-             inline_svg(vc.pairwise_chart(vc.pairwise_frame(result)))),
+            (
+                "Head to head: voters ranking the row option above the column option",
+                inline_svg(vc.pairwise_chart(vc.pairwise_frame(result))),
+            ),
         ]
         if result.groups:
             charts.append(
-                ("Consensus coefficient by stakeholder group",
-                 inline_svg(vc.group_chart(vc.group_frame(result), threshold=session.threshold)))
+                (
+                    "Consensus coefficient by stakeholder group",
+                    inline_svg(vc.group_chart(vc.group_frame(result), threshold=session.threshold)),
+                )
             )
         rounds.append(
             {
@@ -104,9 +106,7 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
             }
         )
     changes = []
-    numbers = [r.number for r in session.rounds]
-    for a, b in zip(numbers, numbers[1:]):
-        comparison = compare_rounds(session, results[a], results[b])
+    for (a, b), comparison in compare_consecutive(session, results).items():
         changes.append(
             {
                 "before": a,

@@ -23,7 +23,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from partnership_tools.ballot_matrix import BallotMatrix
 from partnership_tools.fileio import canonical_json
 from partnership_tools.model import Session
 
@@ -55,22 +54,14 @@ def count_session(session: Session) -> dict[str, Any]:
     Returns ``{"rounds": {"1": RoundResult.to_dict(), ...}, "summaries": {"1": str},
     "comparisons": {"1-2": RoundComparison.to_dict()}}`` (JSON-safe).
     """
-    from partnership_tools.compare import compare_rounds
-    from partnership_tools.counting import count_round
     from partnership_tools.summary import summarise
+    from partnership_tools.tally import compare_consecutive, tally_session
 
-    labels = session.labels
-    results = {}
-    summaries = {}
-    for r in session.rounds:
-        matrix = BallotMatrix.from_rankings(r.option_ids, r.rankings, r.groups)
-        result = count_round(matrix, labels={o: labels[o] for o in r.option_ids})
-        results[r.number] = result
-        summaries[str(r.number)] = summarise(result, session.threshold)
-    comparisons = {}
-    numbers = [r.number for r in session.rounds]
-    for a, b in zip(numbers, numbers[1:]):
-        comparisons[f"{a}-{b}"] = compare_rounds(session, results[a], results[b]).to_dict()
+    results = tally_session(session)
+    summaries = {str(n): summarise(res, session.threshold) for n, res in results.items()}
+    comparisons = {
+        f"{a}-{b}": c.to_dict() for (a, b), c in compare_consecutive(session, results).items()
+    }
     # A JSON round trip makes the in-memory record identical to what a file gives back.
     return json.loads(
         canonical_json(
@@ -178,7 +169,7 @@ def _differences(recorded: Any, recomputed: Any, path: str = "", limit: int = 5)
                 else:
                     walk(a[k], b[k], f"{p}{k}.")
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for i, (x, y) in enumerate(zip(a, b)):
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{p}{i}.")
         elif a != b:
             out.append(

@@ -25,9 +25,15 @@ def evil_session(tmp_path) -> Path:
         threshold=0.5,
         options=(Option("A", EVIL), Option("B", "Plain & simple"), Option("C", "Third")),
         rounds=(
-            Round(1, ("A", "B", "C"), "closed",
-                  tuple(Ballot(r, group=g, submitted_at="2026-01-01T10:00:00Z")
-                        for r, g in [(("A", "B"), "<b>G</b>"), (("B",), "x"), (("A", "C", "B"), "x")])),
+            Round(
+                1,
+                ("A", "B", "C"),
+                "closed",
+                tuple(
+                    Ballot(r, group=g, submitted_at="2026-01-01T10:00:00Z")
+                    for r, g in [(("A", "B"), "<b>G</b>"), (("B",), "x"), (("A", "C", "B"), "x")]
+                ),
+            ),
         ),
         groups=("<b>G</b>", "x"),
         created_at="2026-01-01T09:00:00Z",
@@ -55,7 +61,7 @@ def test_report_holds_question_rounds_summary_lineage_and_digest(sample_html):
 def test_report_embeds_charts_and_loads_nothing_remote(sample_html):
     # 4 charts per round (MBC, ranks, pairwise, groups) x 2 rounds + 1 change chart
     assert sample_html.count("<svg") == 9
-    assert "class=\"marks\"" in sample_html or "role=\"graphics-document\"" in sample_html
+    assert 'class="marks"' in sample_html or 'role="graphics-document"' in sample_html
     for tag in re.findall(r"<(?:script|link|img|iframe)[^>]*>", sample_html):
         pytest.fail(f"report references an external resource: {tag}")
     urls = set(re.findall(r"(?:src|href)\s*=\s*\"([^\"]+)\"", sample_html))

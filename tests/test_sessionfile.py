@@ -30,10 +30,18 @@ def sample() -> Session:
             Option("D", "Beta and Gamma", merged_from=("B", "C")),
         ),
         rounds=(
-            Round(1, ("A", "B", "C"), "closed",
-                  (Ballot(("B", "A"), group="G1", submitted_at="2026-01-01T10:00:00Z"),
-                   Ballot(("C",), submitted_at="2026-01-01T10:01:00Z", source="paper"))),
-            Round(2, ("A", "D"), "open", (Ballot(("D", "A"), submitted_at="2026-01-01T11:00:00Z"),)),
+            Round(
+                1,
+                ("A", "B", "C"),
+                "closed",
+                (
+                    Ballot(("B", "A"), group="G1", submitted_at="2026-01-01T10:00:00Z"),
+                    Ballot(("C",), submitted_at="2026-01-01T10:01:00Z", source="paper"),
+                ),
+            ),
+            Round(
+                2, ("A", "D"), "open", (Ballot(("D", "A"), submitted_at="2026-01-01T11:00:00Z"),)
+            ),
         ),
         groups=("G1", "G2"),
         created_at="2026-01-01T09:00:00Z",
@@ -76,8 +84,10 @@ def test_newer_schema_is_refused_with_a_sentence(tmp_path):
         ("{not json", "not valid JSON"),
         ("[]", "not a Partnership Tools session file"),
         ('{"kind": "partnership-tools/session"}', "no schema_version"),
-        ('{"kind": "partnership-tools/session", "schema_version": 1, "session": {"id": "x"}}',
-         "invalid session"),
+        (
+            '{"kind": "partnership-tools/session", "schema_version": 1, "session": {"id": "x"}}',
+            "invalid session",
+        ),
     ],
 )
 def test_bad_files(tmp_path, content, message):

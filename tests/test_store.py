@@ -8,7 +8,14 @@ import sqlite3
 import pytest
 
 from partnership_tools.model import Ballot, Option, hash_participant
-from partnership_tools.store import Store, StoreError, connect, default_db_path, hash_key, verify_key
+from partnership_tools.store import (
+    Store,
+    StoreError,
+    connect,
+    default_db_path,
+    hash_key,
+    verify_key,
+)
 
 
 @pytest.fixture
@@ -179,7 +186,9 @@ def _writer(db: str, session_id: str, worker: int, count: int) -> None:
     store = Store(db)
     for k in range(count):
         ranking = ("A", "B", "C") if (worker + k) % 2 else ("C", "B")
-        store.add_ballot(session_id, 1, Ballot(ranking, group=f"w{worker}", source=f"w{worker}-{k}"))
+        store.add_ballot(
+            session_id, 1, Ballot(ranking, group=f"w{worker}", source=f"w{worker}-{k}")
+        )
     store.close()
 
 

@@ -49,7 +49,9 @@ def chart_bytes(chart: alt.TopLevelMixin, fmt: str) -> bytes:
     raise ValueError(f"Charts can be saved as {', '.join(FORMATS)}, not {fmt!r}.")
 
 
-def save_chart(chart: alt.TopLevelMixin, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+def save_chart(
+    chart: alt.TopLevelMixin, path: str | os.PathLike[str], fmt: str | None = None
+) -> Path:
     """Write the chart to ``path`` atomically; the format comes from ``fmt`` or the file suffix."""
     p = Path(path)
     fmt = (fmt or p.suffix.lstrip(".")).lower()

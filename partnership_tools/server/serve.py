@@ -169,7 +169,7 @@ def server_argv(
     if allow_root is None:
         allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
     argv = [
-        f"--ServerApp.jpserver_extensions={json.dumps(extensions)}",
+        f"--ServerApp.jpserver_extensions={extensions!r}",
         f"--ServerApp.root_dir={notebooks}",
         f"--ServerApp.ip={host}",
         f"--ServerApp.port={port}",

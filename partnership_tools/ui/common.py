@@ -312,7 +312,7 @@ def busy(*controls: widgets.Widget) -> Iterator[None]:
     try:
         yield
     finally:
-        for c, was in zip(controls, before):
+        for c, was in zip(controls, before, strict=True):
             c.disabled = was
 
 
