@@ -411,19 +411,19 @@ def _header_key(text: str) -> str:
 
 
 def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
-    """The table (all cells as text, missing cells as empty text) and its header as written."""
+    """The data rows (all cells as text, missing cells as empty text, columns numbered from 0),
+    the header cells, and the separator.
+
+    The header is read as an ordinary row (``header=None``) so that a row longer than the header
+    is an error rather than being taken, as pandas otherwise does, for an index column.
+    """
     sep = _sniff_separator(text)
     fail = f"The ballot file {name} is not valid CSV"
     try:
-        header = next((row for row in csv.reader(io.StringIO(text), delimiter=sep) if row), None)
-    except csv.Error:
-        raise BallotFileError(f"{fail} (check its quotes and separators).") from None
-    if header is None:
-        raise BallotFileError(f"The ballot file {name} is empty.")
-    try:
-        df = pd.read_csv(
+        table = pd.read_csv(
             io.StringIO(text),
             sep=sep,
+            header=None,
             dtype=str,
             keep_default_na=False,
             na_filter=False,
@@ -445,14 +445,11 @@ def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
         raise BallotFileError(f"{fail} (check its quotes and separators).") from None
     except pd.errors.EmptyDataError:
         raise BallotFileError(f"The ballot file {name} is empty.") from None
-    except UnicodeError:
-        raise BallotFileError(f"The ballot file {name} is not UTF-8 text.") from None
-    if len(header) == df.shape[1]:
-        df.columns = pd.RangeIndex(df.shape[1])
-        names = [h.replace("\ufeff", "").strip() for h in header]
-    else:  # pragma: no cover - csv and pandas disagree about the header; keep pandas' names
-        names = [str(c).replace("\ufeff", "").strip() for c in df.columns]
-        df.columns = pd.RangeIndex(df.shape[1])
+    if not len(table):
+        raise BallotFileError(f"The ballot file {name} is empty.")
+    names = [str(h).replace("\ufeff", "").strip() for h in table.iloc[0].tolist()]
+    df = table.iloc[1:]
+    df.columns = pd.RangeIndex(df.shape[1])
     return df, names, sep
 
 

@@ -179,7 +179,7 @@ def summarise(
                 else "below the threshold: check with that group that they can live with it"
             )
             out.append(
-                f"Across the stakeholder groups, {name(w)}'s lowest coefficient is "
+                f"Across the stakeholder groups, the lowest coefficient for {name(w)} is "
                 f"{lowest:.2f}, from {o.min_group}, {verdict}."
             )
 

@@ -64,7 +64,13 @@ def test_long_good():
     assert imp.layout == "long"
     assert imp.path == str(DATA / "long_good.csv")
     assert imp.options == OPTIONS
-    assert imp.rankings == [("C", "A", "B", "D"), ("A", "B"), ("B", "C", "A"), ("D", "C"), ("C", "B")]
+    assert imp.rankings == [
+        ("C", "A", "B", "D"),
+        ("A", "B"),
+        ("B", "C", "A"),
+        ("D", "C"),
+        ("C", "B"),
+    ]
     assert imp.groups == ["Managers", "Citizens", "Managers", None, "Front-line workers"]
     assert imp.participants == ("P01", "P02", "P03", "P04", "P05")
     assert imp.rows == (2, 3, 4, 5, 6)
@@ -140,7 +146,12 @@ def test_long_bom_crlf_and_messy_headers():
     assert imp.groups == ["Managers", "Citizens"]
     assert imp.participants == ("p1", "p2")
     assert imp.rows == (2, 3)
-    assert [(o.id, o.label) for o in imp.options] == [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+    assert [(o.id, o.label) for o in imp.options] == [
+        ("A", "A"),
+        ("B", "B"),
+        ("C", "C"),
+        ("D", "D"),
+    ]
 
 
 def test_long_needs_options():
@@ -203,7 +214,12 @@ def test_wide_good_matches_long_good():
     wide = read_ballots_csv(DATA / "wide_good.csv")
     long = read_ballots_csv(DATA / "long_good.csv", options=OPTIONS)
     assert wide.layout == "wide"
-    assert [(o.id, o.label) for o in wide.options] == [("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]
+    assert [(o.id, o.label) for o in wide.options] == [
+        ("A", "A"),
+        ("B", "B"),
+        ("C", "C"),
+        ("D", "D"),
+    ]
     assert_same_matrix(wide.matrix, long.matrix)
     assert wide.participants == long.participants
     assert wide.rows == long.rows
@@ -304,7 +320,10 @@ def test_wide_column_without_header():
             "has neither a 'ranking' column nor a column per option, so its layout is not recognised.",
         ),
         ("ragged.csv", "is not valid CSV: line 3 has 3 fields where the header has 2."),
-        ("unclosed_quote.csv", "is not valid CSV: a quoted cell that starts on line 3 is never closed."),
+        (
+            "unclosed_quote.csv",
+            "is not valid CSV: a quoted cell that starts on line 3 is never closed.",
+        ),
         ("wide_duplicate_columns.csv", "has two columns for option 'a'."),
         ("does_not_exist.csv", "does not exist."),
     ],
@@ -361,7 +380,9 @@ def test_options_errors():
 # -- writing -----------------------------------------------------------------------------------
 def test_write_ballots_csv(tmp_path):
     target = tmp_path / "out.csv"
-    written = write_ballots_csv(target, ["A", "B", "C"], [("C", "A"), (), ("B",)], ["x, y", None, "z"])
+    written = write_ballots_csv(
+        target, ["A", "B", "C"], [("C", "A"), (), ("B",)], ["x, y", None, "z"]
+    )
     assert written == target
     assert target.read_text(encoding="utf-8") == 'ranking,group\nC>A,"x, y"\n,\nB,z\n'
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left behind
@@ -403,9 +424,11 @@ id_like = st.from_regex(r"[A-Za-z0-9_-]{1,6}", fullmatch=True).filter(
     lambda s: s.casefold() not in META_NAMES
 )
 option_ids = st.lists(id_like, min_size=1, max_size=7, unique_by=str.casefold)
-group_text = st.text(
-    alphabet=st.sampled_from(list("abcXYZ é,\"'-")), min_size=1, max_size=8
-).map(str.strip).filter(bool)
+group_text = (
+    st.text(alphabet=st.sampled_from(list("abcXYZ é,\"'-")), min_size=1, max_size=8)
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @st.composite
@@ -415,7 +438,9 @@ def ballot_sets(draw):
     groups = draw(
         st.one_of(
             st.none(),
-            st.lists(st.one_of(st.none(), group_text), min_size=len(ballots), max_size=len(ballots)),
+            st.lists(
+                st.one_of(st.none(), group_text), min_size=len(ballots), max_size=len(ballots)
+            ),
         )
     )
     return ids, ballots, groups
@@ -454,11 +479,16 @@ CELLS = ["", "", " ", "1", "1", "2", "2", "3", "3", "4", "0", "x", "2.0", "-1", 
 
 
 @settings(max_examples=80, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda n: st.lists(st.lists(st.sampled_from(CELLS), min_size=n, max_size=n), max_size=25)))
+@given(
+    st.integers(1, 4).flatmap(
+        lambda n: st.lists(st.lists(st.sampled_from(CELLS), min_size=n, max_size=n), max_size=25)
+    )
+)
 def test_wide_vectorised_checks_agree_with_ranking_from_positions(rows):
     n = len(rows[0]) if rows else 2
     ids = [f"O{j}" for j in range(max(n, 2))]
-    rows = [r + [""] * (len(ids) - len(r)) for r in rows]
+    # The first row holds a number: a file of text only is not taken for a wide ballot file.
+    rows = [["1"] + [""] * (len(ids) - 1)] + [r + [""] * (len(ids) - len(r)) for r in rows]
     text = ",".join(ids) + "\n" + "".join(",".join(r) + "\n" for r in rows)
     imp = read_ballots_csv(io.StringIO(text))
     reasons = {r.row: r.reason for r in imp.rejected}

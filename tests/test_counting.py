@@ -436,3 +436,47 @@ def test_large_random_round_matches_reference_on_a_sample():
     ballots = bm.rankings()
     assert r.mbc == brute_mbc(ids, ballots)
     assert r.pairwise == brute_pairwise(ids, ballots)
+
+
+def _random_round(rng, n, ballots):
+    ids = [f"o{j}" for j in range(n)]
+    rankings = []
+    for _ in range(ballots):
+        m = int(rng.integers(0, n + 1))
+        rankings.append(tuple(rng.permutation(ids)[:m]))
+    groups = [["x", "y", None][int(rng.integers(0, 3))] for _ in range(ballots)]
+    return ids, rankings, groups
+
+
+@pytest.mark.parametrize("n", [1, 2, 14, 15, 30, 31, 62, 63, 130])
+def test_wide_ballot_papers_use_the_right_integer_widths(n):
+    # n crosses the uint16/uint32/uint64/sort validation widths and the int8/int16 rank type
+    rng = np.random.default_rng(n)
+    ids, rankings, groups = _random_round(rng, n, 40)
+    r = count_rankings(ids, rankings, groups)
+    assert r.mbc == brute_mbc(ids, rankings)
+    assert r.pairwise == brute_pairwise(ids, rankings)
+    for o in ids:
+        ks = [b.index(o) + 1 for b in rankings if o in b]
+        assert r.option(o).rank_counts == tuple(ks.count(k) for k in range(1, n + 1))
+    # a ballot using rank 1 twice (and so skipping another) is refused at every width
+    if n >= 2:
+        bad = np.zeros((1, n), np.int16 if n > 120 else np.int8)
+        bad[0, :2] = 1
+        with pytest.raises(ValueError, match="not a valid ranking"):
+            count_round(BallotMatrix(tuple(ids), bad, np.array([-1], np.int32)))
+        gap = np.zeros((1, n), bad.dtype)
+        gap[0, :2] = (1, 3) if n >= 3 else (2, 2)
+        with pytest.raises(ValueError):
+            count_round(BallotMatrix(tuple(ids), gap, np.array([-1], np.int32)))
+
+
+def test_the_low_memory_path_gives_the_same_counts(monkeypatch):
+    import partnership_tools.counting as counting
+
+    rng = np.random.default_rng(3)
+    ids, rankings, groups = _random_round(rng, 7, 200)
+    expected = count_rankings(ids, rankings, groups).to_dict()
+    monkeypatch.setattr(counting, "TENSOR_LIMIT", 0)
+    assert count_rankings(ids, rankings, groups).to_dict() == expected
+    assert expected["options"][0]["mbc"] == max(brute_mbc(ids, rankings).values())

@@ -137,7 +137,7 @@ def test_group_check_in_summary():
     groups = ["Managers", "Managers", "Citizens", "Citizens", None]
     r = count_rankings(["A", "B", "C"], ballots, groups)
     text = summarise(r, 0.5)
-    assert "A's lowest coefficient is 0.17, from Citizens" in text
+    assert "the lowest coefficient for A is 0.17, from Citizens" in text
     assert "below the threshold" in text
 
 

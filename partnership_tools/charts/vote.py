@@ -9,9 +9,9 @@ Option names on the charts read ``"A: label"`` so that two options with the same
 apart; :func:`option_name` builds them.
 
 >>> from partnership_tools.counting import count_rankings
->>> r = count_rankings(["A", "B"], [["A", "B"], ["B"]], labels={"A": "Alpha", "B": "Beta"})
->>> result_frame(r)[["option", "mbc", "consensus"]].values.tolist()
-[['B: Beta', 3, 0.75], ['A: Alpha', 2, 0.5]]
+>>> r = count_rankings(["A", "B"], [["B", "A"], ["B"]], labels={"A": "Alpha", "B": "Beta"})
+>>> result_frame(r)[["option", "mbc", "consensus"]].values.tolist()  # B: 2 + 1, A: 1; of 2 x 2
+[['B: Beta', 3, 0.75], ['A: Alpha', 1, 0.25]]
 >>> mbc_chart(result_frame(r), threshold=0.6).to_dict()["layer"][0]["mark"]["type"]
 'bar'
 """

@@ -666,13 +666,32 @@ def compare_waves(dimensions: pd.DataFrame, before: str | None = None, after: st
 class Coverage:
     """How many respondents spoke for each level of the vertical slice, per wave.
 
-    ``table`` has ``wave, level, respondents, share, status`` (``covered``, ``small`` when fewer than
-    the minimum group size, ``missing`` when nobody); ``warnings`` are plain sentences.
+    ``table`` has ``wave, level, respondents, share, status``: ``covered``, ``small`` (fewer than the
+    minimum group size), ``missing`` (nobody) or ``not_stated`` (the row counting those who did not
+    say); ``share`` is a percentage of the wave's respondents.
     """
 
     field: str
     table: pd.DataFrame
-    warnings: tuple[str, ...] = ()
+
+    def warnings_for(self, wave: str) -> tuple[str, ...]:
+        """Plain sentences about the gaps in one wave's coverage."""
+        out = []
+        what = self.field.replace("_", " ")
+        for _, row in self.table[self.table["wave"] == wave].iterrows():
+            lev, n = str(row["level"]), int(row["respondents"])
+            if row["status"] == "missing":
+                out.append(f"Nobody speaking as {lev.lower()} answered in {wave}: that part of the vertical slice is missing.")
+            elif row["status"] == "small":
+                out.append(f"Only {n} respondent(s) speaking as {lev.lower()} answered in {wave}: too few to show their answers separately.")
+            elif row["status"] == "not_stated":
+                out.append(f"{n} respondent(s) in {wave} did not say which {what} they speak for.")
+        return tuple(out)
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """:meth:`warnings_for` every wave, in order."""
+        return tuple(w for wave in pd.unique(self.table["wave"]) for w in self.warnings_for(wave))
 
     @property
     def missing(self) -> tuple[tuple[str, str], ...]:
@@ -680,11 +699,11 @@ class Coverage:
         return tuple(zip(t["wave"], t["level"], strict=True))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"field": self.field, "table": _records(self.table), "warnings": list(self.warnings)}
+        return {"field": self.field, "table": _records(self.table)}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Coverage:
-        return cls(str(d["field"]), _from_records(d.get("table") or [], _COLUMNS["coverage"]), tuple(d.get("warnings") or ()))
+        return cls(str(d["field"]), _from_records(d.get("table") or [], _COLUMNS["coverage"]))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Coverage) and self.to_dict() == other.to_dict()
@@ -720,7 +739,6 @@ def coverage(
         if w not in r.waves:
             raise ValueError(f"There is no wave {w!r}; the waves are: {', '.join(r.waves)}.")
     rows = []
-    warnings = []
     for w in wave_order:
         col = frame.loc[frame["wave"] == w, fid]
         total = len(col)
@@ -730,18 +748,11 @@ def coverage(
             n = int(counts.get(lev, 0))
             status = "missing" if n == 0 else ("small" if n < min_group_size else "covered")
             rows.append([w, lev, n, 100 * n / total if total else np.nan, status])
-            if n == 0:
-                warnings.append(f"Nobody who speaks as {lev.lower()} answered in {w}: that part of the vertical slice is missing.")
-            elif n < min_group_size:
-                warnings.append(
-                    f"Only {n} respondent(s) speak as {lev.lower()} in {w}: too few to show their answers separately."
-                )
         n_missing = int(col.isna().sum())
         if n_missing:
             rows.append([w, NOT_STATED, n_missing, 100 * n_missing / total, "not_stated"])
-            warnings.append(f"{n_missing} respondent(s) in {w} did not say which {fld.id.replace('_', ' ')} they speak for.")
     table = pd.DataFrame(rows, columns=_COLUMNS["coverage"])
-    return Coverage(fid, _typed(table, _COLUMNS["coverage"]), tuple(warnings))
+    return Coverage(fid, _typed(table, _COLUMNS["coverage"]))
 
 
 # -- the whole review ----------------------------------------------------------------------------------

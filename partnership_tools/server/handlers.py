@@ -864,8 +864,14 @@ def ranking_error(
     ranks: dict[int, list[str]] = {}
     for oid in order:
         value = positions.get(oid, "")
-        if value.isdigit():
-            ranks.setdefault(int(value), []).append(oid)
+        if not value:
+            continue
+        if not value.isdigit() or not 1 <= int(value) <= len(order):
+            return FieldError(
+                f"rank-{index[oid]}",
+                f"The rank given for “{labels[oid]}” cannot be counted; choose one from the list.",
+            )
+        ranks.setdefault(int(value), []).append(oid)
     for rank in sorted(ranks):
         if len(ranks[rank]) > 1:
             ids = ranks[rank]

@@ -44,7 +44,7 @@ MAX_SENTENCE = 300
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class UIError(Exception):
+class UIError(ValueError):
     """A problem to show the user as one plain sentence (no traceback, nothing logged as a bug)."""
 
 
@@ -451,7 +451,7 @@ class ChartSlot:
     """
 
     def __init__(self, css_class: str = "pt-chart") -> None:
-        self.box = widgets.Box(layout=widgets.Layout(overflow_x="auto", max_width="100%"))
+        self.box = widgets.Box(layout=widgets.Layout(overflow="auto", max_width="100%"))
         self.box.add_class(css_class)
         self.box.add_class("pt-scroll")
         self.widget: Any = None

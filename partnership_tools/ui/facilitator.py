@@ -235,6 +235,10 @@ class FacilitatorApp:
         self._syncing_round = False
         self._publish_sync = False
         self._build()
+        self._start(session_id)
+
+    @action("opening the store")
+    def _start(self, session_id: str | None) -> None:
         self._fill_session_list(preselect=session_id)
         if session_id and not self.store.has_session(session_id):
             self.feedback.error(f"There is no session {session_id!r}; open or create one below.")
@@ -569,11 +573,24 @@ class FacilitatorApp:
         self.widget.add_class("pt-facilitator")
 
     # -- display ---------------------------------------------------------------------------
-    def show(self) -> FacilitatorApp:
+    @classmethod
+    def from_request(
+        cls, db_path: str | os.PathLike[str] | None = None, session_id: str | None = None
+    ) -> FacilitatorApp:
+        """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
+        from partnership_tools.ui.common import query_value
+
+        try:
+            session_id = session_id or query_value("session")
+        except Exception:  # noqa: BLE001 - the page still works without the query
+            log.warning("Could not read the page's URL query.", exc_info=True)
+        return cls(db_path=db_path, session_id=session_id)
+
+    def show(self) -> None:
+        """Display the app (in a notebook or a Voilà page)."""
         from IPython.display import display
 
         display(self.widget)
-        return self
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

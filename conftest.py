@@ -1,0 +1,16 @@
+"""Test-wide settings: keep every test (and every notebook kernel nbval starts) away from the
+user's own store and Jupyter folders."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="pt-tests-")
+os.environ.setdefault("PARTNERSHIP_TOOLS_DB", os.path.join(_TMP, "store.sqlite"))
+for var, sub in (
+    ("JUPYTER_DATA_DIR", "jupyter-data"),
+    ("JUPYTER_CONFIG_DIR", "jupyter-config"),
+    ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+):
+    os.environ.setdefault(var, os.path.join(_TMP, sub))

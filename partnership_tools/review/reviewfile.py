@@ -1,0 +1,171 @@
+"""One review in one JSON file: the instrument, the responses, the settings and the action plan.
+
+The file is canonical JSON (keys sorted, two-space indent, UTF-8 text kept as it is, a trailing
+newline), so exporting a review read from a file gives the same bytes again. It is written to a
+temporary file beside the target and moved into place with ``os.replace``, so a reader never sees
+half a file.
+
+>>> from partnership_tools.review.instrument import load_instrument
+>>> from partnership_tools.review.responses import Responses
+>>> inst = load_instrument("partnership_cycle")
+>>> rv = Review("r1", "Spring review", inst, Responses.from_records(inst, [{"de1": 4, "level": "Manager"}]))
+>>> text = review_to_json(rv)
+>>> review_from_json(text) == rv and review_to_json(review_from_json(text)) == text
+True
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from partnership_tools.review.actions import ActionPlan
+from partnership_tools.review.instrument import Instrument, InstrumentError
+from partnership_tools.review.responses import Responses
+from partnership_tools.review.settings import ReviewSettings
+
+__all__ = [
+    "REVIEW_FILE_KIND",
+    "REVIEW_SCHEMA_VERSION",
+    "Review",
+    "ReviewFileError",
+    "read_review",
+    "review_from_json",
+    "review_to_json",
+    "write_review",
+]
+
+REVIEW_SCHEMA_VERSION = 1
+REVIEW_FILE_KIND = "partnership-tools/review"
+
+
+class ReviewFileError(ValueError):
+    """A review file could not be read; the message is one plain sentence."""
+
+
+@dataclass(frozen=True, eq=False)
+class Review:
+    """A whole review: what was asked (the instrument, copied in full so the file stands alone),
+    what people answered, how to score it and what the partnership agreed to do."""
+
+    id: str
+    title: str
+    instrument: Instrument
+    responses: Responses
+    settings: ReviewSettings = field(default_factory=ReviewSettings)
+    action_plan: ActionPlan = field(default_factory=ActionPlan)
+    created_at: str = ""
+    notes: str = ""
+
+    def __post_init__(self) -> None:
+        if not str(self.id).strip():
+            raise ValueError("A review needs a non-empty id.")
+        if self.responses.instrument_id != self.instrument.id:
+            raise ValueError(
+                f"The responses are to {self.responses.instrument_id!r} but the review's instrument is {self.instrument.id!r}."
+            )
+
+    def score(self):
+        """Score the review with its own settings (see :func:`~.scoring.score_review`)."""
+        from partnership_tools.review.scoring import score_review
+
+        return score_review(self.responses, self.instrument, self.settings)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": REVIEW_SCHEMA_VERSION,
+            "kind": REVIEW_FILE_KIND,
+            "id": self.id,
+            "title": self.title,
+            "created_at": self.created_at,
+            "notes": self.notes,
+            "instrument": self.instrument.to_dict(),
+            "settings": self.settings.to_dict(),
+            "responses": self.responses.to_dict(),
+            "action_plan": self.action_plan.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any], source: str = "<review>") -> Review:
+        return cls(
+            id=str(d["id"]),
+            title=str(d.get("title") or ""),
+            instrument=Instrument.from_dict(d["instrument"], source=f"{source}: instrument"),
+            responses=Responses.from_dict(d["responses"]),
+            settings=ReviewSettings.from_dict(d.get("settings") or {}),
+            action_plan=ActionPlan.from_dict(d.get("action_plan") or {}),
+            created_at=str(d.get("created_at") or ""),
+            notes=str(d.get("notes") or ""),
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Review) and self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def review_to_json(review: Review) -> str:
+    """The canonical JSON text of a review (sort_keys, indent=2, ensure_ascii=False, newline)."""
+    return json.dumps(review.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def review_from_json(text: str, source: str = "<review>") -> Review:
+    """Read a review from JSON text; :class:`ReviewFileError` (one sentence) when it cannot be used."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ReviewFileError(f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ReviewFileError(f"{source} is not a review file: it has no schema_version.")
+    version = data["schema_version"]
+    if version != REVIEW_SCHEMA_VERSION:
+        raise ReviewFileError(
+            f"{source} is a review file of version {version!r}; this version of Partnership Tools reads version "
+            f"{REVIEW_SCHEMA_VERSION}."
+        )
+    if data.get("kind", REVIEW_FILE_KIND) != REVIEW_FILE_KIND:
+        raise ReviewFileError(f"{source} holds a {data.get('kind')!r}, not a review.")
+    try:
+        return Review.from_dict(data, source=source)
+    except InstrumentError as exc:
+        first = exc.problems[0].describe(exc.source) if exc.problems else str(exc)
+        raise ReviewFileError(f"The instrument in {source} is not valid: {first}") from None
+    except (KeyError, TypeError, ValueError) as exc:
+        what = f"the key {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc).rstrip(".")
+        raise ReviewFileError(f"{source} is not a usable review file: {what}.") from None
+
+
+def read_review(path: str | os.PathLike[str]) -> Review:
+    """Read a review file written by :func:`write_review`."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ReviewFileError(f"There is no file {str(p)!r}.") from None
+    except (OSError, UnicodeDecodeError):
+        raise ReviewFileError(f"{p.name} could not be read as UTF-8 text.") from None
+    return review_from_json(text, source=p.name)
+
+
+def write_review(review: Review, path: str | os.PathLike[str]) -> Path:
+    """Write the review's canonical JSON atomically (temporary file + ``os.replace``)."""
+    p = Path(path)
+    text = review_to_json(review)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return p

@@ -1,0 +1,458 @@
+"""The projector screen: what the room sees during a Crowd Wise vote. Read-only.
+
+While a round is open it shows the question, the address of the ballot page as text and as a QR
+code, and the live ballot count. Once the round closes it shows the results: the MBC points
+with each option's consensus coefficient against the threshold, how each option was ranked, the
+pairwise matrix, support by stakeholder group and the change since the previous round, following
+each option's lineage. The screen follows the session by itself (a poller checks the store every
+couple of seconds), so the facilitator never has to touch it.
+
+No facilitator key is needed; the page sits behind the Jupyter token like every app.
+
+>>> import tempfile, os
+>>> app = ProjectorApp(db_path=os.path.join(tempfile.mkdtemp(), "s.sqlite"), poll_interval=None)
+>>> app.phase
+'pick'
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from typing import Any
+
+import ipywidgets as widgets
+
+from partnership_tools.model import Session
+from partnership_tools.store import Store
+from partnership_tools.ui.common import (
+    ChartSlot,
+    Feedback,
+    Poller,
+    UIError,
+    action,
+    button,
+    esc,
+    html_widget,
+    join_url,
+    public_base_url,
+    qr_svg,
+    show,
+    style_widget,
+)
+
+log = logging.getLogger("partnership_tools.ui")
+
+CHART_WIDTH = 560
+
+PROJECTOR_CSS = """
+.pt-projector { max-width: 1400px; font-size: 18px; color: #111; background: #fff; }
+.pt-projector .pt-question h1 { font-size: 2.1em; line-height: 1.2; margin: 0.3em 0; }
+.pt-projector .pt-round-title { font-size: 1.5em; font-weight: 700; color: #0B3C5D; }
+.pt-projector .pt-join-url { font-size: 2.1em; font-weight: 700; word-break: break-all;
+  font-family: ui-monospace, Menlo, Consolas, monospace; color: #000; }
+.pt-projector .pt-join-label { font-size: 1.3em; }
+.pt-projector .pt-live-count .pt-count-number { font-size: 4.5em; font-weight: 800;
+  line-height: 1; font-variant-numeric: tabular-nums; color: #0B3C5D; }
+.pt-projector .pt-live-count { font-size: 1.6em; }
+.pt-projector .pt-qr svg { width: 100%; height: auto; max-width: 360px; display: block; }
+.pt-projector .pt-qr { min-width: 220px; max-width: 360px; flex: 1 1 260px; }
+.pt-projector .pt-headline { font-size: 1.6em; font-weight: 700; line-height: 1.3; }
+.pt-projector .pt-summary-text { font-size: 1.1em; line-height: 1.5; max-width: 60em; }
+.pt-projector .pt-waiting { font-size: 1.5em; color: #323F4B; }
+@media (max-width: 600px) {
+  .pt-projector { font-size: 15px; }
+  .pt-projector .pt-join-url { font-size: 1.4em; }
+}
+"""
+
+
+class ProjectorApp:
+    """The projector screen. Build it and display it (``app.show()`` or ``display(app)``).
+
+    Parameters: ``db_path`` (the store; default ``$PARTNERSHIP_TOOLS_DB``), ``session_id`` (the
+    session to follow; without it the screen offers a list), ``store`` (an open :class:`Store`
+    instead of a path), ``poll_interval`` (seconds between checks; ``None`` turns polling off, as
+    in tests: call :meth:`check` yourself), ``base_url`` (the address participants use;
+    default :func:`public_base_url`), ``charts`` (False skips drawing charts, for fast tests).
+
+    ``phase`` is ``pick`` (no session chosen), ``waiting`` (no round yet), ``open`` (a round is
+    open) or ``results`` (showing a closed round); ``shown_round`` the round on screen;
+    ``count`` the live ballot count; ``chart`` the Altair chart on screen.
+    """
+
+    def __init__(
+        self,
+        db_path: str | os.PathLike[str] | None = None,
+        session_id: str | None = None,
+        store: Store | None = None,
+        poll_interval: float | None = 2.0,
+        base_url: str | None = None,
+        charts: bool = True,
+    ) -> None:
+        self.feedback = Feedback()
+        self.store = store or Store(db_path)
+        self.db_path = self.store.path
+        self.poll_interval = poll_interval
+        self._base_url = base_url
+        self.draw_charts = charts
+        self.session_id: str | None = None
+        self.session: Session | None = None
+        self.phase = "pick"
+        self.shown_round: int | None = None
+        self.count: int | None = None
+        self._signature: tuple | None = None
+        self._lock = threading.RLock()
+        self._poller: Poller | None = None
+        self._poll_store: Store | None = None
+        self._syncing = False
+        self._build()
+        self._start(session_id)
+
+    # -- construction ----------------------------------------------------------------------
+    def _build(self) -> None:
+        w = widgets
+        self.pick_select = w.Dropdown(
+            description="Session",
+            options=[],
+            style={"description_width": "initial"},
+            layout=w.Layout(width="100%", max_width="40em"),
+        )
+        self.pick_select.add_class("pt-projector-pick")
+        self.pick_button = button("Show on the projector", "pt-projector-show", "primary", "tv")
+        self.pick_button.on_click(lambda _b: self.follow(self.pick_select.value))
+        self.pick_box = w.VBox(
+            [html_widget("<h1>Projector</h1><p>Choose the session to show.</p>"),
+             self.pick_select, self.pick_button]
+        )
+        self.question = html_widget("", "pt-question")
+        # Open round: join address, QR code, live count.
+        self.round_title = html_widget("", "pt-round-title")
+        self.join_html = html_widget("", "pt-join")
+        self.qr_html = html_widget("", "pt-qr")
+        self.count_html = html_widget("", "pt-live-count")
+        self.open_view = w.VBox(
+            [
+                self.round_title,
+                w.HBox(
+                    [self.qr_html, w.VBox([self.join_html, self.count_html],
+                                          layout=w.Layout(flex="2 1 320px"))],
+                    layout=w.Layout(flex_flow="row wrap", align_items="center", width="100%"),
+                ),
+            ]
+        )
+        self.open_view.add_class("pt-open-view")
+        # Waiting for a first round.
+        self.waiting_html = html_widget("", "pt-waiting")
+        # Results.
+        self.results_round = w.Dropdown(
+            description="Round", options=[], style={"description_width": "initial"}
+        )
+        self.results_round.add_class("pt-projector-round")
+        self.results_round.observe(self._on_round_choice, "value")
+        self.headline = html_widget("", "pt-headline")
+        self.summary_html = html_widget("", "pt-projector-summary")
+        self.chart = ChartSlot("pt-projector-chart")
+        self.results_view = w.VBox(
+            [self.results_round, self.headline, self.summary_html, self.chart.box]
+        )
+        self.results_view.add_class("pt-results-view")
+        self.widget = w.VBox(
+            [
+                style_widget(PROJECTOR_CSS),
+                self.feedback.message,
+                self.pick_box,
+                self.question,
+                self.waiting_html,
+                self.open_view,
+                self.results_view,
+            ],
+            layout=w.Layout(width="100%"),
+        )
+        self.widget.add_class("pt-app")
+        self.widget.add_class("pt-projector")
+        self._show_phase("pick")
+
+    @classmethod
+    def from_request(
+        cls, db_path: str | os.PathLike[str] | None = None, session_id: str | None = None
+    ) -> ProjectorApp:
+        """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
+        from partnership_tools.ui.common import query_value
+
+        try:
+            session_id = session_id or query_value("session")
+        except Exception:  # noqa: BLE001 - the page still works without the query
+            log.warning("Could not read the page's URL query.", exc_info=True)
+        return cls(db_path=db_path, session_id=session_id)
+
+    def show(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget)
+
+    @property
+    def base_url(self) -> str | None:
+        return self._base_url if self._base_url is not None else public_base_url()
+
+    @property
+    def chart_spec(self) -> Any:
+        """The Altair chart on screen (``None`` when there is none)."""
+        return self.chart.chart
+
+    # -- choosing the session -------------------------------------------------------------------
+    @action("opening the store")
+    def _start(self, session_id: str | None) -> None:
+        if session_id:
+            if self.store.has_session(session_id):
+                self.follow(session_id)
+                return
+            self.feedback.error(f"There is no session {session_id!r}; choose one below.")
+        self._fill_pick()
+
+    def _fill_pick(self) -> None:
+        rows = self.store.list_sessions()
+        opts = []
+        for r in rows:
+            q = " ".join(str(r["question"]).split())
+            opts.append((f"{q[:70]}{'…' if len(q) > 70 else ''} ({r['id']})", r["id"]))
+        self.pick_select.options = opts
+        if opts:
+            self.pick_select.value = opts[0][1]
+        elif not self.feedback.last:
+            self.feedback.info("There are no sessions yet; create one in the facilitator app.")
+        self._show_phase("pick")
+
+    @action("showing the session")
+    def follow(self, session_id: str | None) -> None:
+        """Follow a session: show whatever state it is in and keep up with it."""
+        if not session_id:
+            raise UIError("Choose a session first.")
+        if not self.store.has_session(session_id):
+            raise UIError(f"There is no session {session_id!r}.")
+        self.session_id = session_id
+        self.feedback.clear()
+        self.check(force=True)
+        self.start_polling()
+
+    def _show_phase(self, phase: str) -> None:
+        self.phase = phase
+        show(self.pick_box, phase == "pick")
+        show(self.question, phase != "pick")
+        show(self.waiting_html, phase == "waiting")
+        show(self.open_view, phase == "open")
+        show(self.results_view, phase == "results")
+
+    # -- following the session --------------------------------------------------------------
+    def _state(self, store: Store) -> tuple:
+        """A cheap signature of what the screen should show (no ballots loaded)."""
+        sid = self.session_id
+        assert sid is not None
+        rows = store.conn.execute(
+            "SELECT number, status FROM rounds WHERE session_id=? ORDER BY number", (sid,)
+        ).fetchall()
+        open_round = next((r["number"] for r in rows if r["status"] == "open"), None)
+        closed = tuple(r["number"] for r in rows if r["status"] == "closed")
+        return (open_round, closed)
+
+    def check(self, force: bool = False, store: Store | None = None) -> str:
+        """Bring the screen up to date with the store; returns the phase. The poller calls it."""
+        if not self.session_id:
+            return self.phase
+        with self._lock:
+            st = store or self.store
+            state = self._state(st)
+            if force or state != self._signature:
+                self._signature = state
+                self._render(state, st)
+            elif state[0] is not None:
+                self._show_count(st.ballot_count(self.session_id, state[0]))
+            return self.phase
+
+    def _render(self, state: tuple, store: Store) -> None:
+        open_round, closed = state
+        s = store.load_session(self.session_id)  # type: ignore[arg-type]
+        self.session = s
+        self.question.value = f"<h1>{esc(s.question)}</h1>"
+        if open_round is not None:
+            self._render_open(s, open_round)
+        elif closed:
+            self._fill_round_choices(closed)
+            self.show_round(closed[-1], session=s)
+        else:
+            self.waiting_html.value = (
+                "<p>Waiting for the facilitator to open round 1.</p>"
+            )
+            self._show_phase("waiting")
+
+    def _render_open(self, s: Session, number: int) -> None:
+        url = join_url(s.id, self.base_url)
+        self.round_title.value = f"<p>Round {number}: vote now</p>"
+        self.join_html.value = (
+            "<p class='pt-join-label'>On your phone, scan the code or go to</p>"
+            f"<p class='pt-join-url'>{esc(url)}</p>"
+        )
+        if url.startswith("http"):
+            self.qr_html.value = (
+                f"<div role='img' aria-label='QR code for the ballot page'>{qr_svg(url)}</div>"
+            )
+        else:
+            self.qr_html.value = ""
+        self.shown_round = number
+        self._show_count(s.round(number).ballots.__len__())
+        self._show_phase("open")
+
+    def _show_count(self, count: int) -> None:
+        if count == self.count and self.count_html.value:
+            return
+        self.count = count
+        word = "ballot" if count == 1 else "ballots"
+        self.count_html.value = (
+            f"<div aria-live='polite'><span class='pt-count-number'>{count}</span>"
+            f"<br>{word} so far</div>"
+        )
+
+    def _fill_round_choices(self, closed: tuple[int, ...]) -> None:
+        opts = [(f"Round {n}", n) for n in closed]
+        self._syncing = True
+        try:
+            if list(self.results_round.options) != opts:
+                self.results_round.options = opts
+            self.results_round.value = closed[-1]
+        finally:
+            self._syncing = False
+        show(self.results_round, len(closed) > 1)
+
+    def _on_round_choice(self, change: dict) -> None:
+        if self._syncing or not change.get("new"):
+            return
+        with self._lock:
+            self.show_round(change["new"])
+
+    # -- results ----------------------------------------------------------------------------------
+    @action("showing the results")
+    def show_round(self, number: int, session: Session | None = None) -> Any:
+        """Show the results of a closed round (and its change since the previous closed round)."""
+        from partnership_tools.ballot_matrix import BallotMatrix
+        from partnership_tools.counting import count_round
+        from partnership_tools.summary import summarise
+
+        s = session or self.store.load_session(self.session_id)  # type: ignore[arg-type]
+        rnd = s.round(number)
+        if rnd.status != "closed":
+            raise UIError(f"Round {number} is still open.")
+        labels = s.labels
+
+        def count(r):
+            m = BallotMatrix.from_rankings(r.option_ids, r.rankings, r.groups)
+            return count_round(m, labels=labels)
+
+        result = count(rnd)
+        closed_before = [r for r in s.rounds if r.status == "closed" and r.number < number]
+        previous = count(closed_before[-1]) if closed_before else None
+        self.shown_round = number
+        self.headline.value = self._headline(number, result, s.threshold)
+        self.summary_html.value = (
+            f"<p class='pt-summary-text'>{esc(summarise(result, s.threshold, labels=labels))}</p>"
+        )
+        self._show_phase("results")
+        if self.draw_charts:
+            self.chart.set(
+                self.build_chart(s, number, result, previous, closed_before[-1].number if previous else None)
+            )
+        return result
+
+    @staticmethod
+    def _headline(number: int, result: Any, threshold: float) -> str:
+        if not result.ballots or not result.winners:
+            return f"<p>Round {number}: no ballots were counted.</p>"
+        top = result.options[0]
+        names = [f"{w}: {result.option(w).label}" for w in result.winners]
+        where = "at or above" if top.consensus >= threshold - 1e-9 else "below"
+        if len(names) == 1:
+            lead = f"Top: <span class='pt-winner'>{esc(names[0])}</span>"
+        else:
+            lead = "Tied at the top: " + " and ".join(
+                f"<span class='pt-winner'>{esc(n)}</span>" for n in names
+            )
+        return (
+            f"<p>Round {number} · {result.ballots} ballots</p><p>{lead} · consensus coefficient"
+            f" <span class='pt-coefficient'>{top.consensus:.2f}</span>, {where} the threshold"
+            f" of {threshold:.2f}</p>"
+        )
+
+    def build_chart(
+        self,
+        session: Session,
+        number: int,
+        result: Any,
+        previous: Any = None,
+        previous_number: int | None = None,
+    ) -> Any:
+        """The results charts, stacked: MBC and threshold, ranks, pairwise, groups, change."""
+        import altair as alt
+
+        from partnership_tools.charts import vote
+
+        labels = session.labels
+        parts = [
+            vote.mbc_chart(
+                vote.result_frame(result, labels),
+                session.threshold,
+                width=CHART_WIDTH,
+                title=f"Round {number}: consensus coefficient (MBC points)",
+            ),
+            vote.rank_chart(
+                vote.rank_counts_frame(result, labels),
+                width=CHART_WIDTH,
+                title="How each option was ranked",
+            ),
+            vote.pairwise_chart(
+                vote.pairwise_frame(result, labels), title="Head to head"
+            ),
+        ]
+        groups = vote.group_frame(result, labels)
+        if len(groups):
+            parts.append(
+                vote.group_chart(
+                    groups, session.threshold, title="Support by group (consensus coefficient)"
+                )
+            )
+        if previous is not None:
+            from partnership_tools.compare import compare_rounds
+
+            comparison = compare_rounds(session, previous, result)
+            parts.append(
+                vote.change_chart(
+                    vote.change_frame(
+                        comparison, f"Round {previous_number}", f"Round {number}"
+                    ),
+                    session.threshold,
+                    width=CHART_WIDTH,
+                    title=f"Change since round {previous_number}",
+                )
+            )
+        return alt.vconcat(*parts, spacing=36).resolve_scale(color="independent")
+
+    # -- polling ----------------------------------------------------------------------------------
+    def _poll(self) -> None:
+        if self._poll_store is None:
+            self._poll_store = Store(self.db_path)
+        self.check(store=self._poll_store)
+
+    def start_polling(self) -> None:
+        if not self.poll_interval:
+            return
+        if self._poller is None:
+            self._poller = Poller(self.poll_interval, self._poll, name="pt-projector")
+        self._poller.start()
+
+    def stop_polling(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()

@@ -1,0 +1,173 @@
+"""The projector app, in process: it follows a session through its phases (waiting, open round
+with join address, QR code and live count, results with charts, change between rounds)."""
+
+from __future__ import annotations
+
+import pytest
+
+from partnership_tools.model import Ballot, Option
+from partnership_tools.store import Store
+from partnership_tools.ui.projector import ProjectorApp
+
+SCRIPT = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "store.sqlite")
+    yield s
+    s.close()
+
+
+def vote(store, sid, number, rankings, groups=None):
+    for i, r in enumerate(rankings):
+        g = groups[i] if groups else None
+        store.add_ballot(sid, number, Ballot(tuple(r), group=g))
+
+
+def make_session(store, labels=("Alpha", "Beta", "Gamma"), groups=()):
+    s = store.create_session("Where should the hub go?", threshold=0.6, groups=groups)
+    store.add_options(
+        s.id, [Option(chr(ord("A") + i), label) for i, label in enumerate(labels)]
+    )
+    return s
+
+
+def test_pick_when_no_session(store):
+    make_session(store)
+    app = ProjectorApp(store=store, poll_interval=None)
+    assert app.phase == "pick"
+    assert len(app.pick_select.options) == 1
+    app.pick_button.click()
+    assert app.phase == "waiting"
+    assert "round 1" in app.waiting_html.value
+
+
+def test_unknown_session(store):
+    app = ProjectorApp(store=store, session_id="nope", poll_interval=None)
+    assert app.phase == "pick"
+    assert app.feedback.kind == "error" and "nope" in app.feedback.last
+
+
+def test_follows_a_round_from_open_to_results(store):
+    s = make_session(store)
+    app = ProjectorApp(
+        store=store, session_id=s.id, poll_interval=None, base_url="http://10.0.0.5:8866"
+    )
+    assert app.phase == "waiting"
+    store.open_round(s.id, ["A", "B", "C"])
+    assert app.check() == "open"
+    url = f"http://10.0.0.5:8866/vote/{s.id}"
+    assert url in app.join_html.value
+    assert "<svg" in app.qr_html.value and "pt-qr" in app.qr_html.value
+    assert ">0</span>" in app.count_html.value
+    vote(store, s.id, 1, [("A", "B", "C"), ("B", "A"), ("A",)])
+    app.check()
+    assert app.count == 3 and ">3</span>" in app.count_html.value
+    store.close_round(s.id, 1)
+    assert app.check() == "results"
+    # By hand, n = 3, N = 3: A = 3 + 1 + 1 = 5, B = 2 + 2 = 4, C = 1; coefficient 5 / 9.
+    assert "A: Alpha" in app.headline.value
+    assert f">{5 / 9:.2f}<" in app.headline.value
+    assert "Alpha comes top with 5 points from 3 ballots" in app.summary_html.value
+    spec = app.chart_spec.to_dict()
+    titles = [part.get("title") for part in spec["vconcat"]]
+    assert titles == [
+        "Round 1: consensus coefficient (MBC points)",
+        "How each option was ranked",
+        "Head to head",
+    ]
+
+
+def test_results_with_groups_and_change(store):
+    s = make_session(store, labels=("Alpha", SCRIPT, "Gamma", "Delta"), groups=("Staff", "Public"))
+    store.open_round(s.id, ["A", "B", "C", "D"])
+    vote(store, s.id, 1, [("A", "B", "C", "D"), ("C", "D", "A"), ("D", "C")], ["Staff", "Public", None])
+    store.close_round(s.id, 1)
+    store.add_options(s.id, [Option("E", "C and D together", merged_from=("C", "D"))])
+    store.open_round(s.id, ["A", "B", "E"])
+    vote(store, s.id, 2, [("E", "A", "B"), ("E", "B"), ("A", "E")], ["Staff", "Public", "Public"])
+    store.close_round(s.id, 2)
+
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    assert app.phase == "results" and app.shown_round == 2
+    # Round 2 by hand, n = 3, N = 3: E = 3 + 2 + 1 = 6, A = 2 + 2 = 4, B = 1 + 1 = 2.
+    assert "E: C and D together" in app.headline.value
+    assert f">{6 / 9:.2f}<" in app.headline.value
+    spec = app.chart_spec.to_dict()
+    titles = [part.get("title") for part in spec["vconcat"]]
+    assert titles[-2:] == ["Support by group (consensus coefficient)", "Change since round 1"]
+    datasets = [row for rows in spec["datasets"].values() for row in rows]
+    # The merged option is named with its lineage; the script-named option is plain data.
+    assert any(r.get("option") == "E: C and D together (from C + D)" for r in datasets)
+    assert any(r.get("option") == f"B: {SCRIPT}" for r in datasets)
+    assert ESCAPED in app.summary_html.value or "B" in app.summary_html.value
+    for w in (app.headline, app.summary_html, app.question):
+        assert SCRIPT not in w.value
+    # Change for E: round 2 coefficient 6/9 against its best parent in round 1 (n = 4, N = 3):
+    # C = 2 + 4 + 1 = 7, D = 1 + 3 + 2 = 6 -> best 7/12.
+    change = [r for r in datasets if r.get("option_id") == "E" and r.get("stage") == "Round 2"]
+    assert change and change[0]["change"] == pytest.approx(6 / 9 - 7 / 12)
+    # Choosing round 1 shows it without a change chart.
+    assert app.results_round.layout.display is None
+    app.results_round.value = 1
+    assert app.shown_round == 1
+    titles = [part.get("title") for part in app.chart_spec.to_dict()["vconcat"]]
+    assert "Change since round 1" not in titles and titles[0].startswith("Round 1")
+
+
+def test_script_question_is_escaped(store):
+    s = store.create_session(f"Q {SCRIPT}")
+    store.add_options(s.id, [Option("A", SCRIPT), Option("B", "b")])
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    assert ESCAPED in app.question.value and SCRIPT not in app.question.value
+    vote(store, s.id, 1, [("A", "B")])
+    store.close_round(s.id, 1)
+    app.check()
+    assert ESCAPED in app.headline.value and SCRIPT not in app.headline.value
+
+
+def test_join_path_without_base(store, monkeypatch):
+    for name in ("PT_PUBLIC_URL", "VOILA_REQUEST_URL", "SERVER_NAME"):
+        monkeypatch.delenv(name, raising=False)
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    assert f"/vote/{s.id}" in app.join_html.value
+    assert app.qr_html.value == ""  # no QR code for a path that a phone cannot open
+
+
+def test_base_url_from_voila_request(store, monkeypatch):
+    monkeypatch.delenv("PT_PUBLIC_URL", raising=False)
+    monkeypatch.setenv(
+        "VOILA_REQUEST_URL", "http://192.168.1.20:8866/voila/render/projector.ipynb?token=SECRET"
+    )
+    monkeypatch.setenv("VOILA_BASE_URL", "/")
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    assert f"http://192.168.1.20:8866/vote/{s.id}" in app.join_html.value
+    assert "SECRET" not in app.join_html.value and "SECRET" not in app.qr_html.value
+
+
+def test_polling_thread_updates_the_count(store):
+    import time
+
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=0.05, charts=False)
+    try:
+        vote(store, s.id, 1, [("A",), ("B",)])
+        deadline = time.monotonic() + 5
+        while app.count != 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert app.count == 2
+        store.close_round(s.id, 1)
+        deadline = time.monotonic() + 5
+        while app.phase != "results" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert app.phase == "results"
+    finally:
+        app.stop_polling()
