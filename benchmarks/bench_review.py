@@ -37,10 +37,16 @@ def bench_instrument() -> Instrument:
     dims = []
     for d in range(8):
         items = [
-            {"id": f"d{d}i{i}", "text": f"Statement {i + 1} about topic {d + 1}.", "reverse": i >= 3}
+            {
+                "id": f"d{d}i{i}",
+                "text": f"Statement {i + 1} about topic {d + 1}.",
+                "reverse": i >= 3,
+            }
             for i in range(5)
         ]
-        dims.append({"id": f"d{d}", "title": f"Topic {d + 1}", "min_valid_answers": 10, "items": items})
+        dims.append(
+            {"id": f"d{d}", "title": f"Topic {d + 1}", "min_valid_answers": 10, "items": items}
+        )
     return Instrument.from_dict(
         {
             "id": "bench",
@@ -101,7 +107,9 @@ def main(argv: list[str] | None = None) -> None:
     frame = make_frame(inst, args.per_wave)
     responses = Responses.from_frame(frame, inst)
     n = responses.n
-    print(f"{n:,} responses ({args.per_wave:,} per wave) x {len(inst.items)} items x {len(GROUPS)} groups, 2 waves")
+    print(
+        f"{n:,} responses ({args.per_wave:,} per wave) x {len(inst.items)} items x {len(GROUPS)} groups, 2 waves"
+    )
 
     t, _ = best_of(args.repeat, lambda: score_dimensions(responses, inst, by="region"))
     report("score_dimensions (by group, both waves)", t, TARGET_SCORE)

@@ -43,6 +43,7 @@ import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from pathlib import Path
 from typing import IO, Any
 
@@ -101,13 +102,21 @@ class BallotFileError(ValueError):
 
 @dataclass(frozen=True)
 class RejectedBallot:
-    """A ballot that was not counted: its file row, why, and its text as found in the file."""
+    """A ballot that was not counted: its file row, why, and its text as found in the file.
+
+    In the wide layout the text lists the cells as ``id=value``, in column order.
+    """
 
     row: int
     reason: str
     text: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The ballot as a JSON-ready dict.
+
+        >>> RejectedBallot(3, "ranks option A twice", "A>B>A").to_dict()
+        {'row': 3, 'reason': 'ranks option A twice', 'text': 'A>B>A'}
+        """
         return {"row": self.row, "reason": self.reason, "text": self.text}
 
 
@@ -120,6 +129,12 @@ class BallotImport:
     matrix. The caller hashes the codes (:func:`partnership_tools.model.hash_participant`) before
     storing anything. ``rejected`` lists the ballots that were not counted and why; ``abstentions``
     lists the rows of blank ballots. Rows are file lines with the header as line 1.
+
+    >>> imp = read_ballots_csv(io.StringIO("participant,ranking\\nk1,B>A\\nk2,\\n"), options=["A", "B"])
+    >>> imp.option_ids, imp.n_ballots, imp.rankings, imp.participants, imp.rows, imp.abstentions
+    (('A', 'B'), 1, [('B', 'A')], ('k1',), (2,), (3,))
+    >>> imp.matrix.ranks.tolist()
+    [[2, 1]]
     """
 
     path: str | None
@@ -455,10 +470,12 @@ def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
 
 def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, list[str]]:
     """Codes and unique values of a column: ``values[codes]`` is the column (stripped if asked)."""
-    raw = df[j].to_numpy(dtype=object, na_value="")
+    raw = df[j].to_numpy(dtype=object)  # read with na_filter=False: missing cells are ""
     codes, uniques = pd.factorize(raw, use_na_sentinel=True)
     values = uniques.tolist()
-    if strip or not all(isinstance(u, str) for u in values):
+    try:
+        values = list(map(str.strip, values)) if strip else values
+    except TypeError:  # pragma: no cover - a cell that is not text (cannot happen with dtype=str)
         values = [u.strip() if isinstance(u, str) else "" for u in values]
     codes = np.asarray(codes, dtype=np.int64)
     if len(codes) and codes.min() < 0:
@@ -487,7 +504,7 @@ def _row_lines(df: pd.DataFrame, text: str, sep: str) -> np.ndarray:
     for row in reader:
         start = previous_end + 1
         previous_end = reader.line_num
-        if not row:
+        if not row or (len(row) == 1 and not row[0].strip()):  # pandas skips these lines too
             continue
         if not seen_header:
             seen_header = True
@@ -541,7 +558,7 @@ def _assemble(
     p_codes = None
     if participant_col is not None:
         p_codes, participant_values = _column(df, participant_col)
-        norm = np.array([v.upper() for v in participant_values] + [""], dtype=object)
+        norm = np.array([*map(str.upper, participant_values), ""], dtype=object)
         norm_codes, norm_uniques = pd.factorize(norm)
         blank_code = norm_codes[-1]
         person = np.asarray(norm_codes[:-1], dtype=np.int64)[p_codes]
@@ -658,12 +675,68 @@ def _fast_parse(uniques: list[str], resolver: _Resolver) -> tuple[np.ndarray, np
     return ok, np.ascontiguousarray(ranks)
 
 
+_SPLIT_CHUNK = 100_000
+
+
+def _split_parse(
+    uniques: list[str], todo: np.ndarray, resolver: _Resolver, ranks: np.ndarray
+) -> np.ndarray:
+    """Vectorised parsing of ``X > Y > Z`` rankings with ids or labels of any length.
+
+    For the unique strings numbered in ``todo``, splits them all on ``>`` at once, resolves each
+    distinct token once, and scatters the positions into ``ranks``. Returns the numbers of the
+    strings it parsed; anything unusual (other separators, ties, unknown tokens, repeats, empty
+    places) is left to the general parser, which also words the reasons.
+    """
+    n = len(resolver.ids)
+    position = {oid: j for j, oid in enumerate(resolver.ids)}
+    token_index: dict[str, int] = {}  # token -> option index, -1 when not exactly one option
+    done: list[np.ndarray] = []
+    for start in range(0, len(todo), _SPLIT_CHUNK):
+        chunk = todo[start : start + _SPLIT_CHUNK]
+        texts = [uniques[u] for u in chunk.tolist()]
+        counts = np.fromiter(map(str.count, texts, repeat(">")), dtype=np.int64, count=len(texts))
+        counts += 1
+        tokens = ">".join(texts).split(">")
+        if len(tokens) != counts.sum():  # pragma: no cover - cannot happen; stay safe
+            continue
+        for token in set(tokens).difference(token_index):
+            token_index[token] = _token_position(token, resolver, position)
+        idx = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        row = np.repeat(np.arange(len(chunk)), counts)
+        pos = np.arange(len(tokens)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+        well = counts <= n
+        well[row[idx < 0]] = False
+        keep = well[row]
+        filled = np.zeros((len(chunk), n), dtype=ranks.dtype)
+        filled[row[keep], idx[keep]] = pos[keep]
+        # A repeated option overwrites its own cell, leaving fewer filled cells than places.
+        well &= (filled > 0).sum(axis=1) == counts
+        ranks[chunk[well]] = filled[well]
+        done.append(chunk[well])
+    return np.concatenate(done) if done else np.zeros(0, dtype=np.int64)
+
+
+def _token_position(token: str, resolver: _Resolver, position: dict[str, int]) -> int:
+    """The index of the option a token names, or -1 (unknown, or a place the splitter leaves to
+    the general parser: one holding another separator or a tie)."""
+    if any(ch in token for ch in ",;="):
+        return -1
+    try:
+        return position[resolver(token)]
+    except BallotError:
+        return -1
+
+
 def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) -> _Rows:
     codes, uniques = _column(df, ranking_col, strip=False)  # the parsers strip as needed
     resolver = _Resolver(options)
     n = len(options)
+    # Each distinct ranking text is parsed once: by bytes (one-character ids), then by splitting
+    # on ">" (any ids or labels), then one by one for whatever is left (and for the reasons).
     ok, u_ranks = _fast_parse(uniques, resolver)
     u_ranks = u_ranks.astype(np.int8 if n < 127 else np.int16)
+    ok[_split_parse(uniques, np.flatnonzero(~ok), resolver, u_ranks)] = True
     u_status = np.where(ok, VALID, REJECTED).astype(np.int8)
     u_reason: dict[int, str] = {}
     index = {oid: j for j, oid in enumerate(resolver.ids)}
@@ -744,62 +817,76 @@ def _plan_wide(
     return given, [column_of[o.id] for o in given]
 
 
+_BLANK_CELL, _NOT_WHOLE, _OUT_OF_RANGE = 0, -1, -2
+
+
 def _read_wide(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int], name: str) -> _Rows:
+    """Check every row of rank numbers at once; word the reasons of the rejected rows one by one.
+
+    Each cell becomes a small code: its rank (1..n), 0 when blank, -1 when not a whole number,
+    -2 when out of range. A row of valid cells is a valid ballot exactly when the set of its ranks
+    is {1, ..., m} for its m ranked options: checked with one bit per rank when n <= 62.
+    """
     n_rows, n = len(df), len(options)
     ids = [o.id for o in options]
-    values = np.zeros((n_rows, n), dtype=np.int64)
-    blank = np.zeros((n_rows, n), dtype=bool)
-    bad = np.zeros((n_rows, n), dtype=bool)
+    dtype = np.int8 if n < 127 else np.int16
+    cells: list[np.ndarray] = []
     raw_cols: list[tuple[np.ndarray, list[str]]] = []
     any_number = False
     any_text = False
-    for k, j in enumerate(cols):
+    for j in cols:
         codes, uniques = _column(df, j)
         raw_cols.append((codes, uniques))
-        u_val = np.zeros(len(uniques), dtype=np.int64)
-        u_blank = np.zeros(len(uniques), dtype=bool)
-        u_bad = np.zeros(len(uniques), dtype=bool)
+        u_code = np.zeros(len(uniques), dtype=dtype)
         for u, cell in enumerate(uniques):
             try:
                 number = _rank_number(cell)
             except ValueError:
-                u_bad[u] = True
+                u_code[u] = _NOT_WHOLE
                 any_text = True
                 continue
             if number is None:
-                u_blank[u] = True
+                u_code[u] = _BLANK_CELL
             else:
-                u_val[u] = number
                 any_number = True
-        values[:, k] = u_val[codes]
-        blank[:, k] = u_blank[codes]
-        bad[:, k] = u_bad[codes]
+                u_code[u] = number if 1 <= number <= n else _OUT_OF_RANGE
+        cells.append(u_code[codes])
     if any_text and not any_number:
         raise BallotFileError(
             f"The ballot file {name} has neither a 'ranking' column nor a column per option, "
             "so its layout is not recognised."
         )
-    out_of_range = ~blank & ~bad & ((values < 1) | (values > n))
-    ranks = np.where(blank | bad | out_of_range, 0, values)
-    srt = np.sort(ranks, axis=1)
-    ties = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] > 0)).any(axis=1)
+    ranks = np.stack(cells, axis=1) if cells else np.zeros((n_rows, 0), dtype=dtype)
+    bad_cell = (ranks < 0).any(axis=1)
     m = (ranks > 0).sum(axis=1)
-    gaps = ranks.max(axis=1, initial=0) != m
-    invalid = bad.any(axis=1) | out_of_range.any(axis=1) | ties | gaps
-    all_blank = blank.all(axis=1)
+    if n <= 62:
+        bits = np.zeros(n_rows, dtype=np.uint64)
+        for column in cells:
+            used = column > 0
+            shift = np.where(used, column, 0).astype(np.uint64)
+            bits |= np.where(used, np.left_shift(np.uint64(1), shift), np.uint64(0))
+        expected = np.left_shift(np.left_shift(np.uint64(1), m.astype(np.uint64)) - 1, 1)
+        not_a_sequence = bits != expected
+    else:
+        clean = np.where(ranks > 0, ranks, 0)
+        srt = np.sort(clean, axis=1)
+        ties = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] > 0)).any(axis=1)
+        not_a_sequence = ties | (clean.max(axis=1, initial=0) != m)
+    invalid = bad_cell | not_a_sequence
+    all_blank = (ranks == 0).all(axis=1)
     status = np.where(invalid, REJECTED, np.where(all_blank, BLANK, VALID)).astype(np.int8)
 
     reasons: dict[int, str] = {}
     texts: dict[int, str] = {}
     for i in np.flatnonzero(invalid).tolist():
-        cells = {ids[k]: raw_cols[k][1][raw_cols[k][0][i]] for k in range(n)}
-        texts[i] = ", ".join(f"{oid}={cell}" for oid, cell in cells.items())
+        row = {ids[k]: raw_cols[k][1][raw_cols[k][0][i]] for k in range(n)}
+        texts[i] = ", ".join(f"{oid}={cell}" for oid, cell in row.items())
         try:
-            ranking_from_positions(cells, ids)
+            ranking_from_positions(row, ids)
         except BallotError as exc:
             reasons[i] = exc.reason
         else:  # pragma: no cover - the vectorised checks and the validator disagree
-            raise AssertionError(f"row {i} was flagged but validates: {cells}")
+            raise AssertionError(f"row {i} was flagged but validates: {row}")
     return _Rows(status, ranks, reasons, texts)
 
 

@@ -183,6 +183,20 @@ def test_sources_binary_stream_and_text_stream():
         assert imp.rows == from_path.rows
 
 
+def test_whitespace_only_lines_are_skipped_but_counted():
+    imp = read_ballots_csv(io.StringIO("group,ranking\nx,A\n   \n\t\nx,B\n"), options=OPTIONS)
+    assert imp.rows == (2, 5)
+    assert imp.abstentions == ()
+
+
+def test_rows_longer_than_the_header_are_an_error():
+    # pandas would otherwise take the first column for an index and shift the others.
+    assert file_error(io.StringIO("A,B\n1,2,3\n2,1,3\n")) == (
+        "The ballot file (given as a stream) is not valid CSV: line 2 has 3 fields where the "
+        "header has 2."
+    )
+
+
 def test_header_only_file_has_no_ballots():
     imp = read_ballots_csv(io.StringIO("group,ranking\n"), options=OPTIONS)
     assert imp.n_ballots == 0 and imp.matrix.ranks.shape == (0, 4)
@@ -282,6 +296,24 @@ def test_wide_options_that_do_not_fit_the_columns():
         f"The ballot file {path} has a column 'Share a chief executive' that matches none of "
         "the options given."
     )
+
+
+def test_wide_with_many_options():
+    n = 70
+    header = ",".join(f"Option {k}" for k in range(n))
+    full = ",".join(str(n - k) for k in range(n))
+    tie = ",".join(["1", "1"] + [""] * (n - 2))
+    gap = ",".join(["1", "3"] + [""] * (n - 2))
+    top = ",".join([""] * (n - 1) + ["1"])
+    imp = read_ballots_csv(io.StringIO("\n".join([header, full, tie, gap, top]) + "\n"))
+    ids = imp.matrix.option_ids
+    assert ids[:3] == ("A", "B", "C") and ids[25:28] == ("Z", "AA", "AB")
+    assert imp.matrix.ranks.dtype == np.int8
+    assert imp.rankings == [tuple(reversed(ids)), (ids[-1],)]
+    assert [(r.row, r.reason) for r in imp.rejected] == [
+        (3, "ties options A and B at rank 1"),
+        (4, "skips rank 2"),
+    ]
 
 
 def test_wide_column_without_header():
@@ -389,6 +421,13 @@ def test_write_ballots_csv(tmp_path):
     imp = read_ballots_csv(target, options=["A", "B", "C"])
     assert imp.rankings == [("C", "A"), ("B",)]
     assert imp.groups == ["x, y", "z"]
+    assert imp.abstentions == (3,)
+
+
+def test_write_a_blank_ballot_without_groups(tmp_path):
+    target = write_ballots_csv(tmp_path / "b.csv", ["A", "B"], [("A",), (), ("B", "A")])
+    imp = read_ballots_csv(target, options=["A", "B"])
+    assert imp.rankings == [("A",), ("B", "A")]
     assert imp.abstentions == (3,)
 
 
@@ -506,27 +545,29 @@ def test_wide_vectorised_checks_agree_with_ranking_from_positions(rows):
             assert row in imp.abstentions
 
 
-TOKENS = ["A", "B", "C", "a", "c", "Z", "Pool budgets", " ", "", "A=B"]
+TOKENS = ["A", "B", "C", "a", "c", "Z", "O1", "o2", "O3", "Pool budgets", " ", "", "A=B", "O1=O3"]
 SEPARATORS = [">", ">", ">", ",", " > ", ";", ""]
+LONG_IDS = (Option("O1", "Pool budgets"), Option("O2", "Joint team"), Option("o3", "Do nothing"))
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
+    st.sampled_from([OPTIONS, LONG_IDS]),
     st.lists(
         st.lists(st.tuples(st.sampled_from(TOKENS), st.sampled_from(SEPARATORS)), max_size=5),
         max_size=25,
-    )
+    ),
 )
-def test_long_fast_path_agrees_with_parse_ranking(rows):
+def test_long_fast_paths_agree_with_parse_ranking(options, rows):
     texts = ["".join(tok + sep for tok, sep in row).strip() for row in rows]
     body = "".join(f'"{t}"\n' for t in texts)
-    imp = read_ballots_csv(io.StringIO("ranking\n" + body), options=OPTIONS)
+    imp = read_ballots_csv(io.StringIO("ranking\n" + body), options=options)
     reasons = {r.row: r.reason for r in imp.rejected}
     valid = dict(zip(imp.rows, imp.rankings, strict=True))
     for i, t in enumerate(texts):
         row = i + 2
         try:
-            expected = parse_ranking(t, OPTIONS)
+            expected = parse_ranking(t, options)
         except BallotError as exc:
             assert reasons[row] == exc.reason
             continue

@@ -135,7 +135,7 @@ def result_frame(result: RoundResult, labels: Mapping[str, str] | None = None) -
                 "ballots": result.ballots,
                 "n_options": result.n_options,
                 "winner": o.id in result.winners,
-                "text": f"{o.mbc:,} pts · {o.consensus:.2f}",
+                "text": f"{o.mbc:,} pt{'' if o.mbc == 1 else 's'} · {o.consensus:.2f}",
             }
         )
     columns = [

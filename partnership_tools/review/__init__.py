@@ -60,6 +60,13 @@ from partnership_tools.review.scoring import (
     suppression_plan,
 )
 from partnership_tools.review.settings import ReviewSettings
+from partnership_tools.review.storage import (
+    ReviewStoreError,
+    ensure_review_schema,
+    load_review,
+    open_review_store,
+    save_review,
+)
 
 __all__ = [
     "DEFAULT_WAVE",
@@ -85,19 +92,24 @@ __all__ = [
     "ReviewFileError",
     "ReviewResult",
     "ReviewSettings",
+    "ReviewStoreError",
     "Scale",
     "check_instrument_data",
     "compare_waves",
     "concerns",
     "coverage",
     "describe_review",
+    "ensure_review_schema",
     "group_gaps",
     "item_distribution",
     "list_instruments",
     "load_instrument",
+    "load_review",
+    "open_review_store",
     "read_responses",
     "read_review",
     "review_to_json",
+    "save_review",
     "score_dimensions",
     "score_items",
     "score_review",

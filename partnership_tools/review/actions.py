@@ -78,7 +78,13 @@ class ActionItem:
             raise ValueError(f"An action's status must be one of: {', '.join(ACTION_STATUSES)}.")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"dimension": self.dimension, "action": self.action, "owner": self.owner, "due": self.due, "status": self.status}
+        return {
+            "dimension": self.dimension,
+            "action": self.action,
+            "owner": self.owner,
+            "due": self.due,
+            "status": self.status,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ActionItem:
@@ -132,7 +138,9 @@ class ActionPlan:
                     f"(its dimensions are: {', '.join(instrument.dimension_ids)})."
                 )
 
-    def without_action(self, result: ReviewResult, bands: Sequence[str] = ("concern",)) -> tuple[str, ...]:
+    def without_action(
+        self, result: ReviewResult, bands: Sequence[str] = ("concern",)
+    ) -> tuple[str, ...]:
         """Dimensions of the result's focus wave in one of ``bands`` that have no action yet."""
         d = result.dimension_table()
         weak = [dim for dim, band in zip(d["dimension"], d["band"], strict=True) if band in bands]
@@ -149,7 +157,10 @@ class ActionPlan:
         items = []
         for rec in frame.to_dict("records"):
             clean = {k: (None if (isinstance(v, float) and v != v) else v) for k, v in rec.items()}
-            if not str(clean.get("action") or "").strip() and not str(clean.get("dimension") or "").strip():
+            if (
+                not str(clean.get("action") or "").strip()
+                and not str(clean.get("dimension") or "").strip()
+            ):
                 continue
             items.append(ActionItem.from_dict(clean))
         return cls(tuple(items))

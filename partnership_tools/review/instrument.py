@@ -292,7 +292,7 @@ class RespondentField:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", tuple(self.values))
-        object.__setattr__(self, "aliases", tuple((str(a), str(v)) for a, v in self.aliases))
+        object.__setattr__(self, "aliases", tuple(sorted((str(a), str(v)) for a, v in self.aliases)))
 
     def spellings(self) -> dict[str, str]:
         out = {normalise_text(v): v for v in self.values}
@@ -417,9 +417,14 @@ class Instrument:
         return d
 
     @classmethod
-    def from_dict(cls, d: Any, source: str = "<instrument>") -> Instrument:
-        """Check the data (raising :class:`InstrumentError` naming ``source``) and build it."""
-        validate_instrument_data(d, source)
+    def from_dict(
+        cls, d: Any, source: str = "<instrument>", *, trusted: bool = False
+    ) -> Instrument:
+        """Check the data (raising :class:`InstrumentError` naming ``source``) and build it.
+
+        ``trusted`` is for the shipped instruments only (see :func:`.schema.validate_instrument_data`).
+        """
+        validate_instrument_data(d, source, trusted=trusted)
         return cls(
             id=str(d["id"]),
             title=str(d["title"]).strip(),
@@ -442,7 +447,7 @@ def _shipped_dir() -> Path:
     return Path(str(resources.files("partnership_tools.review").joinpath("instruments")))
 
 
-def _read_file(path: Path) -> Instrument:
+def _read_file(path: Path, trusted: bool = False) -> Instrument:
     name = str(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -484,12 +489,12 @@ def _read_file(path: Path) -> Instrument:
                 )
             ],
         ) from None
-    return Instrument.from_dict(data, source=name)
+    return Instrument.from_dict(data, source=name, trusted=trusted)
 
 
 @lru_cache(maxsize=32)
 def _load_shipped(instrument_id: str) -> Instrument:
-    return _read_file(_shipped_dir() / f"{instrument_id}.yaml")
+    return _read_file(_shipped_dir() / f"{instrument_id}.yaml", trusted=True)
 
 
 def _looks_like_path(s: str) -> bool:

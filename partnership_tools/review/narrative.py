@@ -31,7 +31,17 @@ DONT_KNOW_SHARE = 0.2
 #: Views count as widely spread when the standard deviation is at least this.
 WIDE_SD = 1.2
 
-KINDS = ("strength", "discuss", "concern", "not_enough", "dont_know", "gap", "consensus", "change", "coverage")
+KINDS = (
+    "strength",
+    "discuss",
+    "concern",
+    "not_enough",
+    "dont_know",
+    "gap",
+    "consensus",
+    "change",
+    "coverage",
+)
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,12 @@ class Finding:
     wave: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "text": self.text, "dimension": self.dimension, "wave": self.wave}
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "dimension": self.dimension,
+            "wave": self.wave,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Finding:
@@ -118,10 +133,25 @@ def describe_review(result: ReviewResult, instrument: Instrument) -> tuple[Findi
     overall = d[(d["wave"] == wave) & d["overall"].astype(bool)]
     if len(overall) and overall["suppressed"].all():
         k = result.settings.min_group_size
-        return (Finding("coverage", f"Fewer than {k} people answered in {wave}, so no figures are shown.", None, wave),)
-    per_dim = [f for _, row in overall.iterrows() for f in _dimension_findings(row, instrument, wave)]
+        return (
+            Finding(
+                "coverage",
+                f"Fewer than {k} people answered in {wave}, so no figures are shown.",
+                None,
+                wave,
+            ),
+        )
+    per_dim = [
+        f for _, row in overall.iterrows() for f in _dimension_findings(row, instrument, wave)
+    ]
     mean_of = dict(zip(overall["dimension"], overall["mean"], strict=True))
-    for kind, best_first in (("strength", True), ("discuss", True), ("concern", False), ("not_enough", True), ("dont_know", True)):
+    for kind, best_first in (
+        ("strength", True),
+        ("discuss", True),
+        ("concern", False),
+        ("not_enough", True),
+        ("dont_know", True),
+    ):
         chosen = [f for f in per_dim if f.kind == kind]
         if kind in ("strength", "discuss", "concern"):
             chosen.sort(key=lambda f: mean_of.get(f.dimension, 0), reverse=best_first)
@@ -142,7 +172,11 @@ def describe_review(result: ReviewResult, instrument: Instrument) -> tuple[Findi
                 )
             )
     for _, row in g.iterrows():
-        if pd.notna(row["gap"]) and int(row["groups_compared"]) >= 2 and float(row["gap"]) < float(row["threshold"]) / 2:
+        if (
+            pd.notna(row["gap"])
+            and int(row["groups_compared"]) >= 2
+            and float(row["gap"]) < float(row["threshold"]) / 2
+        ):
             out.append(
                 Finding(
                     "consensus",
@@ -167,7 +201,9 @@ def describe_review(result: ReviewResult, instrument: Instrument) -> tuple[Findi
                 f"to {row['mean_after']:.1f} in {row['after']}."
             )
             if pd.notna(row["band_after"]) and row["band_after"] != row["band_before"]:
-                text += f" It is now rated {labels.get(row['band_after'], row['band_after']).lower()}."
+                text += (
+                    f" It is now rated {labels.get(row['band_after'], row['band_after']).lower()}."
+                )
             out.append(Finding("change", text, row["dimension"], row["after"]))
     if result.coverage is not None:
         for w in result.coverage.warnings_for(wave):

@@ -29,6 +29,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,15 @@ __all__ = [
 
 DEFAULT_WAVE = "wave 1"
 SPECIAL_COLUMNS = ("respondent_id", "wave", "comments")
-_ID_HEADERS = {"respondent id", "respondent", "respondentid", "response id", "responseid", "id", "respondent no"}
+_ID_HEADERS = {
+    "respondent id",
+    "respondent",
+    "respondentid",
+    "response id",
+    "responseid",
+    "id",
+    "respondent no",
+}
 _COMMENT_HEADERS = re.compile(r"^(any (other |further )?)?comments?\b|^comments?\b")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _NUM_LABEL = re.compile(r"^(\d+)\s*[-:.)=]\s*(\D.*)$")
@@ -76,11 +85,19 @@ class InvalidCell:
     kind: str = "not_a_number"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "value": self.value, "why": self.why, "kind": self.kind}
+        return {
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "why": self.why,
+            "kind": self.kind,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InvalidCell:
-        return cls(int(d["row"]), str(d["column"]), str(d["value"]), str(d["why"]), str(d.get("kind", "")))
+        return cls(
+            int(d["row"]), str(d["column"]), str(d["value"]), str(d["why"]), str(d.get("kind", ""))
+        )
 
 
 # -- reading single answers -------------------------------------------------------------------
@@ -105,7 +122,9 @@ class AnswerReader:
         names = list(scale.labels) + [scale.label_for(c) for c in scale.codes]
         self._label_list = ", ".join(names)
         codes = ", ".join(f'{c} = "{scale.label_for(c)}"' for c in scale.codes)
-        self._range = f"on the scale ({scale.low} to {scale.high})" + (f" nor a code ({codes})" if codes else "")
+        self._range = f"on the scale ({scale.low} to {scale.high})" + (
+            f" nor a code ({codes})" if codes else ""
+        )
 
     def read(self, cell: Any) -> tuple[int | None, str | None, str | None]:
         if cell is None or (isinstance(cell, float) and math.isnan(cell)):
@@ -136,11 +155,17 @@ class AnswerReader:
                         f"the number {num_s} and the label {label.strip()!r} ({by_label}) disagree",
                     )
         if re.search(r"[A-Za-z]", text) and not re.search(r"\d", text):
-            return None, "unknown_label", f"{text!r} is not one of the scale's labels ({self._label_list})"
+            return (
+                None,
+                "unknown_label",
+                f"{text!r} is not one of the scale's labels ({self._label_list})",
+            )
         return None, "not_a_number", f"{text!r} is not a number or one of the scale's labels"
 
 
-def _read_column(values: pd.Series | Sequence[Any], reader: AnswerReader) -> tuple[np.ndarray, list[tuple[int, str, str]]]:
+def _read_column(
+    values: pd.Series | Sequence[Any], reader: AnswerReader
+) -> tuple[np.ndarray, list[tuple[int, str, str]]]:
     """Read a column of cells: float codes (NaN for blank or bad) and ``(position, kind, why)`` for bad cells.
 
     Each distinct cell text is read once, so this is fast on large files.
@@ -164,19 +189,37 @@ def _read_column(values: pd.Series | Sequence[Any], reader: AnswerReader) -> tup
     return out, bad
 
 
-def _read_field(values: Sequence[Any], fld: RespondentField) -> tuple[list[str | None], list[tuple[int, str, str]]]:
+def _read_field(
+    values: Sequence[Any], fld: RespondentField
+) -> tuple[list[str | None], list[tuple[int, str, str]]]:
     cache: dict[Any, tuple[str | None, str | None, str | None]] = {}
     out: list[str | None] = []
     bad: list[tuple[int, str, str]] = []
     allowed = ", ".join(fld.values)
     for pos, cell in enumerate(values):
         if cell not in cache:
-            text = "" if cell is None or (isinstance(cell, float) and math.isnan(cell)) else str(cell).strip()
+            text = (
+                ""
+                if cell is None or (isinstance(cell, float) and math.isnan(cell))
+                else str(cell).strip()
+            )
             if not text:
-                res = (None, "required", f"blank, but {fld.id} must be answered") if fld.required else (None, None, None)
+                res = (
+                    (None, "required", f"blank, but {fld.id} must be answered")
+                    if fld.required
+                    else (None, None, None)
+                )
             else:
                 canon = fld.canonical(text)
-                res = (canon, None, None) if canon else (None, "not_allowed", f"{text!r} is not an allowed answer for {fld.id} ({allowed})")
+                res = (
+                    (canon, None, None)
+                    if canon
+                    else (
+                        None,
+                        "not_allowed",
+                        f"{text!r} is not an allowed answer for {fld.id} ({allowed})",
+                    )
+                )
             cache[cell] = res
         v, kind, why = cache[cell]
         out.append(v)
@@ -187,7 +230,11 @@ def _read_field(values: Sequence[Any], fld: RespondentField) -> tuple[list[str |
 
 # -- the Responses container ------------------------------------------------------------------
 def _is_blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
+    return (
+        v is None
+        or (isinstance(v, float) and math.isnan(v))
+        or (isinstance(v, str) and not v.strip())
+    )
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,7 +278,9 @@ class Responses:
             try:
                 f[c] = pd.to_numeric(f[c], errors="raise").astype("float64")
             except (TypeError, ValueError):
-                raise ValueError(f"Item column {c!r} must hold numbers; use Responses.from_records for labels.") from None
+                raise ValueError(
+                    f"Item column {c!r} must hold numbers; use Responses.from_records for labels."
+                ) from None
         object.__setattr__(self, "frame", f)
 
     # -- construction ----------------------------------------------------------------------
@@ -243,7 +292,9 @@ class Responses:
         return r
 
     @classmethod
-    def from_records(cls, instrument: Instrument, records: Iterable[Mapping[str, Any]]) -> Responses:
+    def from_records(
+        cls, instrument: Instrument, records: Iterable[Mapping[str, Any]]
+    ) -> Responses:
         """Build responses from dicts keyed by item id, field id, ``wave``, ``respondent_id``, ``comments``.
 
         Answers may be values, codes or labels; anything unreadable raises ``ValueError``.
@@ -251,7 +302,9 @@ class Responses:
         records = list(records)
         reader = AnswerReader(instrument.scale)
         data: dict[str, Any] = {
-            "respondent_id": [str(r.get("respondent_id") or f"r{i + 1}") for i, r in enumerate(records)],
+            "respondent_id": [
+                str(r.get("respondent_id") or f"r{i + 1}") for i, r in enumerate(records)
+            ],
             "wave": [str(r.get("wave") or DEFAULT_WAVE) for r in records],
             "comments": [str(r.get("comments") or "") for r in records],
         }
@@ -261,7 +314,9 @@ class Responses:
                 v = r.get(fld.id)
                 canon = None if _is_blank(v) else fld.canonical(str(v))
                 if not _is_blank(v) and canon is None:
-                    raise ValueError(f"Record {i + 1}: {v!r} is not an allowed answer for {fld.id}.")
+                    raise ValueError(
+                        f"Record {i + 1}: {v!r} is not an allowed answer for {fld.id}."
+                    )
                 vals.append(canon)
             data[fld.id] = vals
         for item_id in instrument.item_ids:
@@ -285,7 +340,9 @@ class Responses:
         first = parts[0]
         for p in parts[1:]:
             if p.instrument_id != first.instrument_id:
-                raise ValueError(f"Cannot combine responses to {first.instrument_id!r} and {p.instrument_id!r}.")
+                raise ValueError(
+                    f"Cannot combine responses to {first.instrument_id!r} and {p.instrument_id!r}."
+                )
         item_ids = tuple(dict.fromkeys(i for p in parts for i in p.item_ids))
         field_ids = tuple(dict.fromkeys(i for p in parts for i in p.field_ids))
         frame = pd.concat([p.frame for p in parts], ignore_index=True)
@@ -295,8 +352,12 @@ class Responses:
     def check(self, instrument: Instrument) -> None:
         """Raise ``ValueError`` if an item column holds a value that is neither on the scale nor a code."""
         if instrument.id != self.instrument_id:
-            raise ValueError(f"These responses are to {self.instrument_id!r}, not {instrument.id!r}.")
-        allowed = np.array(sorted(set(instrument.scale.values) | set(instrument.scale.codes)), dtype=float)
+            raise ValueError(
+                f"These responses are to {self.instrument_id!r}, not {instrument.id!r}."
+            )
+        allowed = np.array(
+            sorted(set(instrument.scale.values) | set(instrument.scale.codes)), dtype=float
+        )
         cols = [c for c in instrument.item_ids if c in self.frame]
         if not cols:
             return
@@ -313,7 +374,7 @@ class Responses:
     def n(self) -> int:
         return len(self.frame)
 
-    @property
+    @cached_property
     def waves(self) -> tuple[str, ...]:
         """The waves in order of first appearance."""
         return tuple(pd.unique(self.frame["wave"]))
@@ -321,12 +382,20 @@ class Responses:
     def for_wave(self, wave: str) -> Responses:
         if wave not in self.waves:
             raise ValueError(f"There is no wave {wave!r}; the waves are: {', '.join(self.waves)}.")
-        return Responses(self.instrument_id, self.frame[self.frame["wave"] == wave], self.item_ids, self.field_ids)
+        return Responses(
+            self.instrument_id,
+            self.frame[self.frame["wave"] == wave],
+            self.item_ids,
+            self.field_ids,
+        )
 
     def to_long(self) -> pd.DataFrame:
         """One row per answer: ``respondent_id, wave, <fields>, item, value`` (blanks left out)."""
         keys = ["respondent_id", "wave", *self.field_ids]
-        long = self.frame.melt(id_vars=keys, value_vars=list(self.item_ids), var_name="item", value_name="value")
+        long = self.frame.melt(
+            id_vars=keys, value_vars=list(self.item_ids), var_name="item", value_name="value", ignore_index=False
+        )
+        long = long.sort_index(kind="stable")
         return long[long["value"].notna()].reset_index(drop=True)
 
     def equals(self, other: object) -> bool:
@@ -343,10 +412,26 @@ class Responses:
         rows = []
         f = self.frame
         items = f[list(self.item_ids)].to_numpy(dtype=float)
-        for i, rec in enumerate(f[["respondent_id", "wave", *self.field_ids, "comments"]].itertuples(index=False)):
-            fields = {fid: (None if _is_blank(v) else v) for fid, v in zip(self.field_ids, rec[2:-1], strict=True)}
-            answers = {iid: (None if math.isnan(v) else int(v)) for iid, v in zip(self.item_ids, items[i], strict=True)}
-            rows.append({"respondent_id": rec[0], "wave": rec[1], "fields": fields, "answers": answers, "comments": rec[-1]})
+        for i, rec in enumerate(
+            f[["respondent_id", "wave", *self.field_ids, "comments"]].itertuples(index=False)
+        ):
+            fields = {
+                fid: (None if _is_blank(v) else v)
+                for fid, v in zip(self.field_ids, rec[2:-1], strict=True)
+            }
+            answers = {
+                iid: (None if math.isnan(v) else int(v))
+                for iid, v in zip(self.item_ids, items[i], strict=True)
+            }
+            rows.append(
+                {
+                    "respondent_id": rec[0],
+                    "wave": rec[1],
+                    "fields": fields,
+                    "answers": answers,
+                    "comments": rec[-1],
+                }
+            )
         return {
             "instrument_id": self.instrument_id,
             "item_ids": list(self.item_ids),
@@ -368,9 +453,12 @@ class Responses:
             data[fid] = [(r.get("fields") or {}).get(fid) for r in rows]
         for iid in item_ids:
             data[iid] = [
-                np.nan if (r.get("answers") or {}).get(iid) is None else float(r["answers"][iid]) for r in rows
+                np.nan if (r.get("answers") or {}).get(iid) is None else float(r["answers"][iid])
+                for r in rows
             ]
-        return cls(str(d["instrument_id"]), pd.DataFrame(data, columns=list(data)), item_ids, field_ids)
+        return cls(
+            str(d["instrument_id"]), pd.DataFrame(data, columns=list(data)), item_ids, field_ids
+        )
 
 
 # -- importing files --------------------------------------------------------------------------
@@ -409,7 +497,9 @@ class ResponseImport:
         if self.missing_items:
             lines.append(f"Items with no column: {', '.join(self.missing_items)}.")
         if self.invalid_cells:
-            lines.append(f"{len(self.invalid_cells)} cell(s) could not be read and were left blank:")
+            lines.append(
+                f"{len(self.invalid_cells)} cell(s) could not be read and were left blank:"
+            )
             for c in self.invalid_cells[:10]:
                 lines.append(f"  row {c.row}, column {c.column!r}: {c.why}.")
             if len(self.invalid_cells) > 10:
@@ -440,8 +530,12 @@ def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
     try:
         text = raw.decode("cp1252")
     except UnicodeDecodeError:
-        raise ResponseFileError(f"{name} is not a text file in UTF-8; save it as 'CSV UTF-8' and try again.") from None
-    return text, [f"{name} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."]
+        raise ResponseFileError(
+            f"{name} is not a text file in UTF-8; save it as 'CSV UTF-8' and try again."
+        ) from None
+    return text, [
+        f"{name} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."
+    ]
 
 
 def _read_csv(path: Path) -> _Table:
@@ -451,7 +545,9 @@ def _read_csv(path: Path) -> _Table:
         raise ResponseFileError(f"{name} is empty.")
     text, warnings = _decode(raw, name)
     if "\x00" in text[:4096]:
-        raise ResponseFileError(f"{name} looks like a binary file, not CSV; export the responses as CSV or .xlsx.")
+        raise ResponseFileError(
+            f"{name} looks like a binary file, not CSV; export the responses as CSV or .xlsx."
+        )
     first = text.lstrip("\r\n").split("\n", 1)[0]
     sep = max([",", ";", "\t"], key=first.count) if path.suffix.lower() != ".tsv" else "\t"
     try:
@@ -467,7 +563,11 @@ def _read_csv(path: Path) -> _Table:
         )
     except pd.errors.ParserError as exc:
         m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        detail = f"line {m.group(2)} has {m.group(3)} cells but earlier rows have {m.group(1)}" if m else "the cells do not line up"
+        detail = (
+            f"line {m.group(2)} has {m.group(3)} cells but earlier rows have {m.group(1)}"
+            if m
+            else "the cells do not line up"
+        )
         raise ResponseFileError(f"{name} could not be read as CSV: {detail}.") from None
     except pd.errors.EmptyDataError:
         raise ResponseFileError(f"{name} is empty.") from None
@@ -497,7 +597,9 @@ def _read_excel(path: Path, sheet: str | int | None) -> _Table:
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ResponseFileError(f"{name} could not be opened as an Excel workbook; save it again as .xlsx or CSV.") from None
+        raise ResponseFileError(
+            f"{name} could not be opened as an Excel workbook; save it again as .xlsx or CSV."
+        ) from None
     try:
         if sheet is None:
             ws = wb.worksheets[0]
@@ -506,7 +608,9 @@ def _read_excel(path: Path, sheet: str | int | None) -> _Table:
         else:
             ws = wb[sheet]
     except (KeyError, IndexError):
-        raise ResponseFileError(f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}.") from None
+        raise ResponseFileError(
+            f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}."
+        ) from None
     rows = [[_excel_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
     wb.close()
     width = max((len(r) for r in rows), default=0)
@@ -632,7 +736,9 @@ def read_responses(
         elif suffix in (".csv", ".txt", ".tsv", ""):
             table = _read_csv(p)
         else:
-            raise ResponseFileError(f"{name} is a {suffix} file; give a CSV or Excel .xlsx file of responses.")
+            raise ResponseFileError(
+                f"{name} is a {suffix} file; give a CSV or Excel .xlsx file of responses."
+            )
     except PermissionError:
         raise ResponseFileError(f"{name} cannot be opened: permission denied.") from None
 
@@ -652,7 +758,9 @@ def read_responses(
 
     def note(pos_list: list[tuple[int, str, str]], col: int) -> None:
         for pos, kind, why in pos_list:
-            invalid.append(InvalidCell(int(rows[pos]), headers[col], str(cells.iat[pos, col]), why, kind))
+            invalid.append(
+                InvalidCell(int(rows[pos]), headers[col], str(cells.iat[pos, col]), why, kind)
+            )
 
     data: dict[str, Any] = {}
     reader = AnswerReader(inst.scale)
@@ -681,13 +789,23 @@ def read_responses(
         if "wave" in specials:
             given = {str(v).strip() for v in cells[specials["wave"]]} - {""}
             if given - {str(wave)}:
-                warnings.append(f"The file's wave column ({', '.join(sorted(given))}) was overridden by wave {wave!r}.")
+                warnings.append(
+                    f"The file's wave column ({', '.join(sorted(given))}) was overridden by wave {wave!r}."
+                )
     elif "wave" in specials:
         col = specials["wave"]
         wv = [str(v).strip() for v in cells[col]]
         for i, v in enumerate(wv):
             if not v:
-                invalid.append(InvalidCell(int(rows[i]), headers[col], "", f"blank wave; put in {DEFAULT_WAVE!r}", "required"))
+                invalid.append(
+                    InvalidCell(
+                        int(rows[i]),
+                        headers[col],
+                        "",
+                        f"blank wave; put in {DEFAULT_WAVE!r}",
+                        "required",
+                    )
+                )
         data["wave"] = [v or DEFAULT_WAVE for v in wv]
     else:
         data["wave"] = [DEFAULT_WAVE] * n
@@ -704,7 +822,9 @@ def read_responses(
     dup = responses.frame.duplicated(["wave", "respondent_id"])
     if dup.any():
         first = responses.frame.loc[dup, "respondent_id"].iloc[0]
-        warnings.append(f"{int(dup.sum())} respondent id(s) appear more than once in a wave, e.g. {first!r}.")
+        warnings.append(
+            f"{int(dup.sum())} respondent id(s) appear more than once in a wave, e.g. {first!r}."
+        )
     dropped = table.dropped
     if dropped:
         warnings.append(f"{dropped} blank row(s) were skipped.")

@@ -110,7 +110,10 @@ class Review:
 
 def review_to_json(review: Review) -> str:
     """The canonical JSON text of a review (sort_keys, indent=2, ensure_ascii=False, newline)."""
-    return json.dumps(review.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return (
+        json.dumps(review.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def review_from_json(text: str, source: str = "<review>") -> Review:
@@ -118,7 +121,9 @@ def review_from_json(text: str, source: str = "<review>") -> Review:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ReviewFileError(f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}).") from None
+        raise ReviewFileError(
+            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno})."
+        ) from None
     if not isinstance(data, dict) or "schema_version" not in data:
         raise ReviewFileError(f"{source} is not a review file: it has no schema_version.")
     version = data["schema_version"]
@@ -135,7 +140,11 @@ def review_from_json(text: str, source: str = "<review>") -> Review:
         first = exc.problems[0].describe(exc.source) if exc.problems else str(exc)
         raise ReviewFileError(f"The instrument in {source} is not valid: {first}") from None
     except (KeyError, TypeError, ValueError) as exc:
-        what = f"the key {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else str(exc).rstrip(".")
+        what = (
+            f"the key {exc.args[0]!r} is missing"
+            if isinstance(exc, KeyError)
+            else str(exc).rstrip(".")
+        )
         raise ReviewFileError(f"{source} is not a usable review file: {what}.") from None
 
 
@@ -155,7 +164,9 @@ def write_review(review: Review, path: str | os.PathLike[str]) -> Path:
     """Write the review's canonical JSON atomically (temporary file + ``os.replace``)."""
     p = Path(path)
     text = review_to_json(review)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else "."
+    )
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)

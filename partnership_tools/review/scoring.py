@@ -29,7 +29,7 @@ than ``min_group_size`` people. A wave with fewer respondents than that shows no
 ...                                   {"ud1": 2, "ud3": 2}])
 >>> t = score_items(r, inst, min_group_size=1)
 >>> row = t.set_index("item").loc["ud1"]
->>> int(row["n"]), round(row["mean"], 4), float(row["median"]), round(row["pct_positive"], 2)
+>>> int(row["n"]), round(float(row["mean"]), 4), float(row["median"]), round(float(row["pct_positive"]), 2)
 (3, 3.6667, 4.0, 66.67)
 >>> row = t.set_index("item").loc["ud3"]  # reverse-worded: 5 scores 1 and 2 scores 4
 >>> int(row["n"]), float(row["mean"]), int(row["dont_know"])
@@ -101,7 +101,9 @@ _COUNT_COLS = {"group_size", "respondents", "n", "dont_know", "not_applicable", 
 
 
 # -- suppression ---------------------------------------------------------------------------------
-def suppression_plan(sizes: Mapping[str, int], min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> dict[str, str | None]:
+def suppression_plan(
+    sizes: Mapping[str, int], min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+) -> dict[str, str | None]:
     """Which groups to hide, and why, given each group's number of respondents in one wave.
 
     ``sizes`` lists every group that makes up the total (including "not stated"), in display order.
@@ -137,7 +139,9 @@ def suppression_plan(sizes: Mapping[str, int], min_group_size: int = DEFAULT_MIN
             plan[g] = SMALL_GROUP
             hidden += int(s)
     while 0 < hidden < k:
-        shown = [(int(s), i, g) for i, (g, s) in enumerate(sizes.items()) if plan[g] is None and s > 0]
+        shown = [
+            (int(s), i, g) for i, (g, s) in enumerate(sizes.items()) if plan[g] is None and s > 0
+        ]
         if not shown:  # pragma: no cover - cannot happen: then hidden == total >= k
             break
         s, _, g = min(shown)
@@ -161,13 +165,18 @@ def suppress(table: pd.DataFrame, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) 
     if "suppressed" not in out:
         out["suppressed"] = False
         out["suppressed_reason"] = pd.Series([None] * len(out), dtype="str")
-    sizes = out[["wave", "group", "overall", "group_size"]].drop_duplicates(["wave", "group"]).copy()
+    sizes = (
+        out[["wave", "group", "overall", "group_size"]].drop_duplicates(["wave", "group"]).copy()
+    )
     # groups hidden earlier have no size left: they stay hidden and count as 0 here (conservative)
     sizes["group_size"] = sizes["group_size"].fillna(0)
     reasons: dict[tuple[str, str], str | None] = {}
     for wave, part in sizes.groupby("wave", sort=False):
         groups = part[~part["overall"].astype(bool)]
-        plan = suppression_plan(dict(zip(groups["group"], groups["group_size"].astype(int), strict=True)), min_group_size)
+        plan = suppression_plan(
+            dict(zip(groups["group"], groups["group_size"].astype(int), strict=True)),
+            min_group_size,
+        )
         ov = part[part["overall"].astype(bool)]
         if len(ov) and not len(groups):  # no grouping: only the total
             n = int(ov["group_size"].iloc[0])
@@ -178,7 +187,9 @@ def suppress(table: pd.DataFrame, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) 
     reason = pd.Series([reasons.get(k) for k in keys], index=out.index, dtype="object")
     hide = reason.notna() & ~out["suppressed"].astype(bool)
     if hide.any():
-        figure_cols = [c for c in out.columns if c in _FIGURES or c in _HIDDEN_EXTRA or c == "group_size"]
+        figure_cols = [
+            c for c in out.columns if c in _FIGURES or c in _HIDDEN_EXTRA or c == "group_size"
+        ]
         for c in figure_cols:
             out[c] = out[c].mask(hide)
         out.loc[hide, "suppressed"] = True
@@ -209,7 +220,9 @@ class _Tally:
 def _as_responses(responses: Responses | pd.DataFrame, instrument: Instrument) -> Responses:
     if isinstance(responses, Responses):
         if responses.instrument_id != instrument.id:
-            raise ValueError(f"These responses are to {responses.instrument_id!r}, not {instrument.id!r}.")
+            raise ValueError(
+                f"These responses are to {responses.instrument_id!r}, not {instrument.id!r}."
+            )
         return responses
     return Responses.from_frame(responses, instrument)
 
@@ -222,14 +235,18 @@ def _wave_list(waves: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(waves)
 
 
-def _group_values(frame: pd.DataFrame, instrument: Instrument, by: str) -> tuple[list[str], np.ndarray]:
+def _group_values(
+    frame: pd.DataFrame, instrument: Instrument, by: str
+) -> tuple[list[str], np.ndarray]:
     try:
         fld = instrument.field(by)
     except KeyError as exc:
         raise ValueError(exc.args[0]) from None
     col = frame[by]
     present = [v for v in pd.unique(col.dropna())]
-    order = [v for v in fld.values if v in set(present)] + sorted(v for v in present if v not in set(fld.values))
+    order = [v for v in fld.values if v in set(present)] + sorted(
+        v for v in present if v not in set(fld.values)
+    )
     cat = pd.Categorical(col, categories=order)
     codes = np.asarray(cat.codes, dtype=np.int64)
     if (codes < 0).any():
@@ -238,7 +255,9 @@ def _group_values(frame: pd.DataFrame, instrument: Instrument, by: str) -> tuple
     return order, codes
 
 
-def _tally(responses: Responses | pd.DataFrame, instrument: Instrument, by: str | None, waves: Any) -> _Tally:
+def _tally(
+    responses: Responses | pd.DataFrame, instrument: Instrument, by: str | None, waves: Any
+) -> _Tally:
     r = _as_responses(responses, instrument)
     frame = r.frame
     wanted = _wave_list(waves)
@@ -246,12 +265,16 @@ def _tally(responses: Responses | pd.DataFrame, instrument: Instrument, by: str 
     if wanted:
         unknown = [w for w in wanted if w not in all_waves]
         if unknown:
-            raise ValueError(f"There is no wave {unknown[0]!r}; the waves are: {', '.join(all_waves) or 'none'}.")
+            raise ValueError(
+                f"There is no wave {unknown[0]!r}; the waves are: {', '.join(all_waves) or 'none'}."
+            )
         frame = frame[frame["wave"].isin(wanted)]
         wave_order = tuple(w for w in all_waves if w in wanted)
     else:
         wave_order = all_waves
-    wave_idx = np.asarray(pd.Categorical(frame["wave"], categories=list(wave_order)).codes, dtype=np.int64)
+    wave_idx = np.asarray(
+        pd.Categorical(frame["wave"], categories=list(wave_order)).codes, dtype=np.int64
+    )
     if by:
         groups, group_idx = _group_values(frame, instrument, by)
         group_idx = group_idx + 1
@@ -264,9 +287,9 @@ def _tally(responses: Responses | pd.DataFrame, instrument: Instrument, by: str 
     K = len(values)
     C = K + 3
     item_ids = instrument.item_ids
-    I = len(item_ids)
+    n_items = len(item_ids)
     cols = [c for c in item_ids]
-    X = frame[cols].to_numpy(dtype=np.float64) if len(frame) else np.empty((0, I))
+    X = frame[cols].to_numpy(dtype=np.float64) if len(frame) else np.empty((0, n_items))
 
     allowed = list(scale.values) + list(scale.codes)
     lo_all, hi_all = min(allowed), max(allowed)
@@ -296,8 +319,8 @@ def _tally(responses: Responses | pd.DataFrame, instrument: Instrument, by: str 
         cat[:, rev] = np.where(sub < K, K - 1 - sub, sub)
 
     key = wave_idx * G1 + group_idx  # (N,)
-    flat = (key[:, None] * I + np.arange(I)[None, :]) * C + cat
-    counts = np.bincount(flat.ravel(), minlength=W * G1 * I * C).reshape(W, G1, I, C)
+    flat = (key[:, None] * n_items + np.arange(n_items)[None, :]) * C + cat
+    counts = np.bincount(flat.ravel(), minlength=W * G1 * n_items * C).reshape(W, G1, n_items, C)
     sizes = np.bincount(key, minlength=W * G1).reshape(W, G1)
     answered = cat != K + 2
     item_resp = counts[..., : K + 2].sum(-1)
@@ -311,7 +334,9 @@ def _tally(responses: Responses | pd.DataFrame, instrument: Instrument, by: str 
         sizes[:, 0] = sizes[:, 1:].sum(axis=1)
         dim_resp[:, 0] = dim_resp[:, 1:].sum(axis=1)
         item_resp[:, 0] = item_resp[:, 1:].sum(axis=1)
-    return _Tally(instrument, by, tuple(wave_order), (OVERALL, *groups), counts, sizes, dim_resp, item_resp)
+    return _Tally(
+        instrument, by, tuple(wave_order), (OVERALL, *groups), counts, sizes, dim_resp, item_resp
+    )
 
 
 def _stats(cnt: np.ndarray, instrument: Instrument) -> dict[str, np.ndarray]:
@@ -381,9 +406,13 @@ def _finish(df: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
 
 
 def _band_cols(df: pd.DataFrame, instrument: Instrument, ok: np.ndarray) -> None:
-    bands = [instrument.bands.band(m) if good else None for m, good in zip(df["mean"], ok, strict=True)]
+    bands = [
+        instrument.bands.band(m) if good else None for m, good in zip(df["mean"], ok, strict=True)
+    ]
     df["band"] = pd.Series(bands, dtype="str")
-    df["band_label"] = pd.Series([instrument.bands.label(b) if b else None for b in bands], dtype="str")
+    df["band_label"] = pd.Series(
+        [instrument.bands.label(b) if b else None for b in bands], dtype="str"
+    )
 
 
 def _score_items(t: _Tally, min_group_size: int) -> pd.DataFrame:
@@ -406,7 +435,8 @@ def _score_items(t: _Tally, min_group_size: int) -> pd.DataFrame:
 def _dim_counts(t: _Tally) -> np.ndarray:
     pos = {iid: j for j, iid in enumerate(t.instrument.item_ids)}
     return np.stack(
-        [t.counts[:, :, [pos[i] for i in d.item_ids]].sum(axis=2) for d in t.instrument.dimensions], axis=2
+        [t.counts[:, :, [pos[i] for i in d.item_ids]].sum(axis=2) for d in t.instrument.dimensions],
+        axis=2,
     )
 
 
@@ -436,7 +466,10 @@ def _distribution(t: _Tally, min_group_size: int) -> pd.DataFrame:
     K = len(scale.values)
     positions = list(range(K))
     kinds = ["scale"] * K
-    for code, kind, pos in ((scale.dont_know, "dont_know", K), (scale.not_applicable, "not_applicable", K + 1)):
+    for code, kind, pos in (
+        (scale.dont_know, "dont_know", K),
+        (scale.not_applicable, "not_applicable", K + 1),
+    ):
         if code is not None:
             positions.append(pos)
             kinds.append(kind)
@@ -450,14 +483,27 @@ def _distribution(t: _Tally, min_group_size: int) -> pd.DataFrame:
     kind = np.tile(np.array(kinds, dtype=object), len(w))
     rev = np.array([it.reverse for it in items], dtype=bool)[u[r]]
     df = pd.DataFrame(_frame(t, w[r], g[r]))
-    df["dimension"] = pd.Series([inst.dimension_of(i.id).id for i in items], dtype=object).to_numpy()[u[r]]
+    df["dimension"] = pd.Series(
+        [inst.dimension_of(i.id).id for i in items], dtype=object
+    ).to_numpy()[u[r]]
     df["item"] = np.array(inst.item_ids, dtype=object)[u[r]]
+    df["text"] = np.array([i.text for i in items], dtype=object)[u[r]]
     df["reverse"] = rev
     df["kind"] = kind
     df["position"] = pos
     code_of = {K: scale.dont_know, K + 1: scale.not_applicable}
-    value_of = np.array([scale.values[p] if p < K else code_of[p] for p in range(max(positions) + 1)] if positions else [])
-    label_of = np.array([scale.labels[p] if p < K else scale.label_for(code_of[p]) for p in range(max(positions) + 1)], dtype=object)
+    value_of = np.array(
+        [scale.values[p] if p < K else code_of[p] for p in range(max(positions) + 1)]
+        if positions
+        else []
+    )
+    label_of = np.array(
+        [
+            scale.labels[p] if p < K else scale.label_for(code_of[p])
+            for p in range(max(positions) + 1)
+        ],
+        dtype=object,
+    )
     df["scored_value"] = value_of[pos]
     df["scored_label"] = label_of[pos]
     raw = np.where(rev & (pos < K), K - 1 - pos, pos)
@@ -467,7 +513,16 @@ def _distribution(t: _Tally, min_group_size: int) -> pd.DataFrame:
     with np.errstate(invalid="ignore", divide="ignore"):
         df["pct_of_valid"] = np.where(pos < K, 100 * c / n_valid[r], np.nan)
         df["pct_of_answers"] = 100 * c / n_answers[r]
-    for col in ("wave", "group", "dimension", "item", "kind", "scored_label", "answer_label"):
+    for col in (
+        "wave",
+        "group",
+        "dimension",
+        "item",
+        "text",
+        "kind",
+        "scored_label",
+        "answer_label",
+    ):
         df[col] = df[col].astype("str")
     return _finish(df, min_group_size)
 
@@ -554,28 +609,48 @@ def group_gaps(dimensions: pd.DataFrame, threshold: float = 1.0) -> pd.DataFrame
         "threshold",
         "flagged",
     ]
-    rows = []
     if dimensions.empty:
         return pd.DataFrame(columns=cols)
-    for (wave, dim), part in dimensions.groupby(["wave", "dimension"], sort=False):
-        ok = (
-            ~part["overall"].astype(bool)
-            & ~part["suppressed"].astype(bool)
-            & (part["group"] != NOT_STATED)
-            & part["met_minimum"].fillna(False).astype(bool)
-            & part["mean"].notna()
-        )
-        p = part[ok]
-        title = part["title"].iloc[0] if "title" in part else dim
-        if len(p) >= 2:
-            hi = p.loc[p["mean"].astype(float).idxmax()]
-            lo = p.loc[p["mean"].astype(float).idxmin()]
+    d = dimensions
+    ok = (
+        ~d["overall"].astype(bool)
+        & ~d["suppressed"].astype(bool)
+        & (d["group"] != NOT_STATED)
+        & d["met_minimum"].fillna(False).astype(bool)
+        & d["mean"].notna()
+    )
+    keys = d[["wave", "dimension"]].drop_duplicates()
+    titles = d.drop_duplicates(["wave", "dimension"]).set_index(["wave", "dimension"])
+    p = d[ok].assign(mean=lambda x: x["mean"].astype(float))
+    grouped = p.groupby(["wave", "dimension"], sort=False)["mean"]
+    hi_idx, lo_idx, count = grouped.idxmax(), grouped.idxmin(), grouped.size()
+    rows = []
+    for wave, dim in keys.itertuples(index=False, name=None):
+        title = titles.loc[(wave, dim), "title"] if "title" in titles else dim
+        k = (wave, dim)
+        n = int(count.get(k, 0))
+        if n >= 2:
+            hi, lo = p.loc[hi_idx[k]], p.loc[lo_idx[k]]
             gap = float(hi["mean"]) - float(lo["mean"])
             rows.append(
-                [wave, dim, title, len(p), gap, hi["group"], float(hi["mean"]), lo["group"], float(lo["mean"]), float(threshold), gap >= threshold]
+                [
+                    wave,
+                    dim,
+                    title,
+                    n,
+                    gap,
+                    hi["group"],
+                    float(hi["mean"]),
+                    lo["group"],
+                    float(lo["mean"]),
+                    float(threshold),
+                    gap >= threshold,
+                ]
             )
         else:
-            rows.append([wave, dim, title, len(p), np.nan, None, np.nan, None, np.nan, float(threshold), False])
+            rows.append(
+                [wave, dim, title, n, np.nan, None, np.nan, None, np.nan, float(threshold), False]
+            )
     out = pd.DataFrame(rows, columns=cols)
     out["groups_compared"] = out["groups_compared"].astype("Int64")
     out["flagged"] = out["flagged"].astype(bool)
@@ -588,7 +663,9 @@ def group_gaps(dimensions: pd.DataFrame, threshold: float = 1.0) -> pd.DataFrame
 STEADY = 0.1
 
 
-def compare_waves(dimensions: pd.DataFrame, before: str | None = None, after: str | None = None) -> pd.DataFrame:
+def compare_waves(
+    dimensions: pd.DataFrame, before: str | None = None, after: str | None = None
+) -> pd.DataFrame:
     """The change in each dimension's mean between two waves, overall and per group.
 
     ``before``/``after`` default to the first and last waves in the table. ``change = mean_after -
@@ -617,7 +694,9 @@ def compare_waves(dimensions: pd.DataFrame, before: str | None = None, after: st
     after = after if after is not None else (waves[-1] if waves else None)
     for w in (before, after):
         if w is not None and w not in waves:
-            raise ValueError(f"There is no wave {w!r}; the waves are: {', '.join(waves) or 'none'}.")
+            raise ValueError(
+                f"There is no wave {w!r}; the waves are: {', '.join(waves) or 'none'}."
+            )
     if before is None or after is None or before == after:
         return pd.DataFrame(columns=cols)
     keys = ["dimension", "group"]
@@ -632,7 +711,11 @@ def compare_waves(dimensions: pd.DataFrame, before: str | None = None, after: st
         mb = np.nan if supp or pd.isna(rb["mean"]) else float(rb["mean"])
         ma = np.nan if supp or pd.isna(ra["mean"]) else float(ra["mean"])
         change = ma - mb
-        direction = None if np.isnan(change) else ("steady" if abs(change) < STEADY else ("up" if change > 0 else "down"))
+        direction = (
+            None
+            if np.isnan(change)
+            else ("steady" if abs(change) < STEADY else ("up" if change > 0 else "down"))
+        )
         rows.append(
             [
                 k[0],
@@ -655,7 +738,16 @@ def compare_waves(dimensions: pd.DataFrame, before: str | None = None, after: st
     out = pd.DataFrame(rows, columns=cols)
     for c in ("n_before", "n_after"):
         out[c] = out[c].astype("Int64")
-    for c in ("dimension", "title", "group", "before", "after", "direction", "band_before", "band_after"):
+    for c in (
+        "dimension",
+        "title",
+        "group",
+        "before",
+        "after",
+        "direction",
+        "band_before",
+        "band_after",
+    ):
         out[c] = out[c].astype("str")
     out["overall"] = out["overall"].astype(bool)
     out["suppressed"] = out["suppressed"].astype(bool)
@@ -681,9 +773,13 @@ class Coverage:
         for _, row in self.table[self.table["wave"] == wave].iterrows():
             lev, n = str(row["level"]), int(row["respondents"])
             if row["status"] == "missing":
-                out.append(f"Nobody speaking as {lev.lower()} answered in {wave}: that part of the vertical slice is missing.")
+                out.append(
+                    f"Nobody speaking as {lev.lower()} answered in {wave}: that part of the vertical slice is missing."
+                )
             elif row["status"] == "small":
-                out.append(f"Only {n} respondent(s) speaking as {lev.lower()} answered in {wave}: too few to show their answers separately.")
+                out.append(
+                    f"Only {n} respondent(s) speaking as {lev.lower()} answered in {wave}: too few to show their answers separately."
+                )
             elif row["status"] == "not_stated":
                 out.append(f"{n} respondent(s) in {wave} did not say which {what} they speak for.")
         return tuple(out)
@@ -727,7 +823,9 @@ def coverage(
     r = _as_responses(responses, instrument)
     fid = field or instrument.coverage_field
     if not fid:
-        raise ValueError(f"Instrument {instrument.id!r} names no coverage_field; say which field to count.")
+        raise ValueError(
+            f"Instrument {instrument.id!r} names no coverage_field; say which field to count."
+        )
     try:
         fld = instrument.field(fid)
     except KeyError as exc:
@@ -816,6 +914,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "group_size": "Int64",
         "dimension": "str",
         "item": "str",
+        "text": "str",
         "reverse": "bool",
         "kind": "str",
         "position": "int64",
@@ -858,7 +957,13 @@ _COLUMNS: dict[str, dict[str, str]] = {
         "band_after": "str",
         "suppressed": "bool",
     },
-    "coverage": {"wave": "str", "level": "str", "respondents": "int64", "share": "float64", "status": "str"},
+    "coverage": {
+        "wave": "str",
+        "level": "str",
+        "respondents": "int64",
+        "share": "float64",
+        "status": "str",
+    },
 }
 
 
@@ -876,15 +981,21 @@ def _py(v: Any) -> Any:
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
     cols = list(df.columns)
-    return [{c: _py(v) for c, v in zip(cols, row, strict=True)} for row in df.itertuples(index=False, name=None)]
+    return [
+        {c: _py(v) for c, v in zip(cols, row, strict=True)}
+        for row in df.itertuples(index=False, name=None)
+    ]
 
 
 def _typed(df: pd.DataFrame, spec: Mapping[str, str]) -> pd.DataFrame:
     out = df.reindex(columns=list(spec)).copy()
     for c, t in spec.items():
+        if str(out[c].dtype) == t:
+            continue
         if t == "str":
-            out[c] = pd.Series([None if _py(v) is None else str(v) for v in out[c]], dtype="str", index=out.index)
-        elif t in ("bool",):
+            col = out[c].astype(object)
+            out[c] = col.where(col.notna(), None).astype("str")
+        elif t == "bool":
             out[c] = out[c].fillna(False).astype(bool)
         else:
             out[c] = out[c].astype(t)
@@ -896,7 +1007,9 @@ def _from_records(rows: Sequence[Mapping[str, Any]], spec: Mapping[str, str]) ->
     df = pd.DataFrame(data, columns=list(spec))
     for c, t in spec.items():
         if t in ("float64",):
-            df[c] = pd.to_numeric(df[c].astype(object).where(df[c].notna(), np.nan), errors="coerce")
+            df[c] = pd.to_numeric(
+                df[c].astype(object).where(df[c].notna(), np.nan), errors="coerce"
+            )
         elif t in ("Int64", "int64"):
             df[c] = pd.array([None if v is None else int(v) for v in data[c]], dtype="Int64")
         elif t == "boolean":
@@ -1008,7 +1121,11 @@ def score_review(
     """
     from partnership_tools.review.narrative import describe_review
 
-    s = (settings or ReviewSettings()).replace(**overrides) if overrides else (settings or ReviewSettings())
+    s = (
+        (settings or ReviewSettings()).replace(**overrides)
+        if overrides
+        else (settings or ReviewSettings())
+    )
     threshold = s.gap_threshold if s.gap_threshold is not None else instrument.gap_threshold
     s = s.replace(gap_threshold=threshold)
     t = _tally(responses, instrument, s.by, s.waves or None)
@@ -1017,7 +1134,11 @@ def score_review(
     items = _score_items(t, k)
     dist = _distribution(t, k)
     gaps = group_gaps(dims, threshold) if s.by else group_gaps(dims.iloc[0:0], threshold)
-    changes = compare_waves(dims, s.before, s.after) if len(t.waves) > 1 else compare_waves(dims.iloc[0:0])
+    changes = (
+        compare_waves(dims, s.before, s.after)
+        if len(t.waves) > 1
+        else compare_waves(dims.iloc[0:0])
+    )
     if s.focus_wave is not None and s.focus_wave not in t.waves:
         raise ValueError(f"There is no wave {s.focus_wave!r}; the waves are: {', '.join(t.waves)}.")
     cov = None

@@ -41,7 +41,11 @@ class ReviewSettings:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "waves", tuple(str(w) for w in self.waves))
-        if isinstance(self.min_group_size, bool) or not isinstance(self.min_group_size, int) or self.min_group_size < 1:
+        if (
+            isinstance(self.min_group_size, bool)
+            or not isinstance(self.min_group_size, int)
+            or self.min_group_size < 1
+        ):
             raise ValueError("The minimum group size must be a whole number of at least 1.")
         if self.gap_threshold is not None and not float(self.gap_threshold) > 0:
             raise ValueError("The gap threshold must be greater than 0.")

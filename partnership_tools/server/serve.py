@@ -406,8 +406,7 @@ class ServerProcess:
             str(self.db_path),
             "--port",
             str(self.port),
-            "--token",
-            self.token,
+            f"--token={self.token}",  # a random token may start with "-"
             "--notebooks",
             str(self.notebooks),
             *self.extra_args,

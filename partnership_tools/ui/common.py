@@ -159,7 +159,7 @@ def button(
         button_style=style,
         icon=icon,
         tooltip=tooltip or description,
-        layout=widgets.Layout(width=width, min_width="8em"),
+        layout=widgets.Layout(width=width, min_width="8em", align_self="flex-start"),
     )
     b.add_class(css_class)
     return b

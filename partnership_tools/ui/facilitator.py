@@ -248,6 +248,7 @@ class FacilitatorApp:
         w = widgets
         full = w.Layout(width="100%", max_width="40em")
         wide = {"description_width": "initial"}
+        form = {"description_width": "12.5em"}
 
         self.title = html_widget(
             "<h1>Facilitator</h1><p class='pt-muted'>Run a Crowd Wise consensus vote: options,"
@@ -256,13 +257,13 @@ class FacilitatorApp:
         self.session_header = html_widget("", "pt-session-header")
 
         # Session: open an existing one ...
-        self.open_select = w.Dropdown(description="Session", options=[], layout=full, style=wide)
+        self.open_select = w.Dropdown(description="Session", options=[], layout=full, style=form)
         self.open_select.add_class("pt-open-select")
         self.open_key = w.Password(
             description="Facilitator key",
             placeholder="the key set when it was created",
             layout=full,
-            style=wide,
+            style=form,
         )
         self.open_key.add_class("pt-open-key")
         self.open_button = button("Open session", "pt-open-session", "primary", "folder-open")
@@ -272,26 +273,25 @@ class FacilitatorApp:
             description="Question",
             placeholder="What are we deciding?",
             layout=full,
-            style=wide,
+            style=form,
             rows=2,
         )
         self.new_question.add_class("pt-new-question")
-        self.new_threshold = w.FloatSlider(
+        self.new_threshold = w.BoundedFloatText(
             value=0.7,
             min=0.05,
             max=1.0,
             step=0.01,
-            readout_format=".2f",
             description="Consensus threshold",
-            layout=full,
-            style=wide,
+            layout=w.Layout(width="100%", max_width="24em"),
+            style=form,
         )
         self.new_threshold.add_class("pt-new-threshold")
         self.new_groups = w.Textarea(
             description="Groups (optional)",
             placeholder="one per line, e.g.\nPolicy makers\nCitizens",
             layout=full,
-            style=wide,
+            style=form,
             rows=3,
         )
         self.new_groups.add_class("pt-new-groups")
@@ -299,7 +299,7 @@ class FacilitatorApp:
             description="Facilitator key",
             placeholder=f"at least {MIN_KEY_LENGTH} characters",
             layout=full,
-            style=wide,
+            style=form,
         )
         self.new_key.add_class("pt-new-key")
         self.new_codes = w.Checkbox(
@@ -308,13 +308,19 @@ class FacilitatorApp:
         self.new_codes.add_class("pt-new-codes")
         self.create_button = button("Create session", "pt-create-session", "primary", "plus")
         self.create_button.on_click(lambda _b: self.create_session())
-        self.session_pane = w.VBox(
+        self.open_section = w.VBox(
             [
                 html_widget("<h2>Open a session</h2>"),
                 self.open_select,
                 self.open_key,
                 self.open_button,
-                html_widget("<h2>Or start a new one</h2>"),
+            ]
+        )
+        self.new_heading = html_widget("<h2>Or start a new one</h2>")
+        self.session_pane = w.VBox(
+            [
+                self.open_section,
+                self.new_heading,
                 self.new_question,
                 self.new_threshold,
                 self.new_groups,
@@ -611,6 +617,10 @@ class FacilitatorApp:
                 q = q[:69] + "…"
             opts.append((f"{q} ({r['id']})", r["id"]))
         self.open_select.options = opts
+        show(self.open_section, bool(opts))
+        self.new_heading.value = (
+            "<h2>Or start a new one</h2>" if opts else "<h2>Start a session</h2>"
+        )
         ids = [r["id"] for r in rows]
         if preselect in ids:
             self.open_select.value = preselect

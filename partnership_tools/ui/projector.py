@@ -123,8 +123,11 @@ class ProjectorApp:
         self.pick_button = button("Show on the projector", "pt-projector-show", "primary", "tv")
         self.pick_button.on_click(lambda _b: self.follow(self.pick_select.value))
         self.pick_box = w.VBox(
-            [html_widget("<h1>Projector</h1><p>Choose the session to show.</p>"),
-             self.pick_select, self.pick_button]
+            [
+                html_widget("<h1>Projector</h1><p>Choose the session to show.</p>"),
+                self.pick_select,
+                self.pick_button,
+            ]
         )
         self.question = html_widget("", "pt-question")
         # Open round: join address, QR code, live count.
@@ -136,8 +139,12 @@ class ProjectorApp:
             [
                 self.round_title,
                 w.HBox(
-                    [self.qr_html, w.VBox([self.join_html, self.count_html],
-                                          layout=w.Layout(flex="2 1 320px"))],
+                    [
+                        self.qr_html,
+                        w.VBox(
+                            [self.join_html, self.count_html], layout=w.Layout(flex="2 1 320px")
+                        ),
+                    ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center", width="100%"),
                 ),
             ]
@@ -286,9 +293,7 @@ class ProjectorApp:
             self._fill_round_choices(closed)
             self.show_round(closed[-1], session=s)
         else:
-            self.waiting_html.value = (
-                "<p>Waiting for the facilitator to open round 1.</p>"
-            )
+            self.waiting_html.value = "<p>Waiting for the facilitator to open round 1.</p>"
             self._show_phase("waiting")
 
     def _render_open(self, s: Session, number: int) -> None:
@@ -364,7 +369,9 @@ class ProjectorApp:
         self._show_phase("results")
         if self.draw_charts:
             self.chart.set(
-                self.build_chart(s, number, result, previous, closed_before[-1].number if previous else None)
+                self.build_chart(
+                    s, number, result, previous, closed_before[-1].number if previous else None
+                )
             )
         return result
 
@@ -413,9 +420,7 @@ class ProjectorApp:
                 width=CHART_WIDTH,
                 title="How each option was ranked",
             ),
-            vote.pairwise_chart(
-                vote.pairwise_frame(result, labels), title="Head to head"
-            ),
+            vote.pairwise_chart(vote.pairwise_frame(result, labels), title="Head to head"),
         ]
         groups = vote.group_frame(result, labels)
         if len(groups):
@@ -430,9 +435,7 @@ class ProjectorApp:
             comparison = compare_rounds(session, previous, result)
             parts.append(
                 vote.change_chart(
-                    vote.change_frame(
-                        comparison, f"Round {previous_number}", f"Round {number}"
-                    ),
+                    vote.change_frame(comparison, f"Round {previous_number}", f"Round {number}"),
                     session.threshold,
                     width=CHART_WIDTH,
                     title=f"Change since round {previous_number}",

@@ -30,14 +30,31 @@ HERE = Path(__file__).resolve().parent
 LEVELS = ("Policy maker", "Manager", "Front-line worker", "Citizen or community activist")
 #: respondents per level in each wave
 SIZES = {
-    "phase one": {"Policy maker": 6, "Manager": 10, "Front-line worker": 13, "Citizen or community activist": 11},
-    "phase two": {"Policy maker": 5, "Manager": 11, "Front-line worker": 14, "Citizen or community activist": 9},
+    "phase one": {
+        "Policy maker": 6,
+        "Manager": 10,
+        "Front-line worker": 13,
+        "Citizen or community activist": 11,
+    },
+    "phase two": {
+        "Policy maker": 5,
+        "Manager": 11,
+        "Front-line worker": 14,
+        "Citizen or community activist": 9,
+    },
 }
 PARTNER_TYPES = {
     "Policy maker": ("Local statutory body", "Local statutory body", "Central government"),
     "Manager": ("Local statutory body", "Voluntary or community organisation"),
-    "Front-line worker": ("Local statutory body", "Voluntary or community organisation", "Private sector"),
-    "Citizen or community activist": ("Service user or resident", "Voluntary or community organisation"),
+    "Front-line worker": (
+        "Local statutory body",
+        "Voluntary or community organisation",
+        "Private sector",
+    ),
+    "Citizen or community activist": (
+        "Service user or resident",
+        "Voluntary or community organisation",
+    ),
 }
 #: favourable mean per dimension in phase one (before the level offsets)
 BASE = {
@@ -53,12 +70,29 @@ BASE = {
     "leadership": 3.5,
 }
 #: what changed by phase two (the away-day)
-CHANGE = {"understanding": 0.8, "public_private": 0.9, "trust": 0.4, "skills": 0.2, "power": 0.2, "people": -0.1}
-OFFSET = {"Policy maker": 0.6, "Manager": 0.2, "Front-line worker": -0.3, "Citizen or community activist": -0.5}
+CHANGE = {
+    "understanding": 0.8,
+    "public_private": 0.9,
+    "trust": 0.4,
+    "skills": 0.2,
+    "power": 0.2,
+    "people": -0.1,
+}
+OFFSET = {
+    "Policy maker": 0.6,
+    "Manager": 0.2,
+    "Front-line worker": -0.3,
+    "Citizen or community activist": -0.5,
+}
 #: the fault line: extra distance between the top and the bottom of the vertical slice
 FAULT = {"power": 0.5, "leadership": 0.4, "risk_credit": 0.3}
 #: chance of "don't know" by level (citizens see less of the inner workings)
-DONT_KNOW = {"Policy maker": 0.02, "Manager": 0.03, "Front-line worker": 0.05, "Citizen or community activist": 0.10}
+DONT_KNOW = {
+    "Policy maker": 0.02,
+    "Manager": 0.03,
+    "Front-line worker": 0.05,
+    "Citizen or community activist": 0.10,
+}
 DK_PRONE = {"risk_credit", "autonomy", "people"}
 
 COMMENTS = {
@@ -96,7 +130,11 @@ def answers_for(rng: np.random.Generator, wave: str, level: str, inst) -> dict[s
             if roll < 0.02 + dk:
                 out[item.id] = 8
                 continue
-            if roll < 0.03 + dk and level == "Citizen or community activist" and dim.id == "autonomy":
+            if (
+                roll < 0.03 + dk
+                and level == "Citizen or community activist"
+                and dim.id == "autonomy"
+            ):
                 out[item.id] = 9
                 continue
             favourable = int(np.clip(np.rint(mean + person + rng.normal(0, 0.8)), 1, 5))
@@ -118,7 +156,9 @@ def make_wave(rng: np.random.Generator, wave: str, inst) -> list[dict]:
     order = rng.permutation(len(rows))
     rows = [rows[i] for i in order]
     comments = COMMENTS[wave]
-    for i, text in zip(rng.choice(len(rows), size=len(comments), replace=False), comments, strict=True):
+    for i, text in zip(
+        rng.choice(len(rows), size=len(comments), replace=False), comments, strict=True
+    ):
         rows[int(i)]["comments"] = text
     return rows
 
@@ -136,7 +176,10 @@ def write_phase_one(rows: list[dict], inst, path: Path) -> None:
         for i, r in enumerate(rows):
             stamp = (start + timedelta(hours=7 * i, minutes=13 * i)).strftime("%d/%m/%Y %H:%M:%S")
             cells = [stamp, "phase one", r["level"], r["partner_type"]]
-            cells += ["" if r["answers"][item.id] is None else scale.label_for(r["answers"][item.id]) for item in inst.items]
+            cells += [
+                "" if r["answers"][item.id] is None else scale.label_for(r["answers"][item.id])
+                for item in inst.items
+            ]
             cells.append(r.get("comments", ""))
             w.writerow(cells)
 
@@ -149,18 +192,27 @@ def write_phase_two(rows: list[dict], inst, path: Path) -> None:
         w.writerow(headers)
         for i, r in enumerate(rows):
             cells = [f"P2-{i + 1:03d}", "phase two", r["level"], r["partner_type"]]
-            cells += ["" if r["answers"][iid] is None else str(r["answers"][iid]) for iid in inst.item_ids]
+            cells += [
+                "" if r["answers"][iid] is None else str(r["answers"][iid]) for iid in inst.item_ids
+            ]
             cells.append(r.get("comments", ""))
             w.writerow(cells)
 
 
-def main() -> None:
+def write_all(directory: Path = HERE) -> tuple[Path, Path]:
+    """Write both waves into ``directory``; returns the two paths."""
     inst = load_instrument("ten_lessons")
     rng = np.random.default_rng(SEED)
     one = make_wave(rng, "phase one", inst)
     two = make_wave(rng, "phase two", inst)
-    write_phase_one(one, inst, HERE / "ten_lessons_wave1.csv")
-    write_phase_two(two, inst, HERE / "ten_lessons_wave2.csv")
+    paths = (Path(directory) / "ten_lessons_wave1.csv", Path(directory) / "ten_lessons_wave2.csv")
+    write_phase_one(one, inst, paths[0])
+    write_phase_two(two, inst, paths[1])
+    return paths
+
+
+def main() -> None:
+    write_all(HERE)
 
 
 if __name__ == "__main__":

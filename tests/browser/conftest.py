@@ -31,14 +31,15 @@ Fixtures
     opens a page in a fresh context and records its console errors, uncaught page errors and
     failed requests (see :func:`page_log`). Contexts are closed at the end of the test.
 
-Helpers (import them: ``from conftest import assert_no_console_errors, run_axe, screenshot``)
----------------------------------------------------------------------------------------------
+Helpers (``tests/browser`` is a package: ``from .conftest import run_axe, screenshot, ...``)
+------------------------------------------------------------------------------------------
 ``assert_no_console_errors(page, allow=DEFAULT_ALLOWED)``
     Fails on any console error, page error or failed request whose text matches none of the
     ``allow`` regexes. The default allows only the Voilà template's font request to its CDN.
 ``run_axe(page, fail_on=("serious", "critical"))``
     Injects ``tests/browser/node_modules/axe-core/axe.min.js`` (``npm ci --prefix
-    tests/browser``; run automatically when missing) and fails on violations of those impacts;
+    tests/browser``; run automatically when missing; evaluated through DevTools rather than
+    ``page.add_script_tag``, which a strict Content-Security-Policy blocks) and fails on violations of those impacts;
     returns the full axe result.
 ``screenshot(page, name)``
     Saves a full-page PNG to ``artifacts/screenshots/<name>.png`` and returns its path.
@@ -171,12 +172,12 @@ class PageLog:
         return [*self.console_errors, *self.page_errors, *self.failed_requests]
 
 
-_LOGS: dict[int, PageLog] = {}
-
-
 def page_log(page) -> PageLog:
     """What a page from ``new_page`` logged: console errors, page errors, failed requests."""
-    return _LOGS[id(page)]
+    log = getattr(page, "_pt_log", None)
+    if log is None:
+        raise AssertionError("page_log() needs a page made by the new_page fixture")
+    return log
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def new_page(browser):
         contexts.append(context)
         page = context.new_page()
         log = PageLog()
-        _LOGS[id(page)] = log
+        page._pt_log = log
 
         def on_console(msg) -> None:
             if msg.type == "error":
@@ -209,8 +210,6 @@ def new_page(browser):
 
     yield make
     for context in contexts:
-        for page in context.pages:
-            _LOGS.pop(id(page), None)
         context.close()
 
 
@@ -234,7 +233,10 @@ def _ensure_axe() -> Path:
 
 def run_axe(page, fail_on: Sequence[str] = ("serious", "critical"), context=None) -> dict:
     """Run axe-core on the page; fail on violations whose impact is in ``fail_on``."""
-    page.add_script_tag(path=str(_ensure_axe()))
+    # The participant pages forbid inline scripts (CSP script-src 'self'), so add_script_tag
+    # would be blocked; evaluating the source through the DevTools protocol is not.
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_ensure_axe().read_text(encoding="utf-8") + "\n;undefined")
     result = page.evaluate(
         """async (ctx) => await axe.run(ctx || document, {resultTypes: ['violations']})""",
         context,

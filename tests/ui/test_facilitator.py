@@ -135,7 +135,9 @@ def test_full_round_with_paper_ballots(app, store):
 
     # Instant validation while typing.
     app.paper_input.value = "CAZ"
-    assert "unknown option" in app.paper_feedback.value and "pt-msg-error" in app.paper_feedback.value
+    assert (
+        "unknown option" in app.paper_feedback.value and "pt-msg-error" in app.paper_feedback.value
+    )
     app.paper_input.value = "cab"
     assert "C &gt; A &gt; B" in app.paper_feedback.value
     assert app.enter_paper_ballot() is not None
@@ -183,7 +185,7 @@ def test_full_round_with_paper_ballots(app, store):
 
 
 def test_results_table_and_summary_match_the_count(app, store):
-    s = create(app, threshold=0.5)
+    create(app, threshold=0.5)
     add(app, "Alpha\nBeta\nGamma")
     app.open_round_button.click()
     for text in ("ABC", "BAC", "AB", "C>A"):

@@ -28,9 +28,7 @@ def vote(store, sid, number, rankings, groups=None):
 
 def make_session(store, labels=("Alpha", "Beta", "Gamma"), groups=()):
     s = store.create_session("Where should the hub go?", threshold=0.6, groups=groups)
-    store.add_options(
-        s.id, [Option(chr(ord("A") + i), label) for i, label in enumerate(labels)]
-    )
+    store.add_options(s.id, [Option(chr(ord("A") + i), label) for i, label in enumerate(labels)])
     return s
 
 
@@ -83,7 +81,13 @@ def test_follows_a_round_from_open_to_results(store):
 def test_results_with_groups_and_change(store):
     s = make_session(store, labels=("Alpha", SCRIPT, "Gamma", "Delta"), groups=("Staff", "Public"))
     store.open_round(s.id, ["A", "B", "C", "D"])
-    vote(store, s.id, 1, [("A", "B", "C", "D"), ("C", "D", "A"), ("D", "C")], ["Staff", "Public", None])
+    vote(
+        store,
+        s.id,
+        1,
+        [("A", "B", "C", "D"), ("C", "D", "A"), ("D", "C")],
+        ["Staff", "Public", None],
+    )
     store.close_round(s.id, 1)
     store.add_options(s.id, [Option("E", "C and D together", merged_from=("C", "D"))])
     store.open_round(s.id, ["A", "B", "E"])
@@ -102,13 +106,12 @@ def test_results_with_groups_and_change(store):
     # The merged option is named with its lineage; the script-named option is plain data.
     assert any(r.get("option") == "E: C and D together (from C + D)" for r in datasets)
     assert any(r.get("option") == f"B: {SCRIPT}" for r in datasets)
-    assert ESCAPED in app.summary_html.value or "B" in app.summary_html.value
     for w in (app.headline, app.summary_html, app.question):
         assert SCRIPT not in w.value
     # Change for E: round 2 coefficient 6/9 against its best parent in round 1 (n = 4, N = 3):
-    # C = 2 + 4 + 1 = 7, D = 1 + 3 + 2 = 6 -> best 7/12.
+    # ABCD, CDA, DC: C = 2 + 3 + 1 = 6, D = 1 + 2 + 2 = 5 -> best 6/12.
     change = [r for r in datasets if r.get("option_id") == "E" and r.get("stage") == "Round 2"]
-    assert change and change[0]["change"] == pytest.approx(6 / 9 - 7 / 12)
+    assert change and change[0]["change"] == pytest.approx(6 / 9 - 6 / 12)
     # Choosing round 1 shows it without a change chart.
     assert app.results_round.layout.display is None
     app.results_round.value = 1
