@@ -328,7 +328,7 @@ def ranking_from_positions(
     >>> ranking_from_positions({"A": "x", "B": 1}, ["A", "B", "C"])
     Traceback (most recent call last):
     ...
-    partnership_tools.validation.BallotError: rank 'x' for option A is not a whole number
+    partnership_tools.validation.BallotError: gives option A the rank 'x', which is not a whole number
     >>> ranking_from_positions({"A": None, "B": ""}, ["A", "B", "C"])
     ()
     """
@@ -345,7 +345,7 @@ def ranking_from_positions(
             rank = _rank_number(raw)
         except ValueError:
             raise BallotError(
-                f"rank '{str(raw).strip()}' for option {oid} is not a whole number"
+                f"gives option {oid} the rank '{str(raw).strip()}', which is not a whole number"
             ) from None
         if rank is None:
             continue

@@ -252,10 +252,10 @@ def test_wide_bad_rows():
     assert rejected(imp) == [
         (3, "ties options A and C at rank 1", "A=1, B=, C=1, D="),
         (4, "skips rank 2", "A=1, B=, C=3, D="),
-        (5, "rank 'x' for option B is not a whole number", "A=1, B=x, C=, D="),
+        (5, "gives option B the rank 'x', which is not a whole number", "A=1, B=x, C=, D="),
         (6, "gives option D rank 5, but ranks go from 1 to 4", "A=1, B=2, C=, D=5"),
         (7, "gives option A rank 0, but ranks go from 1 to 4", "A=0, B=1, C=, D="),
-        (11, "rank '2.5' for option C is not a whole number", "A=2, B=1, C=2.5, D="),
+        (11, "gives option C the rank '2.5', which is not a whole number", "A=2, B=1, C=2.5, D="),
         (12, "skips rank 1", "A=, B=2, C=, D="),
     ]
     assert imp.abstentions == (8, 9)

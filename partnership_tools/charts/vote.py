@@ -21,19 +21,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-import altair as alt
 import pandas as pd
 
-from partnership_tools.charts.theme import (
-    ACCENT,
-    MUTED,
-    SEQUENTIAL_SCHEME,
-    SUPPRESSED_COLOUR,
-    THRESHOLD_COLOUR,
-    use_house_theme,
-)
-
 if TYPE_CHECKING:  # pragma: no cover
+    import altair as alt
+
     from partnership_tools.compare import RoundComparison
     from partnership_tools.counting import RoundResult
 
@@ -53,6 +45,7 @@ __all__ = [
     "rank_colours",
     "rank_counts_frame",
     "result_frame",
+    "stack",
 ]
 
 NOT_RANKED = "Not ranked"
@@ -331,8 +324,24 @@ def change_frame(
 
 
 # ------------------------------------------------------------------------------------------
-# Charts
+# Charts (Altair is imported on first use: the frame builders need only pandas)
 # ------------------------------------------------------------------------------------------
+def _altair():
+    """Altair, with the house theme enabled, and the theme module (for its colours)."""
+    import altair as alt
+
+    from partnership_tools.charts import theme
+
+    theme.use_house_theme()
+    return alt, theme
+
+
+def stack(*charts: alt.TopLevelMixin, spacing: int = 36) -> alt.VConcatChart:
+    """Charts one above the other, each keeping its own colour scale and legend."""
+    alt, _ = _altair()
+    return alt.vconcat(*charts, spacing=spacing).resolve_scale(color="independent")
+
+
 def _order(frame: pd.DataFrame, column: str = "option") -> list[str]:
     """Distinct values of ``column`` in frame order (for an explicit axis sort)."""
     return list(dict.fromkeys(frame[column].tolist()))
@@ -349,7 +358,7 @@ def mbc_chart(
     labelled with points and coefficient, winners highlighted, and a rule at the facilitator's
     consensus ``threshold``. ``frame`` comes from :func:`result_frame`.
     """
-    use_house_theme()
+    alt, theme = _altair()
     order = _order(frame)
     base = alt.Chart(frame).encode(
         y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14)),
@@ -363,7 +372,7 @@ def mbc_chart(
         ),
         color=alt.Color(
             "winner:N",
-            scale=alt.Scale(domain=[True, False], range=[ACCENT, MUTED]),
+            scale=alt.Scale(domain=[True, False], range=[theme.ACCENT, theme.MUTED]),
             legend=None,
         ),
         tooltip=[
@@ -381,12 +390,12 @@ def mbc_chart(
     )
     rule = (
         alt.Chart(rule_data)
-        .mark_rule(color=THRESHOLD_COLOUR, strokeWidth=2.5, strokeDash=[6, 4])
+        .mark_rule(color=theme.THRESHOLD_COLOUR, strokeWidth=2.5, strokeDash=[6, 4])
         .encode(x=alt.X("threshold:Q"))
     )
     rule_text = (
         alt.Chart(rule_data)
-        .mark_text(align="left", baseline="top", dx=4, y=-14, color=THRESHOLD_COLOUR, fontSize=12)
+        .mark_text(align="left", baseline="top", dx=4, y=-14, color=theme.THRESHOLD_COLOUR, fontSize=12)
         .encode(x=alt.X("threshold:Q"), text=alt.Text("text:N"))
     )
     chart = alt.layer(bars, text, rule, rule_text).properties(
@@ -402,13 +411,13 @@ def rank_chart(
 ) -> alt.Chart:
     """Stacked horizontal bars: how many ballots put each option 1st, 2nd, ... (dark to light),
     then "Not ranked" in grey. ``frame`` comes from :func:`rank_counts_frame`."""
-    use_house_theme()
+    alt, theme = _altair()
     order = _order(frame)
     places = (
         frame[["rank", "rank_label"]].drop_duplicates().sort_values("rank")["rank_label"].tolist()
     )
     ranked = [p for p in places if p != NOT_RANKED]
-    colours = rank_colours(len(ranked)) + ([SUPPRESSED_COLOUR] if NOT_RANKED in places else [])
+    colours = rank_colours(len(ranked)) + ([theme.SUPPRESSED_COLOUR] if NOT_RANKED in places else [])
     chart = (
         alt.Chart(frame)
         .mark_bar()
@@ -440,7 +449,7 @@ def pairwise_chart(
 ) -> alt.LayerChart:
     """Heatmap of the pairwise matrix: the cell in row X, column Y holds the number of ballots
     ranking X above Y (darker = more). ``frame`` comes from :func:`pairwise_frame`."""
-    use_house_theme()
+    alt, theme = _altair()
     order = _order(frame)
     n = len(order)
     side = width or max(200, min(DEFAULT_WIDTH, 70 * n))
@@ -457,7 +466,7 @@ def pairwise_chart(
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
             "count:Q",
-            scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[0, max(max_count, 1)]),
+            scale=alt.Scale(scheme=theme.SEQUENTIAL_SCHEME, domain=[0, max(max_count, 1)]),
             legend=alt.Legend(title="Ballots", orient="bottom"),
         ),
         tooltip=[
@@ -488,7 +497,7 @@ def group_chart(
     """Support by stakeholder group: a heatmap of each group's consensus coefficient for each
     option (rows: options in MBC order; columns: groups with their ballot counts). Cells at or
     above ``threshold`` are outlined. ``frame`` comes from :func:`group_frame`."""
-    use_house_theme()
+    alt, theme = _altair()
     order = _order(frame)
     groups = _order(frame, "group_label")
     base = alt.Chart(frame).encode(
@@ -503,7 +512,7 @@ def group_chart(
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color(
             "consensus:Q",
-            scale=alt.Scale(scheme=SEQUENTIAL_SCHEME, domain=[0, 1]),
+            scale=alt.Scale(scheme=theme.SEQUENTIAL_SCHEME, domain=[0, 1]),
             legend=alt.Legend(title="Coefficient", orient="bottom", format=".1f"),
         ),
         tooltip=[
@@ -520,7 +529,7 @@ def group_chart(
     layers = [cells, text]
     if threshold is not None:
         outline = (
-            base.mark_rect(filled=False, stroke=THRESHOLD_COLOUR, strokeWidth=3)
+            base.mark_rect(filled=False, stroke=theme.THRESHOLD_COLOUR, strokeWidth=3)
             .encode()
             .transform_filter(alt.datum.consensus >= float(threshold) - 1e-9)
         )
@@ -541,7 +550,7 @@ def change_chart(
     """Dumbbell chart of the change between rounds: for each later option (named with its
     lineage), a grey line from its predecessor(s)' coefficient (open circle) to its own (filled
     dot), labelled with the change. ``frame`` comes from :func:`change_frame`."""
-    use_house_theme()
+    alt, theme = _altair()
     order = _order(frame)
     stages = (
         frame[["stage", "stage_order"]]
@@ -557,7 +566,7 @@ def change_chart(
         axis=alt.Axis(format=".1f"),
     )
     base = alt.Chart(frame)
-    line = base.mark_line(color=MUTED, strokeWidth=4).encode(
+    line = base.mark_line(color=theme.MUTED, strokeWidth=4).encode(
         y=y, x=x, detail=alt.Detail("option:N"), order=alt.Order("stage_order:Q")
     )
     points = base.mark_point(size=160, filled=True, opacity=1).encode(
@@ -566,7 +575,7 @@ def change_chart(
         color=alt.Color(
             "stage:N",
             sort=stages,
-            scale=alt.Scale(domain=stages, range=[MUTED, ACCENT][: len(stages)] or [ACCENT]),
+            scale=alt.Scale(domain=stages, range=[theme.MUTED, theme.ACCENT][: len(stages)] or [theme.ACCENT]),
             legend=alt.Legend(title=None, orient="bottom"),
         ),
         tooltip=[
@@ -584,7 +593,7 @@ def change_chart(
     if threshold is not None:
         rule = (
             alt.Chart(pd.DataFrame({"threshold": [float(threshold)]}))
-            .mark_rule(color=THRESHOLD_COLOUR, strokeWidth=2, strokeDash=[6, 4])
+            .mark_rule(color=theme.THRESHOLD_COLOUR, strokeWidth=2, strokeDash=[6, 4])
             .encode(x=alt.X("threshold:Q"))
         )
         layers.insert(0, rule)

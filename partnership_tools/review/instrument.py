@@ -292,7 +292,9 @@ class RespondentField:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "values", tuple(self.values))
-        object.__setattr__(self, "aliases", tuple(sorted((str(a), str(v)) for a, v in self.aliases)))
+        object.__setattr__(
+            self, "aliases", tuple(sorted((str(a), str(v)) for a, v in self.aliases))
+        )
 
     def spellings(self) -> dict[str, str]:
         out = {normalise_text(v): v for v in self.values}

@@ -393,7 +393,11 @@ class Responses:
         """One row per answer: ``respondent_id, wave, <fields>, item, value`` (blanks left out)."""
         keys = ["respondent_id", "wave", *self.field_ids]
         long = self.frame.melt(
-            id_vars=keys, value_vars=list(self.item_ids), var_name="item", value_name="value", ignore_index=False
+            id_vars=keys,
+            value_vars=list(self.item_ids),
+            var_name="item",
+            value_name="value",
+            ignore_index=False,
         )
         long = long.sort_index(kind="stable")
         return long[long["value"].notna()].reset_index(drop=True)

@@ -159,11 +159,13 @@ def create_review(
     settings: ReviewSettings | None = None,
     notes: str = "",
     replace: bool = False,
+    created_at: str | None = None,
 ) -> None:
     """Add a review (keeping a full copy of its instrument); refuses an existing id unless ``replace``."""
     if not str(review_id).strip():
         raise ReviewStoreError("A review needs a non-empty id.")
     now = _now()
+    created = created_at or now
     with _write(conn):
         exists = conn.execute("SELECT 1 FROM review_reviews WHERE id = ?", (review_id,)).fetchone()
         if exists and not replace:
@@ -171,7 +173,7 @@ def create_review(
         if exists:
             conn.execute(
                 "UPDATE review_reviews SET title = ?, instrument_id = ?, instrument_json = ?, settings_json = ?, "
-                "notes = ?, updated_at = ? WHERE id = ?",
+                "notes = ?, updated_at = ?, created_at = COALESCE(?, created_at) WHERE id = ?",
                 (
                     title,
                     instrument.id,
@@ -179,6 +181,7 @@ def create_review(
                     json.dumps((settings or ReviewSettings()).to_dict()),
                     notes,
                     now,
+                    created_at,
                     review_id,
                 ),
             )
@@ -193,7 +196,7 @@ def create_review(
                     json.dumps(instrument.to_dict()),
                     json.dumps((settings or ReviewSettings()).to_dict()),
                     notes,
-                    now,
+                    created,
                     now,
                 ),
             )
@@ -363,6 +366,7 @@ def save_review(conn: sqlite3.Connection, review: Review) -> None:
             review.settings,
             review.notes,
             replace=True,
+            created_at=review.created_at or None,
         )
         conn.execute("DELETE FROM review_responses WHERE review_id = ?", (review.id,))
         save_responses(conn, review.id, review.responses, replace_waves=False)

@@ -336,6 +336,9 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
     def log(self) -> logging.Logger:
         return self.app.log
 
+    def compute_etag(self) -> None:  # every page is fresh (and carries a one-time token)
+        return None
+
     # Jupyter's web app turns tornado's xsrf check on; these pages use their own (check_form).
     def check_xsrf_cookie(self) -> None:
         return None
@@ -833,9 +836,13 @@ class BallotHandler(BaseParticipantHandler):
         )
 
     def closed_links(self, session: Session) -> list[tuple[str, str]]:
+        links = []
+        if session.open_round is not None:
+            links.append((self.app.url(f"vote/{session.id}"),
+                          f"Vote in round {session.open_round.number}"))
         if session.results_published:
-            return [(self.app.url(f"vote/{session.id}/results"), "See the results")]
-        return []
+            links.append((self.app.url(f"vote/{session.id}/results"), "See the results"))
+        return links
 
     async def refuse_cast(self, session: Session, number: int, token: str, reason: str) -> None:
         """The store refused the ballot: say why in one sentence with the right status."""

@@ -1116,8 +1116,6 @@ class FacilitatorApp:
 
     @action("drawing the charts")
     def show_charts(self, number: int | None = None) -> Any:
-        import altair as alt
-
         from partnership_tools.charts import vote
 
         s = self._require()
@@ -1125,7 +1123,7 @@ class FacilitatorApp:
         if number is None:
             raise UIError("No round has closed yet.")
         result = self._count(number)
-        chart = alt.vconcat(
+        chart = vote.stack(
             vote.mbc_chart(
                 vote.result_frame(result, s.labels), s.threshold, title="MBC: consensus coefficient"
             ),

@@ -403,8 +403,6 @@ class ProjectorApp:
         previous_number: int | None = None,
     ) -> Any:
         """The results charts, stacked: MBC and threshold, ranks, pairwise, groups, change."""
-        import altair as alt
-
         from partnership_tools.charts import vote
 
         labels = session.labels
@@ -441,7 +439,7 @@ class ProjectorApp:
                     title=f"Change since round {previous_number}",
                 )
             )
-        return alt.vconcat(*parts, spacing=36).resolve_scale(color="independent")
+        return vote.stack(*parts)
 
     # -- polling ----------------------------------------------------------------------------------
     def _poll(self) -> None:

@@ -49,7 +49,12 @@ TINY = {
                 {"id": "a2", "text": "Alpha two is false.", "reverse": True},
             ],
         },
-        {"id": "B", "title": "Beta", "min_valid_answers": 2, "items": [{"id": "b1", "text": "Beta holds."}]},
+        {
+            "id": "B",
+            "title": "Beta",
+            "min_valid_answers": 2,
+            "items": [{"id": "b1", "text": "Beta holds."}],
+        },
     ],
 }
 

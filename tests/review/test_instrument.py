@@ -92,32 +92,58 @@ def _mutate(path, value):
 
 CASES = [
     # (change, expected place, words in the message or fix)
-    ((["dimensions", 0, "items", 1, "reverse"], "sometimes"), "dimensions[0].items[1].reverse", "true or false"),
+    (
+        (["dimensions", 0, "items", 1, "reverse"], "sometimes"),
+        "dimensions[0].items[1].reverse",
+        "true or false",
+    ),
     ((["title"], KeyError), "(top level)", "title"),
     ((["colour"], "blue"), "(top level)", "'colour' is not a key"),
-    ((["dimensions", 1, "items", 0, "id"], "a1"), "dimensions[1].items[0].id", "already used at dimensions[0].items[0]"),
+    (
+        (["dimensions", 1, "items", 0, "id"], "a1"),
+        "dimensions[1].items[0].id",
+        "already used at dimensions[0].items[0]",
+    ),
     ((["bands", "discuss"], 4.5), "bands", "scale order"),
     ((["bands", "strength"], 6.0), "bands", "scale order"),
     ((["scale", "positive"], [4, 6]), "scale.positive[1]", "6 is not on the scale"),
     ((["scale", "negative"], [1, 2, 4]), "scale.negative", "both positive and negative"),
     ((["scale", "dont_know", "code"], 3), "scale.dont_know.code", "also a scale value"),
-    ((["scale", "not_applicable", "code"], 8), "scale.not_applicable.code", "also used for dont_know"),
-    ((["dimensions", 0, "items", 0, "id"], "my item"), "dimensions[0].items[0].id", "not a valid id"),
+    (
+        (["scale", "not_applicable", "code"], 8),
+        "scale.not_applicable.code",
+        "also used for dont_know",
+    ),
+    (
+        (["dimensions", 0, "items", 0, "id"], "my item"),
+        "dimensions[0].items[0].id",
+        "not a valid id",
+    ),
     ((["dimensions", 0, "items", 0, "text"], "  "), "dimensions[0].items[0].text", "empty"),
     ((["dimensions", 0, "min_valid_answers"], 0), "dimensions[0].min_valid_answers", "at least 1"),
     ((["dimensions", 0, "items"], []), "dimensions[0].items", "at least 1 entry"),
     ((["coverage_field"], "region"), "coverage_field", "not one of the respondent fields"),
-    ((["respondent_fields", 0, "aliases"], {"Boss": "Chief"}), "respondent_fields[0].aliases.Boss", "not one of the field's values"),
+    (
+        (["respondent_fields", 0, "aliases"], {"Boss": "Chief"}),
+        "respondent_fields[0].aliases.Boss",
+        "not one of the field's values",
+    ),
     ((["respondent_fields", 1, "id"], "level"), "respondent_fields[1].id", "used twice"),
     ((["dimensions", 1, "items", 0, "id"], "wave"), "dimensions[1].items[0].id", "column name"),
-    ((["dimensions", 1, "items", 0, "text"], "Alpha one is true"), "dimensions[1].items[0].text", "same wording"),
+    (
+        (["dimensions", 1, "items", 0, "text"], "Alpha one is true"),
+        "dimensions[1].items[0].text",
+        "same wording",
+    ),
     ((["scale", "points", 2, "label"], "Agree"), "scale.points[3].label", "already used"),
     ((["gap_threshold"], 9), "gap_threshold", "larger than the whole scale"),
     ((["version"], None), "version", "expected text or a number"),
 ]
 
 
-@pytest.mark.parametrize(("change", "place", "words"), CASES, ids=[c[1] + ":" + c[2][:12] for c in CASES])
+@pytest.mark.parametrize(
+    ("change", "place", "words"), CASES, ids=[c[1] + ":" + c[2][:12] for c in CASES]
+)
 def test_every_mistake_names_file_place_and_fix(change, place, words):
     lines = _problems(_mutate(*change))
     hit = [ln for ln in lines if ln.startswith(f"mine.yaml: {place}: ")]

@@ -43,8 +43,13 @@ def test_sample_wave_one_form_export(ten):
 def test_sample_wave_two_numbers(ten):
     imp = read_responses(SAMPLE / "ten_lessons_wave2.csv", ten)
     assert imp.ok and imp.responses.n == 39 and imp.responses.waves == ("phase two",)
-    assert imp.matched_fields == {"respondent_id": "respondent_id", "wave": "wave", "level": "level",
-                                  "partner_type": "partner_type", "comments": "comments"}
+    assert imp.matched_fields == {
+        "respondent_id": "respondent_id",
+        "wave": "wave",
+        "level": "level",
+        "partner_type": "partner_type",
+        "comments": "comments",
+    }
     assert imp.responses.frame["respondent_id"].iloc[0] == "P2-001"
 
 
@@ -89,7 +94,9 @@ def test_every_invalid_cell_is_reported_and_left_blank(tmp_path, tiny):
         (7, "a2", "4 - Strongly agree", "unknown_label"),
     ]
     by_row = {c.row: c for c in imp.invalid_cells}
-    assert "7 is not on the scale (1 to 5)" in by_row[2].why and '8 = "Don\'t know"' in by_row[2].why
+    assert (
+        "7 is not on the scale (1 to 5)" in by_row[2].why and '8 = "Don\'t know"' in by_row[2].why
+    )
     assert "Strongly disagree" in by_row[3].why  # lists the labels it knows
     assert "disagree" in imp.invalid_cells[-1].why
     f = imp.responses.frame
@@ -109,7 +116,11 @@ def test_columns_matched_by_id_or_wording_and_unmatched_reported(tmp_path, tiny)
         "2024-01-01,a@b,4,2,5,P,Fine\n"
     )
     imp = read_responses(write(tmp_path, text), tiny)
-    assert imp.matched == {"Q1. Alpha one is true.": "a1", "Rate these [Alpha two is false.]": "a2", "B1": "b1"}
+    assert imp.matched == {
+        "Q1. Alpha one is true.": "a1",
+        "Rate these [Alpha two is false.]": "a2",
+        "B1": "b1",
+    }
     assert imp.matched_fields == {"LEVEL": "level", "Any other comments?": "comments"}
     assert imp.unmatched_columns == ("Timestamp", "Email")
     assert imp.responses.frame["comments"].tolist() == ["Fine"]
@@ -144,7 +155,9 @@ def test_wave_argument_column_and_default(tmp_path, tiny):
     path = write(tmp_path, "wave,a1,level\none,4,P\n,5,M\n")
     imp = read_responses(path, tiny)
     assert imp.responses.frame["wave"].tolist() == ["one", DEFAULT_WAVE]
-    assert imp.invalid_cells == (InvalidCell(3, "wave", "", f"blank wave; put in {DEFAULT_WAVE!r}", "required"),)
+    assert imp.invalid_cells == (
+        InvalidCell(3, "wave", "", f"blank wave; put in {DEFAULT_WAVE!r}", "required"),
+    )
     forced = read_responses(path, tiny, wave="two")
     assert forced.responses.waves == ("two",)
     assert any("overridden" in w for w in forced.warnings)
@@ -175,7 +188,9 @@ def test_excel_sheet_by_name_and_unknown_sheet(tmp_path, tiny):
     path = tmp_path / "r.xlsx"
     wb.save(path)
     assert read_responses(path, tiny, sheet="Answers").responses.frame["a1"].tolist() == [5.0]
-    with pytest.raises(ResponseFileError, match="has no sheet 'Nope'; its sheets are: Cover, Answers"):
+    with pytest.raises(
+        ResponseFileError, match="has no sheet 'Nope'; its sheets are: Cover, Answers"
+    ):
         read_responses(path, tiny, sheet="Nope")
 
 
@@ -215,7 +230,9 @@ def test_instrument_by_id(tmp_path):
 
 
 def test_responses_round_trip_combine_and_long(tiny):
-    r1 = Responses.from_records(tiny, [{"wave": "1", "level": "P", "a1": "Agree", "b1": 8, "comments": "ok"}])
+    r1 = Responses.from_records(
+        tiny, [{"wave": "1", "level": "P", "a1": "Agree", "b1": 8, "comments": "ok"}]
+    )
     r2 = Responses.from_records(tiny, [{"wave": "2", "level": None, "a2": 5}])
     both = Responses.combine([r1, r2])
     assert both.waves == ("1", "2") and both.n == 2
@@ -223,7 +240,11 @@ def test_responses_round_trip_combine_and_long(tiny):
     d = both.to_dict()["rows"]
     assert d[0]["answers"] == {"a1": 4, "a2": None, "b1": 8} and d[1]["fields"]["level"] is None
     long = both.to_long()
-    assert long[["wave", "item", "value"]].values.tolist() == [["1", "a1", 4.0], ["1", "b1", 8.0], ["2", "a2", 5.0]]
+    assert long[["wave", "item", "value"]].values.tolist() == [
+        ["1", "a1", 4.0],
+        ["1", "b1", 8.0],
+        ["2", "a2", 5.0],
+    ]
     assert both.for_wave("2").n == 1
     with pytest.raises(ValueError, match="no wave '3'"):
         both.for_wave("3")

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from partnership_tools.review import (
     NOT_STATED,
     OVERALL,
-    ReviewResult,
     Responses,
+    ReviewResult,
     compare_waves,
     coverage,
     group_gaps,
@@ -53,11 +53,19 @@ def test_item_figures_by_hand(hand, tiny):
     t = score_items(hand, tiny, min_group_size=1).query("overall").set_index("item")
     a1 = t.loc["a1"]
     # valid 5, 4, 2: n = 3, mean = 11/3, median 4, sd = sqrt(((4/3)^2 + (1/3)^2 + (5/3)^2) / 2) = sqrt(7/3)
-    assert (a1["n"], a1["dont_know"], a1["not_applicable"], a1["missing"], a1["respondents"]) == (3, 1, 1, 1, 5)
+    assert (a1["n"], a1["dont_know"], a1["not_applicable"], a1["missing"], a1["respondents"]) == (
+        3,
+        1,
+        1,
+        1,
+        5,
+    )
     assert a1["mean"] == pytest.approx(11 / 3)
     assert a1["median"] == 4
     assert a1["sd"] == pytest.approx(math.sqrt(7 / 3))
-    assert a1["pct_positive"] == pytest.approx(200 / 3) and a1["pct_negative"] == pytest.approx(100 / 3)
+    assert a1["pct_positive"] == pytest.approx(200 / 3) and a1["pct_negative"] == pytest.approx(
+        100 / 3
+    )
     assert a1["band"] == "discuss"
     a2 = t.loc["a2"]
     # answers 1, 2, 5, 3 score 5, 4, 1, 3: mean 13/4, median (3 + 4)/2; positive 5 and 4 = 2 of 4; negative 1 = 1 of 4
@@ -66,7 +74,13 @@ def test_item_figures_by_hand(hand, tiny):
     assert (a2["pct_positive"], a2["pct_negative"]) == (50.0, 25.0)
     b1 = t.loc["b1"]
     # 4, 5, 3, 2: mean 3.5; one don't know, one not applicable: neither averaged in
-    assert (b1["n"], b1["mean"], b1["median"], b1["dont_know"], b1["not_applicable"]) == (4, 3.5, 3.5, 1, 1)
+    assert (b1["n"], b1["mean"], b1["median"], b1["dont_know"], b1["not_applicable"]) == (
+        4,
+        3.5,
+        3.5,
+        1,
+        1,
+    )
 
 
 def test_dimension_figures_by_hand(hand, tiny):
@@ -78,29 +92,44 @@ def test_dimension_figures_by_hand(hand, tiny):
     assert a["median"] == 4
     vals = np.array([5, 4, 2, 5, 4, 1, 3])
     assert a["sd"] == pytest.approx(vals.std(ddof=1))
-    assert a["pct_positive"] == pytest.approx(400 / 7) and a["pct_negative"] == pytest.approx(200 / 7)
+    assert a["pct_positive"] == pytest.approx(400 / 7) and a["pct_negative"] == pytest.approx(
+        200 / 7
+    )
     assert (a["dont_know"], a["not_applicable"], a["missing"]) == (2, 1, 2)
-    assert bool(a["met_minimum"]) and a["band"] == "discuss" and a["band_label"] == "Worth discussing"
+    assert (
+        bool(a["met_minimum"]) and a["band"] == "discuss" and a["band_label"] == "Worth discussing"
+    )
 
 
 def test_minimum_valid_answers_and_bands(tiny):
-    r = Responses.from_records(tiny, records([("P", {"a1": 5, "b1": 5}), ("P", {"a1": 5, "b1": DK})]))
+    r = Responses.from_records(
+        tiny, records([("P", {"a1": 5, "b1": 5}), ("P", {"a1": 5, "b1": DK})])
+    )
     d = score_dimensions(r, tiny, min_group_size=1).query("overall").set_index("dimension")
     # A: two valid answers < 3 needed: no band. B: one valid answer < 2 needed.
     assert d.loc["A", "n"] == 2 and not d.loc["A", "met_minimum"] and pd.isna(d.loc["A", "band"])
     assert d.loc["A", "mean"] == 5.0  # the figure is still there, only unbanded
-    r = Responses.from_records(tiny, records([("P", {"a1": v}) for v in (4, 4, 4)] + [("P", {"a1": 2, "a2": 4})]))
+    r = Responses.from_records(
+        tiny, records([("P", {"a1": v}) for v in (4, 4, 4)] + [("P", {"a1": 2, "a2": 4})])
+    )
     d = score_dimensions(r, tiny, min_group_size=1).query("overall").set_index("dimension")
     # 4, 4, 4, 2 and a2 = 4 scoring 2: mean 16/5 = 3.2
     assert d.loc["A", "mean"] == pytest.approx(3.2) and d.loc["A", "band"] == "discuss"
     r = Responses.from_records(tiny, records([("P", {"a1": 4, "a2": 2}), ("P", {"a1": 4})]))
-    assert score_dimensions(r, tiny, min_group_size=1).query("overall")["band"].iloc[0] == "strength"  # exactly 4.0
+    assert (
+        score_dimensions(r, tiny, min_group_size=1).query("overall")["band"].iloc[0] == "strength"
+    )  # exactly 4.0
 
 
 def test_dont_know_only_item_has_no_mean(tiny):
     r = Responses.from_records(tiny, records([("P", {"b1": DK})] * 3))
     b1 = score_items(r, tiny, min_group_size=1).query("overall and item == 'b1'").iloc[0]
-    assert b1["n"] == 0 and pd.isna(b1["mean"]) and pd.isna(b1["pct_positive"]) and b1["dont_know"] == 3
+    assert (
+        b1["n"] == 0
+        and pd.isna(b1["mean"])
+        and pd.isna(b1["pct_positive"])
+        and b1["dont_know"] == 3
+    )
 
 
 def _scored_long(responses: Responses, instrument) -> pd.DataFrame:
@@ -109,7 +138,9 @@ def _scored_long(responses: Responses, instrument) -> pd.DataFrame:
     rev = {i.id for i in instrument.items if i.reverse}
     long = long[long["value"].isin(instrument.scale.values)].copy()
     long["score"] = np.where(long["item"].isin(rev), 6 - long["value"], long["value"])
-    long["dimension"] = long["item"].map({i.id: instrument.dimension_of(i.id).id for i in instrument.items})
+    long["dimension"] = long["item"].map(
+        {i.id: instrument.dimension_of(i.id).id for i in instrument.items}
+    )
     long["level"] = long["level"].fillna(NOT_STATED)
     return long
 
@@ -120,17 +151,32 @@ def test_figures_match_an_independent_pandas_route(ten, sample):
     long = _scored_long(sample, ten)
     for unit, table in (("item", items), ("dimension", dims)):
         expected = long.groupby(["wave", "level", unit])["score"].agg(
-            n="count", mean="mean", median="median", sd=lambda s: s.std(ddof=1), pos=lambda s: 100 * s.isin([4, 5]).mean()
+            n="count",
+            mean="mean",
+            median="median",
+            sd=lambda s: s.std(ddof=1),
+            pos=lambda s: 100 * s.isin([4, 5]).mean(),
         )
         expected.index.names = ["wave", "group", unit]
         got = table[~table["overall"]].set_index(["wave", "group", unit])
         joined = expected.merge(
-            got[["n", "mean", "median", "sd", "pct_positive"]], left_index=True, right_index=True, how="outer", suffixes=("", "_got")
+            got[["n", "mean", "median", "sd", "pct_positive"]],
+            left_index=True,
+            right_index=True,
+            how="outer",
+            suffixes=("", "_got"),
         )
         assert len(joined) == len(got)
         assert (joined["n"] == joined["n_got"]).all()
-        for col, other in (("mean", "mean_got"), ("median", "median_got"), ("sd", "sd_got"), ("pos", "pct_positive")):
-            assert np.allclose(joined[col].astype(float), joined[other].astype(float), equal_nan=True)
+        for col, other in (
+            ("mean", "mean_got"),
+            ("median", "median_got"),
+            ("sd", "sd_got"),
+            ("pos", "pct_positive"),
+        ):
+            assert np.allclose(
+                joined[col].astype(float), joined[other].astype(float), equal_nan=True
+            )
         overall = long.groupby(["wave", unit])["score"].mean()
         got_overall = table[table["overall"]].set_index(["wave", unit])["mean"]
         assert np.allclose(overall.sort_index(), got_overall.sort_index().astype(float))
@@ -157,7 +203,11 @@ def test_reverse_scoring_mirrors_the_raw_figures(tiny, values):
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(answers.filter(bool), st.sampled_from("PMFC")), min_size=1, max_size=5))
 def test_dimension_mean_lies_within_the_scale(tiny, blocks):
-    recs = [{"level": lev, "a1": v, "a2": w} for vals, lev in blocks for v, w in zip(vals, reversed(vals), strict=True)]
+    recs = [
+        {"level": lev, "a1": v, "a2": w}
+        for vals, lev in blocks
+        for v, w in zip(vals, reversed(vals), strict=True)
+    ]
     d = score_dimensions(Responses.from_records(tiny, recs), tiny, by="level", min_group_size=1)
     means = d["mean"].dropna().astype(float)
     assert ((means >= 1) & (means <= 5)).all()
@@ -166,7 +216,9 @@ def test_dimension_mean_lies_within_the_scale(tiny, blocks):
 
 
 # -- suppression --------------------------------------------------------------------------------
-def _groups(sizes: dict[str | None, int], value_of: dict | None = None, wave: str = "w1") -> list[dict]:
+def _groups(
+    sizes: dict[str | None, int], value_of: dict | None = None, wave: str = "w1"
+) -> list[dict]:
     value_of = value_of or {}
     out = []
     for lev, n in sizes.items():
@@ -176,11 +228,19 @@ def _groups(sizes: dict[str | None, int], value_of: dict | None = None, wave: st
 
 def test_small_group_and_the_next_smallest_are_hidden(tiny):
     # P has 3 (< 5): hidden. Total minus M, F and C would give P away, so M (6, the smallest shown) goes too.
-    r = Responses.from_records(tiny, _groups({"P": 3, "M": 6, "F": 7, "C": 8}, {"P": 1, "M": 2, "F": 4, "C": 5}))
+    r = Responses.from_records(
+        tiny, _groups({"P": 3, "M": 6, "F": 7, "C": 8}, {"P": 1, "M": 2, "F": 4, "C": 5})
+    )
     t = score_items(r, tiny, by="level").query("item == 'a1'").set_index("group")
-    assert t.loc["P", "suppressed_reason"] == SMALL_GROUP and t.loc["M", "suppressed_reason"] == COMPLEMENTARY
+    assert (
+        t.loc["P", "suppressed_reason"] == SMALL_GROUP
+        and t.loc["M", "suppressed_reason"] == COMPLEMENTARY
+    )
     for g in ("P", "M"):
-        assert t.loc[g, "suppressed"] and t.loc[g, ["n", "mean", "group_size", "dont_know", "band"]].isna().all()
+        assert (
+            t.loc[g, "suppressed"]
+            and t.loc[g, ["n", "mean", "group_size", "dont_know", "band"]].isna().all()
+        )
     assert not t.loc["F", "suppressed"] and t.loc["F", "mean"] == 4 and t.loc["C", "mean"] == 5
     # overall: (3x1 + 6x2 + 7x4 + 8x5) / 24 = 83/24; subtracting F and C leaves 15 over 9 people (P and M together)
     assert t.loc[OVERALL, "mean"] == pytest.approx(83 / 24)
@@ -191,8 +251,15 @@ def test_small_group_and_the_next_smallest_are_hidden(tiny):
 def test_two_small_groups_that_together_reach_the_minimum(tiny):
     r = Responses.from_records(tiny, _groups({"P": 2, "M": 3, "F": 9, "C": 9}))
     d = score_dimensions(r, tiny, by="level").query("dimension == 'A'").set_index("group")
-    assert d["suppressed_reason"].to_dict() == {OVERALL: None, "P": SMALL_GROUP, "M": SMALL_GROUP, "F": None, "C": None} or (
-        d["suppressed_reason"].isna().to_dict() == {OVERALL: True, "P": False, "M": False, "F": True, "C": True}
+    assert d["suppressed_reason"].to_dict() == {
+        OVERALL: None,
+        "P": SMALL_GROUP,
+        "M": SMALL_GROUP,
+        "F": None,
+        "C": None,
+    } or (
+        d["suppressed_reason"].isna().to_dict()
+        == {OVERALL: True, "P": False, "M": False, "F": True, "C": True}
     )
     assert not d.loc["F", "suppressed"]
 
@@ -201,7 +268,10 @@ def test_not_stated_counts_as_a_group(tiny):
     r = Responses.from_records(tiny, _groups({"P": 6, "M": 7, None: 2}))
     d = score_dimensions(r, tiny, by="level").query("dimension == 'B'").set_index("group")
     assert list(d.index) == [OVERALL, "P", "M", NOT_STATED]
-    assert d.loc[NOT_STATED, "suppressed_reason"] == SMALL_GROUP and d.loc["P", "suppressed_reason"] == COMPLEMENTARY
+    assert (
+        d.loc[NOT_STATED, "suppressed_reason"] == SMALL_GROUP
+        and d.loc["P", "suppressed_reason"] == COMPLEMENTARY
+    )
     assert not d.loc["M", "suppressed"]
 
 
@@ -267,7 +337,11 @@ def test_gaps_between_groups(tiny):
     r = Responses.from_records(tiny, recs)
     dims = score_dimensions(r, tiny, by="level")
     g = group_gaps(dims, threshold=1.0).set_index("dimension")
-    assert g.loc["A", "gap"] == 3.0 and g.loc["A", "highest_group"] == "P" and g.loc["A", "lowest_group"] == "F"
+    assert (
+        g.loc["A", "gap"] == 3.0
+        and g.loc["A", "highest_group"] == "P"
+        and g.loc["A", "lowest_group"] == "F"
+    )
     assert g.loc["A", "flagged"] and g.loc["A", "groups_compared"] == 3
     assert g.loc["B", "gap"] == 0.0 and not g.loc["B", "flagged"]
     assert not group_gaps(dims, threshold=3.5).set_index("dimension").loc["A", "flagged"]
@@ -279,12 +353,16 @@ def test_gaps_between_groups(tiny):
 def test_gaps_leave_out_hidden_and_unstated_groups(tiny):
     # P (3) hidden, M (6) hidden with it: only F (2.0) and C (4.0) are compared, not P's 5.0
     recs = _groups({"P": 3, "M": 6, "F": 9, "C": 9}, {"P": 5, "M": 1, "F": 2, "C": 4})
-    g = group_gaps(score_dimensions(Responses.from_records(tiny, recs), tiny, by="level")).set_index("dimension")
+    g = group_gaps(
+        score_dimensions(Responses.from_records(tiny, recs), tiny, by="level")
+    ).set_index("dimension")
     assert g.loc["A", "groups_compared"] == 2 and g.loc["A", "gap"] == 2.0
     assert (g.loc["A", "highest_group"], g.loc["A", "lowest_group"]) == ("C", "F")
     # people who did not state a level are not a group to compare, however far off they are
     recs = _groups({"P": 6, "M": 7, None: 8}, {"P": 5, "M": 4, None: 1})
-    g = group_gaps(score_dimensions(Responses.from_records(tiny, recs), tiny, by="level")).set_index("dimension")
+    g = group_gaps(
+        score_dimensions(Responses.from_records(tiny, recs), tiny, by="level")
+    ).set_index("dimension")
     assert g.loc["A", "gap"] == 1.0 and g.loc["A", "groups_compared"] == 2
     # a single group leaves nothing to compare
     recs = _groups({"P": 6})
@@ -299,8 +377,13 @@ def test_compare_waves_by_hand(tiny):
     dims = score_dimensions(r, tiny, by="level")
     c = compare_waves(dims).query("dimension == 'A'").set_index("group")
     # overall A: one = (5x2 + 5x3)/10 = 2.5; two = (5x4 + 3x3)/8 = 29/8
-    assert c.loc[OVERALL, "mean_before"] == 2.5 and c.loc[OVERALL, "mean_after"] == pytest.approx(29 / 8)
-    assert c.loc[OVERALL, "change"] == pytest.approx(29 / 8 - 2.5) and c.loc[OVERALL, "direction"] == "up"
+    assert c.loc[OVERALL, "mean_before"] == 2.5 and c.loc[OVERALL, "mean_after"] == pytest.approx(
+        29 / 8
+    )
+    assert (
+        c.loc[OVERALL, "change"] == pytest.approx(29 / 8 - 2.5)
+        and c.loc[OVERALL, "direction"] == "up"
+    )
     # M has 3 in wave two: hidden, so its change is too (and P, hidden alongside it)
     assert c.loc["M", "suppressed"] and pd.isna(c.loc["M", "change"]) and c.loc["P", "suppressed"]
     with pytest.raises(ValueError, match="no wave 'three'"):
@@ -314,10 +397,19 @@ def test_coverage_counts_and_warnings(tiny):
     t = cov.table.set_index("level")
     assert t["respondents"].to_dict() == {"P": 6, "M": 2, "F": 0, "C": 0, NOT_STATED: 1}
     assert t.loc["P", "share"] == pytest.approx(100 * 6 / 9)
-    assert t["status"].to_dict() == {"P": "covered", "M": "small", "F": "missing", "C": "missing", NOT_STATED: "not_stated"}
+    assert t["status"].to_dict() == {
+        "P": "covered",
+        "M": "small",
+        "F": "missing",
+        "C": "missing",
+        NOT_STATED: "not_stated",
+    }
     assert cov.missing == (("w1", "F"), ("w1", "C"))
     text = " ".join(cov.warnings)
-    assert "Nobody speaking as f answered in w1" in text and "Only 2 respondent(s) speaking as m" in text
+    assert (
+        "Nobody speaking as f answered in w1" in text
+        and "Only 2 respondent(s) speaking as m" in text
+    )
     assert "1 respondent(s) in w1 did not say which level" in text
 
 
@@ -326,8 +418,12 @@ def test_sample_story(ten, sample):
     d = res.dimensions.query("overall").set_index(["wave", "dimension"])["mean"]
     for dim in ("understanding", "public_private"):  # the away-day improved communication
         assert d[("phase two", dim)] - d[("phase one", dim)] > 0.5
-    assert res.dimension_table("phase one").set_index("dimension").loc["people", "band"] == "concern"
-    assert res.dimension_table().set_index("dimension").loc["people", "band"] == "concern"  # resources still
+    assert (
+        res.dimension_table("phase one").set_index("dimension").loc["people", "band"] == "concern"
+    )
+    assert (
+        res.dimension_table().set_index("dimension").loc["people", "band"] == "concern"
+    )  # resources still
     g = res.dimension_table(group="Policy maker").set_index("dimension")["mean"]
     for level in ("Front-line worker", "Citizen or community activist"):  # the fault line
         other = res.dimension_table(group=level).set_index("dimension")["mean"]
@@ -352,11 +448,22 @@ def test_review_result_round_trip_and_settings(ten, sample):
 
 
 def test_distribution_counts_and_reverse_labels(hand, tiny):
-    d = item_distribution(hand, tiny, min_group_size=1).query("overall and item == 'a2'").set_index("position")
+    d = (
+        item_distribution(hand, tiny, min_group_size=1)
+        .query("overall and item == 'a2'")
+        .set_index("position")
+    )
     # a2 answers 1, 2, 5, 3 (+ one don't know): scored 5, 4, 1, 3
     assert d.loc[[0, 1, 2, 3, 4], "count"].tolist() == [1, 0, 1, 1, 1]
-    assert d.loc[4, "scored_label"] == "Strongly agree" and d.loc[4, "answer_label"] == "Strongly disagree"
-    assert d.loc[0, "pct_of_valid"] == 25.0 and d.loc[5, "kind"] == "dont_know" and d.loc[5, "count"] == 1
+    assert (
+        d.loc[4, "scored_label"] == "Strongly agree"
+        and d.loc[4, "answer_label"] == "Strongly disagree"
+    )
+    assert (
+        d.loc[0, "pct_of_valid"] == 25.0
+        and d.loc[5, "kind"] == "dont_know"
+        and d.loc[5, "count"] == 1
+    )
     assert d.loc[5, "pct_of_answers"] == 20.0 and pd.isna(d.loc[5, "pct_of_valid"])
 
 

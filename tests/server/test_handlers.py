@@ -439,6 +439,7 @@ def test_a_form_from_round_one_cannot_vote_in_round_two(server, store):
     status, _, text = client.post(f"/vote/{sid}", {**ballot_fields(page, ["A"]), "action": "cast"})
     assert status == 409
     assert "Round 1 has closed" in text
+    assert f'href="/vote/{sid}">Vote in round 2</a>' in text
     assert stored(store, sid, 1) == [] and stored(store, sid, 2) == []
     _, _, page = client.get(f"/vote/{sid}")
     assert "Round 2" in page

@@ -1,0 +1,389 @@
+"""Benchmark the apps served by ``partnership-tools serve`` (a real server on a free port).
+
+Benchmarks (each a function registered with ``@benchmark``; run all or pick with ``--only``):
+
+* ``ballot_tti``: the ballot page's time to interactive (navigation until its rank selects are
+  visible) in headless chromium, fresh browser context each load, against a blank Voilà notebook
+  served by the same server (navigation until Voilà has removed its spinner and shown the cells).
+  Targets: ballot median under 0.5 s, and at least 10 times faster than the blank Voilà page.
+* ``ballot_load``: N simulated participants (default 1,500), each on its own HTTP connection from a
+  pool of concurrent clients on loopback, load the ballot page (HTML, CSS, script), review and cast
+  one ballot, in a fresh server. Targets: all within 5 minutes, every ballot stored exactly once
+  (the stored multiset equals the one sent), no error, the server's peak resident memory (VmHWM of
+  the server process) under 500 MiB.
+
+Adding a benchmark (e.g. the facilitator or projector apps): write
+``@benchmark("facilitator_tti", needs_browser=True) def bench_x(ctx: Context) -> list[Figure]``;
+``ctx.server`` is a running :class:`ServerProcess` serving ``ctx.notebooks`` (a copy of the repo's
+``notebooks/`` plus ``blank.ipynb``), ``ctx.store`` its store, ``ctx.browser`` a chromium (lazy),
+and :func:`time_to_ready` times page loads until a selector shows.
+
+Run: ``python benchmarks/bench_apps.py [--only ballot_tti,ballot_load] [--participants 1500]
+[--concurrency 100] [--runs 10] [--json FILE]``. Exit status 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import http.client
+import json
+import random
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from partnership_tools.model import Option  # noqa: E402
+from partnership_tools.server.serve import ServerProcess  # noqa: E402
+from partnership_tools.store import Store  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+BLANK_NOTEBOOK = {
+    "cells": [
+        {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": []}
+    ],
+    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+OPTIONS = [
+    Option("A", "Stay separate, share know-how"),
+    Option("B", "Shared back-office services"),
+    Option("C", "One senior management team"),
+    Option("D", "Joint committee with pooled budgets"),
+    Option("E", "Merge into one unitary council"),
+]
+GROUPS = ("Policy makers", "Managers", "Front-line workers", "Citizens and community activists")
+VOILA_READY = "#rendered_cells:not([style*='none'])"
+BALLOT_READY = "form.ballot-form select"
+
+
+# -- registry ---------------------------------------------------------------------------------
+@dataclass
+class Figure:
+    """One measured figure, with its target when it has one."""
+
+    name: str
+    value: float | int | str
+    unit: str = ""
+    target: str = ""
+    ok: bool | None = None
+
+    def line(self) -> str:
+        value = f"{self.value:.3f}" if isinstance(self.value, float) else str(self.value)
+        verdict = "" if self.ok is None else ("  OK" if self.ok else "  MISSED")
+        target = f"  (target {self.target})" if self.target else ""
+        return f"  {self.name:<44} {value:>12} {self.unit:<5}{target}{verdict}"
+
+
+@dataclass
+class Context:
+    server: ServerProcess
+    store: Store
+    notebooks: Path
+    args: argparse.Namespace
+    _browser: Any = None
+    _playwright: Any = None
+
+    @property
+    def browser(self):
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=CHROMIUM, args=CHROMIUM_ARGS
+            )
+        return self._browser
+
+    def close(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._playwright.stop()
+            self._browser = self._playwright = None
+
+
+@dataclass
+class Benchmark:
+    name: str
+    func: Callable[[Context], list[Figure]]
+    needs_browser: bool = False
+    own_server: bool = False
+
+
+BENCHMARKS: dict[str, Benchmark] = {}
+
+
+def benchmark(name: str, needs_browser: bool = False, own_server: bool = False):
+    """Register a benchmark; ``own_server`` gives it a fresh server (e.g. to measure memory)."""
+
+    def deco(func: Callable[[Context], list[Figure]]):
+        BENCHMARKS[name] = Benchmark(name, func, needs_browser, own_server)
+        return func
+
+    return deco
+
+
+# -- helpers -----------------------------------------------------------------------------------
+def new_session(store: Store, prefix: str) -> str:
+    sid = f"{prefix}-{int(time.time() * 1000) % 10**9}"
+    store.create_session("How far should the partnership take joint working?", groups=GROUPS,
+                         session_id=sid)
+    store.add_options(sid, OPTIONS)
+    store.open_round(sid, [o.id for o in OPTIONS])
+    return sid
+
+
+def time_to_ready(ctx: Context, url: str, selector: str, runs: int,
+                  timeout_ms: float = 120_000) -> list[float]:
+    """Seconds from navigation until ``selector`` is visible, one fresh context per load."""
+    times = []
+    for _ in range(runs):
+        context = ctx.browser.new_context(viewport={"width": 390, "height": 844})
+        page = context.new_page()
+        start = time.perf_counter()
+        page.goto(url, wait_until="commit", timeout=timeout_ms)
+        page.wait_for_selector(selector, state="visible", timeout=timeout_ms)
+        times.append(time.perf_counter() - start)
+        context.close()
+    return times
+
+
+def rss_kib(pid: int, field_name: str = "VmRSS") -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field_name + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+# -- the ballot page against a blank Voilà page ------------------------------------------------
+@benchmark("ballot_tti", needs_browser=True)
+def bench_ballot_tti(ctx: Context) -> list[Figure]:
+    sid = new_session(ctx.store, "tti")
+    ballot_url = ctx.server.url(f"/vote/{sid}", token=False)
+    time_to_ready(ctx, ballot_url, BALLOT_READY, 1)  # warm the server's template cache
+    ballot = time_to_ready(ctx, ballot_url, BALLOT_READY, ctx.args.runs)
+    voila_url = ctx.server.url("/voila/render/blank.ipynb")
+    voila = time_to_ready(ctx, voila_url, VOILA_READY, max(3, ctx.args.runs // 3))
+    b_med, v_med = statistics.median(ballot), statistics.median(voila)
+    ratio = v_med / b_med
+    return [
+        Figure("ballot page TTI, median", b_med, "s", "< 0.5 s", b_med < 0.5),
+        Figure("ballot page TTI, max", max(ballot), "s"),
+        Figure("blank Voila page TTI, median", v_med, "s"),
+        Figure("blank Voila page TTI, min", min(voila), "s"),
+        Figure("Voila / ballot (medians)", ratio, "x", ">= 10x", ratio >= 10),
+    ]
+
+
+# -- 1,500 participants --------------------------------------------------------------------------
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_SELECT = re.compile(r'<select id="rank-\d+" name="rank-([^"]+)"')
+_ASSETS = re.compile(r'(?:href|src)="(/vote-static/[^"]+)"')
+
+
+class Participant:
+    """One voter on one keep-alive connection, with its own cookie."""
+
+    def __init__(self, host: str, port: int, sid: str, seed: int) -> None:
+        self.host, self.port, self.sid = host, port, sid
+        rng = random.Random(seed)
+        ids = [o.id for o in OPTIONS]
+        rng.shuffle(ids)
+        self.ranking = tuple(ids[: rng.randint(1, len(ids))])
+        self.group = rng.choice((*GROUPS, None))
+        self.cookie = ""
+        self.latencies: list[float] = []
+        self.conn = http.client.HTTPConnection(host, port, timeout=120)
+
+    def request(self, method: str, path: str, fields: dict | None = None) -> str:
+        headers = {"Cookie": self.cookie} if self.cookie else {}
+        body = None
+        if fields is not None:
+            body = urllib.parse.urlencode(fields).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        start = time.perf_counter()
+        self.conn.request(method, path, body=body, headers=headers)
+        r = self.conn.getresponse()
+        text = r.read().decode("utf-8", "replace")
+        self.latencies.append(time.perf_counter() - start)
+        for name, value in r.getheaders():
+            if name.lower() == "set-cookie" and value.startswith("pt_csrf="):
+                self.cookie = value.split(";", 1)[0]
+        if r.status != 200:
+            raise RuntimeError(f"{method} {path} -> {r.status}")
+        return text
+
+    def vote(self) -> str:
+        path = f"/vote/{self.sid}"
+        page = self.request("GET", path)
+        for asset in _ASSETS.findall(page):
+            self.request("GET", html.unescape(asset))
+        fields = {k: html.unescape(v) for k, v in _HIDDEN.findall(page)}
+        for oid in _SELECT.findall(page):
+            fields[f"rank-{oid}"] = (
+                str(self.ranking.index(oid) + 1) if oid in self.ranking else ""
+            )
+        fields["group"] = self.group or "-"
+        review = self.request("POST", path, {**fields, "action": "review"})
+        state = {k: html.unescape(v) for k, v in _HIDDEN.findall(review)}
+        receipt = self.request("POST", path, {**state, "action": "cast"})
+        if "Your vote has been cast" not in receipt:
+            raise RuntimeError("no receipt")
+        self.conn.close()
+        return receipt
+
+
+@benchmark("ballot_load", own_server=True)
+def bench_ballot_load(ctx: Context) -> list[Figure]:
+    n, concurrency = ctx.args.participants, ctx.args.concurrency
+    sid = new_session(ctx.store, "load")
+    pid = ctx.server.pid
+    rss_before = rss_kib(pid)
+    peak = [rss_before]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.1):
+            peak[0] = max(peak[0], rss_kib(pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    people = [Participant(ctx.server.host, ctx.server.port, sid, seed) for seed in range(n)]
+    errors: list[str] = []
+
+    def run(p: Participant) -> None:
+        try:
+            p.vote()
+        except Exception as exc:  # counted and reported, never raised
+            errors.append(f"{type(exc).__name__}: {exc}")
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        list(pool.map(run, people))
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    hwm = rss_kib(pid, "VmHWM")
+    stored = [b for _, b in ctx.store.ballots(sid, 1)]
+    expected = Counter((p.ranking, p.group) for p in people)
+    got = Counter((b.ranking, b.group) for b in stored)
+    exactly_once = got == expected and len(stored) == n
+    latencies = sorted(x for p in people for x in p.latencies)
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    mib = max(hwm, peak[0]) / 1024
+    figures = [
+        Figure("participants", n, "", "", None),
+        Figure("concurrent clients", concurrency, "", "", None),
+        Figure("wall time, all participants", elapsed, "s", "< 300 s", elapsed < 300),
+        Figure("requests per second", len(latencies) / elapsed, "req/s"),
+        Figure("request latency, median", statistics.median(latencies) if latencies else 0.0, "s"),
+        Figure("request latency, p95", p95, "s"),
+        Figure("errors", len(errors), "", "0", not errors),
+        Figure("ballots stored", len(stored), "", f"{n}", len(stored) == n),
+        Figure("stored exactly once (multiset equal)", str(exactly_once), "", "True", exactly_once),
+        Figure("server RSS before", rss_before / 1024, "MiB"),
+        Figure("server peak RSS (VmHWM)", mib, "MiB", "< 500 MiB", mib < 500),
+    ]
+    if errors:
+        for e, k in Counter(errors).most_common(5):
+            print(f"    error x{k}: {e}")
+    return figures
+
+
+# -- running ---------------------------------------------------------------------------------------
+def prepare_notebooks(workdir: Path) -> Path:
+    notebooks = workdir / "notebooks"
+    if (ROOT / "notebooks").is_dir():
+        shutil.copytree(ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".*"))
+    notebooks.mkdir(exist_ok=True)
+    (notebooks / "blank.ipynb").write_text(json.dumps(BLANK_NOTEBOOK))
+    return notebooks
+
+
+def run_benchmarks(names: list[str], args: argparse.Namespace) -> dict[str, list[Figure]]:
+    results: dict[str, list[Figure]] = {}
+    with tempfile.TemporaryDirectory(prefix="pt-bench-") as tmp:
+        notebooks = prepare_notebooks(Path(tmp))
+        shared: tuple[ServerProcess, Context] | None = None
+        try:
+            for name in names:
+                bench = BENCHMARKS[name]
+                print(f"{name} ...", flush=True)
+                if bench.own_server:
+                    work = Path(tempfile.mkdtemp(dir=tmp))
+                    with ServerProcess(notebooks=notebooks, workdir=work) as srv:
+                        store = Store(srv.db_path)
+                        ctx = Context(srv, store, notebooks, args)
+                        try:
+                            results[name] = bench.func(ctx)
+                        finally:
+                            ctx.close()
+                            store.close()
+                else:
+                    if shared is None:
+                        srv = ServerProcess(notebooks=notebooks, workdir=Path(tmp) / "shared")
+                        srv.start()
+                        shared = (srv, Context(srv, Store(srv.db_path), notebooks, args))
+                    results[name] = bench.func(shared[1])
+                for fig in results[name]:
+                    print(fig.line(), flush=True)
+        finally:
+            if shared is not None:
+                shared[1].close()
+                shared[1].store.close()
+                shared[0].stop()
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", help=f"comma-separated names among: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--participants", type=int, default=1500)
+    parser.add_argument("--concurrency", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=10, help="page loads per TTI measurement")
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.only.split(",")] if args.only else list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
+    results = run_benchmarks(names, args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(
+            {k: [f.__dict__ for f in v] for k, v in results.items()}, indent=2
+        ))
+    missed = [f"{k}: {f.name}" for k, v in results.items() for f in v if f.ok is False]
+    if missed:
+        print("Missed targets:\n  " + "\n  ".join(missed))
+        return 1
+    print("All targets met.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""Review files (canonical, atomic JSON) and the SQLite store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from partnership_tools.review import (
+    ActionItem,
+    ActionPlan,
+    Responses,
+    Review,
+    ReviewFileError,
+    ReviewSettings,
+    ReviewStoreError,
+    read_review,
+    review_to_json,
+    write_review,
+)
+from partnership_tools.review import storage as st
+
+
+@pytest.fixture
+def review(ten, sample) -> Review:
+    return Review(
+        id="county-2024",
+        title="County partnership review – phase two",
+        instrument=ten,
+        responses=sample,
+        settings=ReviewSettings(by="level", before="phase one", after="phase two"),
+        action_plan=ActionPlan(
+            (ActionItem("people", "Agree a pooled budget", "Finance leads", "2024-09-30"),)
+        ),
+        created_at="2024-05-01T10:00:00Z",
+        notes="Café à Noël: UTF-8 stays as it is.",
+    )
+
+
+def test_review_file_is_canonical_and_stable(review, tmp_path):
+    path = write_review(review, tmp_path / "review.json")
+    text = path.read_text(encoding="utf-8")
+    assert text.endswith("}\n") and "Café à Noël" in text and "–" in text
+    data = json.loads(text)
+    assert data["schema_version"] == 1 and list(data) == sorted(data)
+    assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    again = read_review(path)
+    assert again == review and again.responses.equals(review.responses)
+    write_review(again, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "again.json",
+        "review.json",
+    ]  # no temp files left
+    assert again.score().dimensions.equals(review.score().dimensions)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("{not json", "is not valid JSON (line 1"),
+        ("[]", "has no schema_version"),
+        ('{"schema_version": 99}', "version 99"),
+        ('{"schema_version": 1, "kind": "session"}', "not a review"),
+        ('{"schema_version": 1}', "the key 'id' is missing"),
+    ],
+)
+def test_bad_review_files(tmp_path, text, words):
+    path = tmp_path / "bad.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReviewFileError, match="bad.json") as err:
+        read_review(path)
+    assert words in str(err.value)
+
+
+def test_review_file_with_broken_instrument(review, tmp_path):
+    data = json.loads(review_to_json(review))
+    data["instrument"]["bands"]["discuss"] = 4.5
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(
+        ReviewFileError, match="The instrument in r.json is not valid: .*bands: cut points"
+    ):
+        read_review(path)
+    with pytest.raises(ReviewFileError, match="There is no file"):
+        read_review(tmp_path / "none.json")
+
+
+def _check_store(conn, review):
+    st.ensure_review_schema(conn)
+    st.ensure_review_schema(conn)  # twice is fine
+    st.save_review(conn, review)
+    back = st.load_review(conn, review.id)
+    assert back == review
+    assert st.list_reviews(conn) == [
+        {
+            "id": review.id,
+            "title": review.title,
+            "instrument_id": "ten_lessons",
+            "created_at": st.list_reviews(conn)[0]["created_at"],
+            "updated_at": st.list_reviews(conn)[0]["updated_at"],
+            "responses": review.responses.n,
+            "waves": 2,
+        }
+    ]
+    # saving one wave again replaces only that wave
+    two = review.responses.for_wave("phase two")
+    st.save_responses(conn, review.id, two)
+    loaded = st.load_responses(conn, review.id)
+    assert loaded.n == review.responses.n and loaded.waves == ("phase one", "phase two")
+    assert st.load_responses(conn, review.id, waves=["phase one"]).n == 40
+    st.save_settings(conn, review.id, ReviewSettings(by="partner_type", min_group_size=7))
+    assert st.load_settings(conn, review.id).min_group_size == 7
+    with pytest.raises(ValueError, match="not a dimension"):
+        st.save_action_plan(conn, review.id, ActionPlan((ActionItem("nope", "x"),)))
+    assert st.load_action_plan(conn, review.id) == review.action_plan  # unchanged after the refusal
+    with pytest.raises(ReviewStoreError, match="already a review"):
+        st.create_review(conn, review.id, "again", review.instrument)
+    st.delete_review(conn, review.id)
+    assert st.list_reviews(conn) == []
+    with pytest.raises(ReviewStoreError, match="There is no review 'county-2024'"):
+        st.load_review(conn, review.id)
+
+
+def test_store_on_a_plain_sqlite_connection(review, tmp_path):
+    conn = sqlite3.connect(tmp_path / "plain.sqlite")
+    _check_store(conn, review)
+
+
+def test_store_on_the_shared_store(review, tmp_path):
+    conn = st.open_review_store(tmp_path / "shared.sqlite")  # partnership_tools.store.connect
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    _check_store(conn, review)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"review_reviews", "review_responses", "review_actions", "sessions"} <= tables
+
+
+def test_failed_write_leaves_nothing_behind(review, tmp_path, ten):
+    conn = sqlite3.connect(tmp_path / "x.sqlite")
+    st.ensure_review_schema(conn)
+    st.create_review(conn, "r", "R", ten)
+    bad = Responses(ten.id, review.responses.frame.assign(ud1=7.0), ten.item_ids, ten.field_ids)
+    with pytest.raises(ValueError, match="neither on the scale nor a code"):
+        st.save_responses(conn, "r", bad)
+    assert st.load_responses(conn, "r").n == 0
