@@ -2,9 +2,10 @@
 
 Benchmarks (each a function registered with ``@benchmark``; run all or pick with ``--only``):
 
-* ``ballot_tti``: the ballot page's time to interactive (navigation until its rank selects are
-  visible) in headless chromium, fresh browser context each load, against a blank Voilà notebook
-  served by the same server (navigation until Voilà has removed its spinner and shown the cells).
+* ``ballot_tti``: the ballot page's time to interactive (from navigation start until its rank
+  selects are rendered, measured inside the page on the first animation frame showing them) in
+  headless chromium, fresh browser context each load, against a blank Voilà notebook served by the
+  same server (until Voilà has run the notebook, removed its spinner and shown the cells).
   Targets: ballot median under 0.5 s, and at least 10 times faster than the blank Voilà page.
 * ``ballot_load``: N simulated participants (default 1,500), each on its own HTTP connection from a
   pool of concurrent clients on loopback, load the ballot page (HTML, CSS, script), review and cast
@@ -40,7 +41,7 @@ import urllib.parse
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -66,7 +67,9 @@ BLANK_NOTEBOOK = {
     "cells": [
         {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": []}
     ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -78,7 +81,7 @@ OPTIONS = [
     Option("E", "Merge into one unitary council"),
 ]
 GROUPS = ("Policy makers", "Managers", "Front-line workers", "Citizens and community activists")
-VOILA_READY = "#rendered_cells:not([style*='none'])"
+VOILA_READY = "#rendered_cells"
 BALLOT_READY = "form.ballot-form select"
 
 
@@ -151,24 +154,44 @@ def benchmark(name: str, needs_browser: bool = False, own_server: bool = False):
 # -- helpers -----------------------------------------------------------------------------------
 def new_session(store: Store, prefix: str) -> str:
     sid = f"{prefix}-{int(time.time() * 1000) % 10**9}"
-    store.create_session("How far should the partnership take joint working?", groups=GROUPS,
-                         session_id=sid)
+    store.create_session(
+        "How far should the partnership take joint working?", groups=GROUPS, session_id=sid
+    )
     store.add_options(sid, OPTIONS)
     store.open_round(sid, [o.id for o in OPTIONS])
     return sid
 
 
-def time_to_ready(ctx: Context, url: str, selector: str, runs: int,
-                  timeout_ms: float = 120_000) -> list[float]:
-    """Seconds from navigation until ``selector`` is visible, one fresh context per load."""
+# Runs in every page before its own scripts (DevTools injection, so a strict CSP does not stop
+# it): on each animation frame (frames only run once render-blocking CSS is in) it checks whether
+# the selector matches a rendered element, and records performance.now() (ms since navigation
+# start) the first time it does.
+_READY_PROBE = """
+(() => {
+  const selector = %s;
+  const tick = () => {
+    const el = document.querySelector(selector);
+    if (el && el.getClientRects().length > 0) { window.__ptReady = performance.now(); return; }
+    requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+})();
+"""
+
+
+def time_to_ready(
+    ctx: Context, url: str, selector: str, runs: int, timeout_ms: float = 120_000
+) -> list[float]:
+    """Seconds from navigation start until ``selector`` is rendered (measured in the page, on
+    the first animation frame that shows it), one fresh browser context per load."""
     times = []
     for _ in range(runs):
         context = ctx.browser.new_context(viewport={"width": 390, "height": 844})
+        context.add_init_script(script=_READY_PROBE % json.dumps(selector))
         page = context.new_page()
-        start = time.perf_counter()
         page.goto(url, wait_until="commit", timeout=timeout_ms)
-        page.wait_for_selector(selector, state="visible", timeout=timeout_ms)
-        times.append(time.perf_counter() - start)
+        page.wait_for_function("window.__ptReady !== undefined", timeout=timeout_ms, polling=50)
+        times.append(page.evaluate("window.__ptReady") / 1000)
         context.close()
     return times
 
@@ -245,9 +268,7 @@ class Participant:
             self.request("GET", html.unescape(asset))
         fields = {k: html.unescape(v) for k, v in _HIDDEN.findall(page)}
         for oid in _SELECT.findall(page):
-            fields[f"rank-{oid}"] = (
-                str(self.ranking.index(oid) + 1) if oid in self.ranking else ""
-            )
+            fields[f"rank-{oid}"] = str(self.ranking.index(oid) + 1) if oid in self.ranking else ""
         fields["group"] = self.group or "-"
         review = self.request("POST", path, {**fields, "action": "review"})
         state = {k: html.unescape(v) for k, v in _HIDDEN.findall(review)}
@@ -374,9 +395,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
     results = run_benchmarks(names, args)
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {k: [f.__dict__ for f in v] for k, v in results.items()}, indent=2
-        ))
+        Path(args.json).write_text(
+            json.dumps({k: [f.__dict__ for f in v] for k, v in results.items()}, indent=2)
+        )
     missed = [f"{k}: {f.name}" for k, v in results.items() for f in v if f.ok is False]
     if missed:
         print("Missed targets:\n  " + "\n  ".join(missed))

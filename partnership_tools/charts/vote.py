@@ -381,10 +381,13 @@ def mbc_chart(
             alt.Tooltip("consensus:Q", title="Coefficient", format=".3f"),
         ],
     )
-    text = base.mark_text(align="left", dx=4, fontSize=13, color="#1F2933").encode(
-        x=alt.X("consensus:Q"),
-        text=alt.Text("text:N"),
+    label = {"align": "left", "dx": 5, "fontSize": 13}
+    label_enc = {"x": alt.X("consensus:Q"), "text": alt.Text("text:N")}
+    # A white halo under each bar label keeps it readable where the threshold rule crosses it.
+    halo = base.mark_text(**label, stroke="white", strokeWidth=4, strokeJoin="round").encode(
+        **label_enc
     )
+    text = base.mark_text(**label, color="#1F2933").encode(**label_enc)
     rule_data = pd.DataFrame(
         {"threshold": [float(threshold)], "text": [f"threshold {threshold:.2f}"]}
     )
@@ -395,10 +398,12 @@ def mbc_chart(
     )
     rule_text = (
         alt.Chart(rule_data)
-        .mark_text(align="left", baseline="top", dx=4, y=-14, color=theme.THRESHOLD_COLOUR, fontSize=12)
+        .mark_text(
+            align="left", baseline="top", dx=4, y=-14, color=theme.THRESHOLD_COLOUR, fontSize=12
+        )
         .encode(x=alt.X("threshold:Q"), text=alt.Text("text:N"))
     )
-    chart = alt.layer(bars, text, rule, rule_text).properties(
+    chart = alt.layer(bars, rule, rule_text, halo, text).properties(
         width=width, height=_height(len(order))
     )
     if title:
@@ -417,7 +422,9 @@ def rank_chart(
         frame[["rank", "rank_label"]].drop_duplicates().sort_values("rank")["rank_label"].tolist()
     )
     ranked = [p for p in places if p != NOT_RANKED]
-    colours = rank_colours(len(ranked)) + ([theme.SUPPRESSED_COLOUR] if NOT_RANKED in places else [])
+    colours = rank_colours(len(ranked)) + (
+        [theme.SUPPRESSED_COLOUR] if NOT_RANKED in places else []
+    )
     chart = (
         alt.Chart(frame)
         .mark_bar()
@@ -575,7 +582,9 @@ def change_chart(
         color=alt.Color(
             "stage:N",
             sort=stages,
-            scale=alt.Scale(domain=stages, range=[theme.MUTED, theme.ACCENT][: len(stages)] or [theme.ACCENT]),
+            scale=alt.Scale(
+                domain=stages, range=[theme.MUTED, theme.ACCENT][: len(stages)] or [theme.ACCENT]
+            ),
             legend=alt.Legend(title=None, orient="bottom"),
         ),
         tooltip=[

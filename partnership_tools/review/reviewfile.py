@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import tempfile
@@ -60,6 +61,8 @@ class Review:
     action_plan: ActionPlan = field(default_factory=ActionPlan)
     created_at: str = ""
     notes: str = ""
+    #: A recorded ``ReviewResult.to_dict()`` (see :meth:`with_result`), so a replay can recompute and compare.
+    result: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if not str(self.id).strip():
@@ -75,6 +78,10 @@ class Review:
 
         return score_review(self.responses, self.instrument, self.settings)
 
+    def with_result(self) -> Review:
+        """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``)."""
+        return dataclasses.replace(self, result=self.score().to_dict())
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema_version": REVIEW_SCHEMA_VERSION,
@@ -87,6 +94,7 @@ class Review:
             "settings": self.settings.to_dict(),
             "responses": self.responses.to_dict(),
             "action_plan": self.action_plan.to_dict(),
+            "result": self.result,
         }
 
     @classmethod
@@ -100,6 +108,7 @@ class Review:
             action_plan=ActionPlan.from_dict(d.get("action_plan") or {}),
             created_at=str(d.get("created_at") or ""),
             notes=str(d.get("notes") or ""),
+            result=d.get("result"),
         )
 
     def __eq__(self, other: object) -> bool:

@@ -35,8 +35,9 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     )
     web_app.settings["partnership_tools"] = app
     web_app.add_handlers(".*$", participant_handlers(app))
-    serverapp.log.info("Partnership Tools ballot pages at %svote/<session> (store %s)",
-                       app.url(""), app.db_path)
+    serverapp.log.info(
+        "Partnership Tools ballot pages at %svote/<session> (store %s)", app.url(""), app.db_path
+    )
 
 
 # Older jupyter_server / notebook entry-point name.

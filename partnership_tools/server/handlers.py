@@ -58,9 +58,9 @@ STATIC = HERE / "static"
 MAX_BODY_BYTES = 16 * 1024
 #: Bodies bigger than this are not even read: the connection is dropped.
 HARD_BODY_LIMIT = 256 * 1024
-#: Session ids in URLs.
-SESSION_ID = r"[A-Za-z0-9][A-Za-z0-9_.-]{0,79}"
-_SESSION_ID_RE = re.compile(SESSION_ID + r"\Z")
+#: Session ids in URLs (percent-encoded; any id without a slash, looked up in the store).
+SESSION_ID = r"[^/]{1,200}"
+_SESSION_ID_RE = re.compile(r"[^/\x00-\x1f]{1,200}\Z")
 CSRF_COOKIE = "pt_csrf"
 _COOKIE_RE = re.compile(r"[A-Za-z0-9_-]{20,100}\Z")
 #: Radio value meaning "prefer not to say" for the group question.
@@ -90,6 +90,11 @@ GENERIC_MESSAGES = {
     413: "That form was too large to be a ballot; reload the page and try again.",
 }
 SERVER_FAULT = "Something went wrong on our side; please try again in a moment."
+
+
+def quote(text: str) -> str:
+    """A session id as one URL path segment."""
+    return urllib.parse.quote(text, safe="")
 
 
 def ordinal(n: int) -> str:
@@ -374,7 +379,8 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
         ctype = self.request.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
             raise PageError(
-                400, "This address accepts only the form on its own page; reload the page.",
+                400,
+                "This address accepts only the form on its own page; reload the page.",
                 "Form not accepted",
             )
         try:
@@ -414,7 +420,8 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
         cookie = self.get_cookie(CSRF_COOKIE)
         if not token or not sig:
             raise PageError(
-                403, "This form is incomplete, so it was not accepted; reload the page and try again.",
+                403,
+                "This form is incomplete, so it was not accepted; reload the page and try again.",
                 "Form not accepted",
             )
         if not cookie or not _COOKIE_RE.match(cookie):
@@ -426,7 +433,8 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
             )
         if not hmac.compare_digest(self.app.sign(cookie, token), sig):
             raise PageError(
-                403, "This form was not issued to this browser, so it was not accepted; reload the"
+                403,
+                "This form was not issued to this browser, so it was not accepted; reload the"
                 " page and try again.",
                 "Form not accepted",
             )
@@ -491,8 +499,9 @@ def single(form: Mapping[str, list[str]], name: str, default: str = "") -> str:
     if not values:
         return default
     if len(values) > 1:
-        raise PageError(400, "The form sent a field twice; reload the page and try again.",
-                        "Form not accepted")
+        raise PageError(
+            400, "The form sent a field twice; reload the page and try again.", "Form not accepted"
+        )
     return values[0]
 
 
@@ -546,12 +555,15 @@ class StartHandler(BaseParticipantHandler):
             if "/" in wanted:  # a pasted link: keep its last part
                 wanted = wanted.rstrip("/").rsplit("/", 1)[-1]
             if _SESSION_ID_RE.match(wanted):
-                self.redirect(self.app.url(f"vote/{urllib.parse.quote(wanted)}"))
+                self.redirect(self.app.url(f"vote/{quote(wanted)}"))
                 return
             self.set_status(400)
-            self.render("start.html", title="Find your ballot", value=wanted,
-                        error="A session code uses only letters, digits and dashes; check it"
-                        " and try again.")
+            self.render(
+                "start.html",
+                title="Find your ballot",
+                value=wanted,
+                error="That is not a session code; check the link you were given and try again.",
+            )
             return
         self.render("start.html", title="Find your ballot", value="", error=None)
 
@@ -590,11 +602,16 @@ class ResultsHandler(BaseParticipantHandler):
                 "The results of this vote have not been published yet; the facilitator will share"
                 " them when the time is right.",
                 "Results not published yet",
-                links=[(self.app.url(f"vote/{session.id}"), "Back to the ballot page")],
+                links=[(self.app.url(f"vote/{quote(session.id)}"), "Back to the ballot page")],
             )
         results = await self.app.run(read_results, session)
-        self.render("results.html", title="Results", session=session, results=results,
-                    ballot_url=self.app.url(f"vote/{session.id}"))
+        self.render(
+            "results.html",
+            title="Results",
+            session=session,
+            results=results,
+            ballot_url=self.app.url(f"vote/{quote(session.id)}"),
+        )
 
 
 def raise_unknown_session() -> NoReturn:
@@ -629,7 +646,7 @@ class BallotHandler(BaseParticipantHandler):
         rnd = session.current_round
         links = []
         if session.results_published and any(r.status == "closed" for r in session.rounds):
-            links.append((self.app.url(f"vote/{session.id}/results"), "See the results"))
+            links.append((self.app.url(f"vote/{quote(session.id)}/results"), "See the results"))
         if rnd is None or rnd.status == "draft":
             title = "Voting has not started yet"
             text = message or (
@@ -649,7 +666,7 @@ class BallotHandler(BaseParticipantHandler):
             links=links,
             session=session,
             watch=watch,
-            status_url=self.app.url(f"vote/{session.id}/status.json"),
+            status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
         )
 
     def ballot_page(
@@ -675,8 +692,8 @@ class BallotHandler(BaseParticipantHandler):
             errors=errors,
             error_for={e.anchor: e.message for e in errors},
             hidden=self.form_fields(token),
-            action=self.app.url(f"vote/{session.id}"),
-            status_url=self.app.url(f"vote/{session.id}/status.json"),
+            action=self.app.url(f"vote/{quote(session.id)}"),
+            status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
             no_group=NO_GROUP,
         )
 
@@ -687,8 +704,9 @@ class BallotHandler(BaseParticipantHandler):
         info = await self.app.run(lambda store: store.peek_form_token(token))
         if info is None or info["session_id"] != session_id:
             raise PageError(
-                403, "This ballot form is not valid for this vote; reload the page to get a fresh"
-                " one.", "Form not accepted",
+                403,
+                "This ballot form is not valid for this vote; reload the page to get a fresh one.",
+                "Form not accepted",
             )
         if info["used_at"]:
             raise PageError(
@@ -707,26 +725,36 @@ class BallotHandler(BaseParticipantHandler):
             raise_unknown_session()
         if rnd.status != "open":
             raise PageError(
-                409, f"Round {number} has closed; your ballot was not counted.", "Voting is closed",
+                409,
+                f"Round {number} has closed; your ballot was not counted.",
+                "Voting is closed",
                 links=self.closed_links(session),
             )
         order = tuple(info["shown_order"])
         if sorted(order) != sorted(rnd.option_ids):
-            raise PageError(403, "This ballot form is out of date; reload the page.",
-                            "Form not accepted")
+            raise PageError(
+                403, "This ballot form is out of date; reload the page.", "Form not accepted"
+            )
 
         action = single(form, "action")
         if action not in ("review", "change", "cast"):
-            raise PageError(400, "The form did not say what to do; reload the page and try again.",
-                            "Form not accepted")
+            raise PageError(
+                400,
+                "The form did not say what to do; reload the page and try again.",
+                "Form not accepted",
+            )
         allowed = {"form_token", "form_sig", "action", "group", "code"}
         allowed.update(f"rank-{oid}" for oid in order)
         unknown = [k for k in form if k not in allowed]
         if unknown:
             if any(k.startswith("rank-") for k in unknown):
-                msg = "The form named an option that is not on this round's ballot; reload the page."
+                msg = (
+                    "The form named an option that is not on this round's ballot; reload the page."
+                )
             else:
-                msg = "The form sent a field this page does not know; reload the page and try again."
+                msg = (
+                    "The form sent a field this page does not know; reload the page and try again."
+                )
             raise PageError(400, msg, "Form not accepted")
 
         choice = BallotForm(
@@ -746,24 +774,33 @@ class BallotHandler(BaseParticipantHandler):
             errors.append(ranking_error(exc, choice.positions, order, session))
         else:
             if not ranking:
-                errors.append(FieldError(
-                    "rank-1",
-                    "Rank at least one option: choose 1st for the option you like best.",
-                ))
+                errors.append(
+                    FieldError(
+                        "rank-1",
+                        "Rank at least one option: choose 1st for the option you like best.",
+                    )
+                )
         group: str | None = None
         if session.groups:
             if choice.group is None:
-                errors.append(FieldError(
-                    "group-1", "Choose the group you belong to, or choose 'Prefer not to say'."
-                ))
+                errors.append(
+                    FieldError(
+                        "group-1", "Choose the group you belong to, or choose 'Prefer not to say'."
+                    )
+                )
             elif choice.group != NO_GROUP and choice.group not in session.groups:
-                raise PageError(400, "The form named a group that is not one of this vote's groups;"
-                                " reload the page.", "Form not accepted")
+                raise PageError(
+                    400,
+                    "The form named a group that is not one of this vote's groups;"
+                    " reload the page.",
+                    "Form not accepted",
+                )
             elif choice.group != NO_GROUP:
                 group = choice.group
         elif choice.group not in (None, "", NO_GROUP):
-            raise PageError(400, "This vote does not ask for a group; reload the page.",
-                            "Form not accepted")
+            raise PageError(
+                400, "This vote does not ask for a group; reload the page.", "Form not accepted"
+            )
         participant_hash: str | None = None
         replaces = False
         if session.uses_codes:
@@ -774,13 +811,16 @@ class BallotHandler(BaseParticipantHandler):
                     check_code, session.id, number, choice.code
                 )
                 if participant_hash is None:
-                    errors.append(FieldError(
-                        "code",
-                        "That code is not one issued for this session; check it and try again.",
-                    ))
+                    errors.append(
+                        FieldError(
+                            "code",
+                            "That code is not one issued for this session; check it and try again.",
+                        )
+                    )
         elif choice.code:
-            raise PageError(400, "This vote does not use codes; reload the page.",
-                            "Form not accepted")
+            raise PageError(
+                400, "This vote does not use codes; reload the page.", "Form not accepted"
+            )
         if errors:
             self.ballot_page(session, rnd, order, token, choice, errors, status=400)
             return
@@ -802,8 +842,8 @@ class BallotHandler(BaseParticipantHandler):
                 form=choice,
                 order=order,
                 hidden=self.form_fields(token),
-                action=self.app.url(f"vote/{session.id}"),
-                status_url=self.app.url(f"vote/{session.id}/status.json"),
+                action=self.app.url(f"vote/{quote(session.id)}"),
+                status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
             )
             return
 
@@ -838,18 +878,26 @@ class BallotHandler(BaseParticipantHandler):
     def closed_links(self, session: Session) -> list[tuple[str, str]]:
         links = []
         if session.open_round is not None:
-            links.append((self.app.url(f"vote/{session.id}"),
-                          f"Vote in round {session.open_round.number}"))
+            links.append(
+                (
+                    self.app.url(f"vote/{quote(session.id)}"),
+                    f"Vote in round {session.open_round.number}",
+                )
+            )
         if session.results_published:
-            links.append((self.app.url(f"vote/{session.id}/results"), "See the results"))
+            links.append((self.app.url(f"vote/{quote(session.id)}/results"), "See the results"))
         return links
 
     async def refuse_cast(self, session: Session, number: int, token: str, reason: str) -> None:
         """The store refused the ballot: say why in one sentence with the right status."""
         status = await self.app.run(lambda store: store.round_status(session.id, number))
         if status != "open":
-            raise PageError(409, f"Round {number} has closed; your ballot was not counted.",
-                            "Voting is closed", links=self.closed_links(session))
+            raise PageError(
+                409,
+                f"Round {number} has closed; your ballot was not counted.",
+                "Voting is closed",
+                links=self.closed_links(session),
+            )
         info = await self.app.run(lambda store: store.peek_form_token(token))
         if info is None or info["used_at"]:
             raise PageError(

@@ -20,7 +20,6 @@ When the server listens it prints the facilitator, projector, review and ballot 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import secrets
 import signal
@@ -331,6 +330,13 @@ def launch(argv: list[str], session_id: str | None) -> None:
             base = f"{scheme}://{display_host(self.ip)}:{self.port}{self.base_url.rstrip('/')}"
             urls = AppURLs(base, self.identity_provider.token, session_id)
             print(urls.text(), flush=True)
+            root = Path(self.root_dir)
+            missing = [nb for nb in APP_NOTEBOOKS.values() if not (root / nb).is_file()]
+            if missing:
+                print(
+                    f"\nNote: {root} has no {', '.join(missing)}; those links answer 404.",
+                    flush=True,
+                )
 
     KitServerApp.launch_instance(argv=argv)
 

@@ -27,6 +27,7 @@ import logging
 import os
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
@@ -128,8 +129,19 @@ BASE_CSS = """
   font-size: 12px; color: #323F4B; max-height: 9em; overflow: auto; white-space: pre-wrap; }
 .pt-big { font-size: 2.2em; font-weight: 700; font-variant-numeric: tabular-nums; }
 .pt-scroll { overflow-x: auto; max-width: 100%; }
+.pt-app .widget-html, .pt-app .widget-html-content { max-width: 100%; min-width: 0; }
 .pt-app .widget-html-content { line-height: 1.4; white-space: normal; }
 .pt-app .widget-label { color: #1F2933; }
+.pt-app a { color: #0B5CAD; text-decoration: underline; }
+.pt-app a:hover, .pt-app a:focus { color: #063F7A; }
+.pt-table-wrap { overflow-x: auto; max-width: 100%; }
+.pt-table caption { text-align: left; color: #52606D; padding: 2px 0 4px; }
+.pt-chart .vega-embed { max-width: 100%; }
+.pt-chart .vega-embed svg.marks { max-width: 100%; height: auto; }
+.pt-tabs > .lm-TabBar, .pt-tabs > .p-TabBar { height: auto !important; min-height: 0; }
+.pt-tabs > .lm-TabBar .lm-TabBar-content { flex-wrap: wrap; }
+.pt-tabs > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
+  max-width: none !important; padding: 0 14px; }
 """
 
 
@@ -180,8 +192,8 @@ def html_table(
 ) -> str:
     """An HTML table with every header and cell escaped. ``numeric`` are right-aligned columns.
 
-    >>> html_table(["Option"], [["<b>x</b>"]])
-    '<table class="pt-table"><thead><tr><th scope="col">Option</th></tr></thead><tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table>'
+    >>> html_table(["Option"], [["<b>x</b>"]])  # doctest: +ELLIPSIS
+    '<div class="pt-table-wrap"><table ...<tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table></div>'
     """
     num = set(numeric)
 
@@ -196,8 +208,8 @@ def html_table(
         body.append(f"<tr{rc}>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return (
-        f'<table class="{esc(css_class)}">{cap}<thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(body)}</tbody></table>"
+        f'<div class="pt-table-wrap"><table class="{esc(css_class)}">{cap}<thead><tr>{head}'
+        f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
 
@@ -323,8 +335,6 @@ class Poller:
     """
 
     def __init__(self, interval: float, callback: Callable[[], None], name: str = "pt-poller"):
-        import threading
-
         self.interval = float(interval)
         self.callback = callback
         self.name = name
@@ -336,8 +346,6 @@ class Poller:
         return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
     def start(self) -> None:
-        import threading
-
         if self.running:
             return
         self._stop = threading.Event()
@@ -429,18 +437,40 @@ def qr_svg(text: str, scale: int = 10) -> str:
 # ------------------------------------------------------------------------------------------
 # Charts
 # ------------------------------------------------------------------------------------------
+_ALTAIR_LOCK = threading.Lock()
+_altair_ready = False
+
+
 def enable_altair() -> None:
     """Make Altair draw in Voilà: the offline ``jupyter`` renderer plus the house theme.
 
-    Imports altair (slow, memory-hungry): call it only in apps that draw charts.
+    Imports altair and bundles Vega's JavaScript (slow, memory-hungry): call it only in apps that
+    draw charts (or early, from :func:`warm_up_altair`). Safe to call from several threads.
     """
-    import altair as alt
+    global _altair_ready
+    with _ALTAIR_LOCK:
+        if _altair_ready:
+            return
+        import altair as alt
 
-    from partnership_tools.charts.theme import use_house_theme
+        from partnership_tools.charts.theme import use_house_theme
 
-    alt.renderers.enable("jupyter", offline=True)
-    alt.JupyterChart.enable_offline(True)
-    use_house_theme()
+        alt.renderers.enable("jupyter", offline=True)
+        alt.JupyterChart.enable_offline(True)
+        use_house_theme()
+        _altair_ready = True
+
+
+def warm_up_altair() -> None:
+    """Start :func:`enable_altair` on a background thread, so the first chart is quick."""
+
+    def run() -> None:
+        try:
+            enable_altair()
+        except Exception:  # noqa: BLE001 - the first chart will report it
+            log.warning("Preparing the charts failed.", exc_info=True)
+
+    threading.Thread(target=run, name="pt-altair-warm-up", daemon=True).start()
 
 
 class ChartSlot:
@@ -451,9 +481,9 @@ class ChartSlot:
     """
 
     def __init__(self, css_class: str = "pt-chart") -> None:
-        self.box = widgets.Box(layout=widgets.Layout(overflow="auto", max_width="100%"))
+        self.box = widgets.Box(layout=widgets.Layout(max_width="100%", width="100%"))
         self.box.add_class(css_class)
-        self.box.add_class("pt-scroll")
+        self.box.add_class("pt-chart")
         self.widget: Any = None
         self.chart: Any = None
 

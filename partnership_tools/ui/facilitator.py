@@ -76,7 +76,7 @@ FACILITATOR_CSS = """
 .pt-facilitator .widget-tab { margin-top: 8px; }
 .pt-facilitator .pt-count { font-size: 2.4em; font-weight: 700; }
 .pt-paper-input input { font-size: 1.4em !important; height: 2em !important;
-  font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: 0.08em; }
+  font-family: ui-monospace, Menlo, Consolas, monospace; letter-spacing: 0.05em; }
 .pt-paper-input { width: 100%; max-width: 28em; }
 .pt-codes-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(9em, 1fr));
   gap: 6px; margin: 6px 0; }
@@ -368,7 +368,7 @@ class FacilitatorApp:
             ]
         )
         self.paper_input = w.Text(
-            placeholder="Paper ballot, e.g. CAB or C>A>B, then Enter",
+            placeholder="e.g. CAB or C>A>B",
             continuous_update=True,
             layout=w.Layout(width="100%", max_width="28em"),
         )
@@ -436,7 +436,7 @@ class FacilitatorApp:
         self.results_table = html_widget("", "pt-results-table")
         self.publish_check = w.Checkbox(
             value=False,
-            description="Show results to participants on the ballot page",
+            description="Publish the results on the ballot page",
             indent=False,
             layout=w.Layout(width="auto"),
         )
@@ -949,7 +949,7 @@ class FacilitatorApp:
         items = "".join(f"<li>{esc(' > '.join(r))}</li>" for _, r in reversed(recent))
         self.paper_recent.value = (
             f"<p class='pt-muted'>Paper ballots entered here this round: {len(self._paper_ids)}."
-            f" Latest first:</p><ol class='pt-recent'>{items}</ol>"
+            f" Latest first:</p><ul class='pt-recent'>{items}</ul>"
         )
 
     @action("undoing the last paper ballot")
@@ -1077,34 +1077,28 @@ class FacilitatorApp:
             f"<h3>Round {number}: {result.ballots} ballots, {result.n_options} options</h3>"
             f"<p class='pt-summary-text'>{esc(summary)}</p>"
         )
+        with_groups = any(o.min_group is not None for o in result.options)
         rows, classes = [], []
-        for pos, o in enumerate(result.options, start=1):
-            rows.append(
-                (
-                    pos,
-                    o.id,
-                    o.label,
-                    o.mbc,
-                    f"{o.consensus:.3f}",
-                    o.borda,
-                    o.first_preferences,
-                    ""
-                    if o.min_group_consensus is None
-                    else f"{o.min_group_consensus:.2f} ({o.min_group})",
-                )
-            )
+        for o in result.options:
+            position = 1 + sum(1 for p in result.options if p.mbc > o.mbc)  # ties share it
+            row: list[object] = [
+                position,
+                o.id,
+                o.label,
+                o.mbc,
+                f"{o.consensus:.3f}",
+                o.borda,
+                o.first_preferences,
+            ]
+            if with_groups:
+                row.append(f"{o.min_group_consensus:.2f} ({o.min_group})")
+            rows.append(row)
             classes.append("pt-win" if o.id in result.winners else "")
+        columns = ["#", "Id", "Option", "MBC points", "Coefficient", "Borda (n−k)", "1st prefs"]
+        if with_groups:
+            columns.append("Lowest group")
         self.results_table.value = html_table(
-            [
-                "#",
-                "Id",
-                "Option",
-                "MBC points",
-                "Coefficient",
-                "Borda (n−k)",
-                "1st prefs",
-                "Lowest group",
-            ],
+            columns,
             rows,
             numeric=(0, 3, 4, 5, 6),
             row_classes=classes,

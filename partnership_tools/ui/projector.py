@@ -40,6 +40,7 @@ from partnership_tools.ui.common import (
     qr_svg,
     show,
     style_widget,
+    warm_up_altair,
 )
 
 log = logging.getLogger("partnership_tools.ui")
@@ -58,12 +59,19 @@ PROJECTOR_CSS = """
 .pt-projector .pt-live-count { font-size: 1.6em; }
 .pt-projector .pt-qr svg { width: 100%; height: auto; max-width: 360px; display: block; }
 .pt-projector .pt-qr { min-width: 220px; max-width: 360px; flex: 1 1 260px; }
-.pt-projector .pt-headline { font-size: 1.6em; font-weight: 700; line-height: 1.3; }
+.pt-projector .pt-headline p { margin: 0.15em 0; line-height: 1.25; }
+.pt-projector .pt-headline-round { font-size: 1.1em; color: #323F4B; }
+.pt-projector .pt-headline-top { font-size: 1.8em; font-weight: 800; }
+.pt-projector .pt-headline-coef { font-size: 1.35em; }
+.pt-projector .pt-coefficient { font-weight: 800; color: #0B3C5D; }
 .pt-projector .pt-summary-text { font-size: 1.1em; line-height: 1.5; max-width: 60em; }
 .pt-projector .pt-waiting { font-size: 1.5em; color: #323F4B; }
 @media (max-width: 600px) {
   .pt-projector { font-size: 15px; }
+  .pt-projector .pt-question h1 { font-size: 1.6em; }
   .pt-projector .pt-join-url { font-size: 1.4em; }
+  .pt-projector .pt-headline-top { font-size: 1.4em; }
+  .pt-projector .pt-headline-coef { font-size: 1.1em; }
 }
 """
 
@@ -108,6 +116,8 @@ class ProjectorApp:
         self._poll_store: Store | None = None
         self._syncing = False
         self._build()
+        if charts:
+            warm_up_altair()
         self._start(session_id)
 
     # -- construction ----------------------------------------------------------------------
@@ -377,21 +387,18 @@ class ProjectorApp:
 
     @staticmethod
     def _headline(number: int, result: Any, threshold: float) -> str:
+        head = f"<p class='pt-headline-round'>Round {number} · {result.ballots} ballots</p>"
         if not result.ballots or not result.winners:
-            return f"<p>Round {number}: no ballots were counted.</p>"
+            return head + "<p class='pt-headline-top'>No ballot ranked any option.</p>"
         top = result.options[0]
         names = [f"{w}: {result.option(w).label}" for w in result.winners]
         where = "at or above" if top.consensus >= threshold - 1e-9 else "below"
-        if len(names) == 1:
-            lead = f"Top: <span class='pt-winner'>{esc(names[0])}</span>"
-        else:
-            lead = "Tied at the top: " + " and ".join(
-                f"<span class='pt-winner'>{esc(n)}</span>" for n in names
-            )
+        winners = " and ".join(f"<span class='pt-winner'>{esc(n)}</span>" for n in names)
+        lead = "Top" if len(names) == 1 else "Tied at the top"
         return (
-            f"<p>Round {number} · {result.ballots} ballots</p><p>{lead} · consensus coefficient"
-            f" <span class='pt-coefficient'>{top.consensus:.2f}</span>, {where} the threshold"
-            f" of {threshold:.2f}</p>"
+            f"{head}<p class='pt-headline-top'>{lead}: {winners}</p>"
+            f"<p class='pt-headline-coef'>Consensus coefficient <span class='pt-coefficient'>"
+            f"{top.consensus:.2f}</span>, {where} the threshold of {threshold:.2f}</p>"
         )
 
     def build_chart(

@@ -224,7 +224,9 @@ def _ensure_axe() -> Path:
     if not AXE_JS.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.fail(f"{AXE_JS} is missing and npm is not available: run npm ci --prefix tests/browser")
+            pytest.fail(
+                f"{AXE_JS} is missing and npm is not available: run npm ci --prefix tests/browser"
+            )
         subprocess.run([npm, "ci", "--prefix", str(HERE)], check=True, capture_output=True)
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing after npm ci --prefix tests/browser")

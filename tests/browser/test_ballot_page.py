@@ -19,12 +19,18 @@ pytestmark = pytest.mark.browser
 
 XSS = "<img src=x onerror=alert(1)>"
 OPTIONS = (
-    ("A", "Stay separate, share know-how",
-     "Each council keeps its own services; officers meet quarterly to share data."),
+    (
+        "A",
+        "Stay separate, share know-how",
+        "Each council keeps its own services; officers meet quarterly to share data.",
+    ),
     ("B", "Shared back-office services", "One shared service for HR, payroll, IT and procurement."),
     ("C", "One senior management team", "A single chief executive and senior team for all."),
-    ("D", "Joint committee with pooled budgets",
-     "A joint committee commissions early help and community safety from a pooled budget."),
+    (
+        "D",
+        "Joint committee with pooled budgets",
+        "A joint committee commissions early help and community safety from a pooled budget.",
+    ),
 )
 GROUPS = ("Policy makers", "Managers", "Front-line workers", "Citizens and community activists")
 # Chromium logs the status of a document that answers 4xx; tests that expect one allow it.
@@ -32,7 +38,9 @@ ERROR_STATUS = r"Failed to load resource: the server responded with a status of 
 _ids = itertools.count(1)
 
 
-def new_session(live_server, options=OPTIONS, groups=GROUPS, question=None, codes=0) -> tuple[str, list]:
+def new_session(
+    live_server, options=OPTIONS, groups=GROUPS, question=None, codes=0
+) -> tuple[str, list]:
     store = live_server.store
     sid = f"browser-{next(_ids)}"
     store.create_session(
@@ -224,7 +232,9 @@ def test_forged_and_replayed_submissions(live_server, new_page):
     # A forged token: the form is refused with a plain page.
     page.goto(url)
     choose(page, ["A"], group="Managers")
-    page.evaluate("document.querySelector('input[name=form_token]').value = 'forged-0123456789abcdef'")
+    page.evaluate(
+        "document.querySelector('input[name=form_token]').value = 'forged-0123456789abcdef'"
+    )
     page.get_by_role("button", name="Review my vote").click()
     assert page.get_by_role("heading", name="Form not accepted").is_visible()
     assert "Traceback" not in page.content()

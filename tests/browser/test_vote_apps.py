@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import DEFAULT_ALLOWED, DESKTOP, PHONE
-from .conftest import screenshot as _screenshot
 from .conftest import assert_no_console_errors as _assert_no_console_errors
+from .conftest import screenshot as _screenshot
 
 pytestmark = pytest.mark.browser
 

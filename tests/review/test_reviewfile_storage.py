@@ -144,3 +144,14 @@ def test_failed_write_leaves_nothing_behind(review, tmp_path, ten):
     with pytest.raises(ValueError, match="neither on the scale nor a code"):
         st.save_responses(conn, "r", bad)
     assert st.load_responses(conn, "r").n == 0
+
+
+def test_recorded_result_round_trips(review, tmp_path):
+    from partnership_tools.review import ReviewResult
+
+    recorded = review.with_result()
+    path = write_review(recorded, tmp_path / "r.json")
+    again = read_review(path)
+    assert ReviewResult.from_dict(again.result) == review.score()
+    write_review(again, tmp_path / "again.json")
+    assert (tmp_path / "again.json").read_bytes() == path.read_bytes()

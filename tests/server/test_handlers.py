@@ -8,19 +8,29 @@ from __future__ import annotations
 
 import html
 import http.client
+import logging
 import re
 import sys
+import tempfile
+import traceback
 import urllib.parse
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
+import tornado.web
+from tornado.testing import AsyncHTTPTestCase
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from partnership_tools.model import Option  # noqa: E402
+from partnership_tools.server.handlers import (  # noqa: E402
+    SERVER_FAULT,
+    ParticipantApp,
+    participant_handlers,
+)
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
 
@@ -103,7 +113,9 @@ def hidden(page: str) -> dict[str, str]:
 
 
 def shown_order(page: str) -> list[str]:
-    return [html.unescape(m) for m in re.findall(r'<select id="rank-\d+" name="rank-([^"]+)"', page)]
+    return [
+        html.unescape(m) for m in re.findall(r'<select id="rank-\d+" name="rank-([^"]+)"', page)
+    ]
 
 
 def ballot_fields(page: str, ranking: Sequence[str], group: str | None = "-", code=None):
@@ -143,7 +155,7 @@ def test_full_ballot_is_reviewed_then_stored_with_its_shown_order(server, store)
     sid, _ = make_session(store)
     client = Client(server)
     review, status, receipt, order = vote(client, sid, ["C", "A", "D", "B"], group="Managers")
-    assert "1st choice:</span> <span class=\"choice\">Gamma" in review
+    assert '1st choice:</span> <span class="choice">Gamma' in review
     assert "Cast my vote" in review and "Change my vote" in review
     assert status == 200
     assert "Your vote has been cast" in receipt
@@ -373,7 +385,9 @@ def test_unknown_field_and_group_are_refused(server, store):
     )
     assert status == 400 and "Choose the group you belong to" in text
     fields = ballot_fields(page, ["A"])
-    status, _, text = client.post(f"/vote/{sid}", [*fields.items(), ("rank-A", "2"), ("action", "cast")])
+    status, _, text = client.post(
+        f"/vote/{sid}", [*fields.items(), ("rank-A", "2"), ("action", "cast")]
+    )
     assert status == 400 and "field twice" in text
     status, _, text = client.post(f"/vote/{sid}", {**fields, "action": "delete"})
     assert status == 400
@@ -390,16 +404,21 @@ def test_other_content_types_are_refused(server, store):
     )
     assert status == 400
     assert_plain(text)
-    status, _, _ = client.request("POST", f"/vote/{sid}", b"\xff\xfe", {
-        "Content-Type": "application/x-www-form-urlencoded"})
+    status, _, _ = client.request(
+        "POST", f"/vote/{sid}", b"\xff\xfe", {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status in (400, 403)
     assert stored(store, sid) == []
 
 
 def test_unknown_session_and_paths_get_plain_404(server):
     client = Client(server)
-    for path in ("/vote/no-such-session", "/vote/no-such-session/results", "/vote/a/b/c",
-                 "/vote/%3Cscript%3E"):
+    for path in (
+        "/vote/no-such-session",
+        "/vote/no-such-session/results",
+        "/vote/a/b/c",
+        "/vote/%3Cscript%3E",
+    ):
         status, headers, text = client.get(path)
         assert status == 404, path
         assert headers["content-type"].startswith("text/html")
@@ -553,10 +572,16 @@ def test_results_only_when_published(server, store):
     status, _, text = client.get(f"/vote/{sid}/results")
     assert status == 200
     # MBC by hand: A = 3 + 1 + 1 = 5, B = 2 + 2 = 4, C = 1; coefficient = points / (3 x 3).
-    rows = re.findall(r"<tr[^>]*><th scope=\"row\">(\w+).*?</th>"
-                      r"<td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>", text)
-    assert rows == [("Alpha", "5", f"{5 / 9:.2f}"), ("Beta", "4", f"{4 / 9:.2f}"),
-                    ("Gamma", "1", f"{1 / 9:.2f}")]
+    rows = re.findall(
+        r"<tr[^>]*><th scope=\"row\">(\w+).*?</th>"
+        r"<td class=\"num\">(\d+)</td><td class=\"num\">([\d.]+)</td>",
+        text,
+    )
+    assert rows == [
+        ("Alpha", "5", f"{5 / 9:.2f}"),
+        ("Beta", "4", f"{4 / 9:.2f}"),
+        ("Gamma", "1", f"{1 / 9:.2f}"),
+    ]
     assert "3 valid ballots" in text
     assert "<table" in text and "<caption>" in text
     _, _, page = client.get(f"/vote/{sid}")
@@ -574,5 +599,74 @@ def test_start_page_redirects_to_the_ballot(server, store):
         "/vote/?" + urllib.parse.urlencode({"session": f"http://x/vote/{sid}"})
     )
     assert status == 302 and headers["location"] == f"/vote/{sid}"
-    status, _, text = client.get("/vote/?" + urllib.parse.urlencode({"session": XSS}))
-    assert status == 400 and "<img" not in text
+    status, headers, _ = client.get("/vote/?" + urllib.parse.urlencode({"session": XSS}))
+    assert status == 302 and headers["location"] == "/vote/" + urllib.parse.quote(XSS, safe="")
+    status, _, text = client.get(headers["location"])
+    assert status == 404 and "<img" not in text
+    status, _, text = client.get("/vote/?" + urllib.parse.urlencode({"session": "x" * 300}))
+    assert status == 400 and "not a session code" in text
+
+
+def test_unusual_session_ids_work(server, store):
+    sid = "Shire Hall & <friends>"
+    store.create_session("Which way?", session_id=sid)
+    store.add_options(sid, [Option("A", "Alpha"), Option("B", "Beta")])
+    store.open_round(sid, ["A", "B"])
+    client = Client(server)
+    path = "/vote/" + urllib.parse.quote(sid, safe="")
+    status, _, page = client.get(path)
+    assert status == 200
+    assert f'action="{html.escape(path)}"' in page
+    fields = {**hidden(page), "rank-A": "1", "rank-B": "", "action": "cast"}
+    status, _, _ = client.post(path, fields)
+    assert status == 200
+    assert [b.ranking for b in stored(store, sid)] == [("A",)]
+
+
+# -- a fault inside the server: one sentence on the page, the traceback in the log ---------------
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+class TestServerFault(AsyncHTTPTestCase):
+    def get_app(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.log = logging.getLogger("pt-test-server-fault")
+        self.log.propagate = False
+        self.records = _Records()
+        self.log.addHandler(self.records)
+        # The "store" is a folder: every store call fails inside the thread pool.
+        self.app = ParticipantApp(db_path=self.tmp.name, log=self.log)
+        return tornado.web.Application(participant_handlers(self.app))
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.log.removeHandler(self.records)
+        self.tmp.cleanup()
+
+    def test_store_failure_shows_one_sentence_and_logs_the_traceback(self):
+        cookie = "a" * 32
+        form = f"form_token=x&form_sig={self.app.sign(cookie, 'x')}&action=cast"
+        for method, body in (("GET", None), ("POST", form)):
+            response = self.fetch(
+                "/vote/anything",
+                method=method,
+                body=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": "pt_csrf=" + cookie,
+                },
+            )
+            text = response.body.decode()
+            assert response.code == 500, (method, response.code)
+            assert SERVER_FAULT in text
+            assert "Traceback" not in text and "sqlite" not in text.lower()
+        failures = [r for r in self.records.records if r.exc_info]
+        assert failures and "OperationalError" in "".join(
+            traceback.format_exception(*failures[0].exc_info)
+        )

@@ -26,7 +26,9 @@ from partnership_tools.store import Store  # noqa: E402
 
 BLANK_NOTEBOOK = {
     "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Blank"]}],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -117,8 +119,13 @@ def test_without_the_token_no_kernel_was_started_and_nothing_written(server):
 
 
 def test_ballot_pages_answer_without_the_token(server):
-    for path in ("/vote/", "/vote/open-vote", "/vote/open-vote/status.json",
-                 "/vote-static/ballot.css", "/vote-static/ballot.js"):
+    for path in (
+        "/vote/",
+        "/vote/open-vote",
+        "/vote/open-vote/status.json",
+        "/vote-static/ballot.css",
+        "/vote-static/ballot.js",
+    ):
         status, _, _ = fetch(server, "GET", path)
         assert status == 200, path
 
@@ -126,8 +133,14 @@ def test_ballot_pages_answer_without_the_token(server):
 def test_with_the_token_the_api_answers_but_lab_tree_and_terminals_are_absent(server):
     status, _, text = fetch(server, "GET", "/api/contents", token=True)
     assert status == 200 and "facilitator.ipynb" in text
-    for path in ("/lab", "/tree", "/api/terminals", "/terminals/websocket/1", "/notebooks/x",
-                 "/lsp/status"):
+    for path in (
+        "/lab",
+        "/tree",
+        "/api/terminals",
+        "/terminals/websocket/1",
+        "/notebooks/x",
+        "/lsp/status",
+    ):
         status, _, _ = fetch(server, "GET", path, token=True)
         assert status == 404, path
     status, _, _ = fetch(server, "POST", "/api/terminals", token=True, body="{}")

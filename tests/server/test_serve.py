@@ -37,7 +37,9 @@ ENV_NOTEBOOK = {
             ],
         }
     ],
-    "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+    "metadata": {
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+    },
     "nbformat": 4,
     "nbformat_minor": 5,
 }
@@ -65,7 +67,9 @@ def test_help():
 
 
 def test_bad_notebooks_folder_is_one_sentence(tmp_path):
-    out = run_cli("serve", "--db", str(tmp_path / "s.sqlite"), "--notebooks", str(tmp_path / "nope"))
+    out = run_cli(
+        "serve", "--db", str(tmp_path / "s.sqlite"), "--notebooks", str(tmp_path / "nope")
+    )
     assert out.returncode == 2
     assert out.stderr.strip().count("\n") == 0
     assert "does not exist" in out.stderr
@@ -90,8 +94,14 @@ def test_server_argv_sets_what_the_apps_need(tmp_path):
     exts = ast.literal_eval(opts["ServerApp.jpserver_extensions"])
     assert exts["voila.server_extension"] is True
     assert exts["partnership_tools.server"] is True
-    for off in ("jupyterlab", "notebook", "jupyter_lsp", "jupyter_server_terminals",
-                "notebook_shim", "some_other_extension"):
+    for off in (
+        "jupyterlab",
+        "notebook",
+        "jupyter_lsp",
+        "jupyter_server_terminals",
+        "notebook_shim",
+        "some_other_extension",
+    ):
         assert exts[off] is False, off
     assert opts["ServerApp.ip"] == "127.0.0.1"
     assert opts["ServerApp.port"] == "8866"
@@ -156,9 +166,7 @@ def test_sample_server_prints_the_right_urls(sample_server):
     base = sample_server.base_url
     tok = urllib.parse.urlencode({"token": sample_server.token})
     assert urls["Facilitator"] == f"{base}/voila/render/facilitator.ipynb?{tok}"
-    assert urls["Projector"] == (
-        f"{base}/voila/render/projector.ipynb?session={sample.id}&{tok}"
-    )
+    assert urls["Projector"] == (f"{base}/voila/render/projector.ipynb?session={sample.id}&{tok}")
     assert urls["Review app"] == f"{base}/voila/render/partnership_review.ipynb?{tok}"
     assert urls["Ballot"] == f"{base}/vote/{sample.id}"
     assert base.startswith("http://127.0.0.1:")
