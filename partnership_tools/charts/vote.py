@@ -361,7 +361,7 @@ def mbc_chart(
     alt, theme = _altair()
     order = _order(frame)
     base = alt.Chart(frame).encode(
-        y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14)),
+        y=alt.Y("option:N", sort=order, title=None),
     )
     bars = base.mark_bar(cornerRadiusEnd=3).encode(
         x=alt.X(
@@ -429,7 +429,7 @@ def rank_chart(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14)),
+            y=alt.Y("option:N", sort=order, title=None),
             x=alt.X("count:Q", title="Ballots", stack="zero", axis=alt.Axis(tickMinStep=1)),
             color=alt.Color(
                 "rank_label:O",
@@ -462,12 +462,12 @@ def pairwise_chart(
     side = width or max(200, min(DEFAULT_WIDTH, 70 * n))
     max_count = int(frame["count"].max()) if len(frame) else 0
     base = alt.Chart(frame).encode(
-        y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
+        y=alt.Y("option:N", sort=order, title=None),
         x=alt.X(
             "against:N",
             sort=order,
             title="Ballots ranking the row option above the column option",
-            axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=160, labelFontSize=12),
+            axis=alt.Axis(orient="top", labelAngle=-35, labelLimit=160),
         ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -508,7 +508,7 @@ def group_chart(
     order = _order(frame)
     groups = _order(frame, "group_label")
     base = alt.Chart(frame).encode(
-        y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
+        y=alt.Y("option:N", sort=order, title=None),
         x=alt.X(
             "group_label:N",
             sort=groups,
@@ -565,7 +565,7 @@ def change_chart(
         .sort_values("stage_order")["stage"]
         .tolist()
     )
-    y = alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelFontSize=14))
+    y = alt.Y("option:N", sort=order, title=None)
     x = alt.X(
         "consensus:Q",
         title="Consensus coefficient",

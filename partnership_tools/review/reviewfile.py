@@ -5,6 +5,11 @@ newline), so exporting a review read from a file gives the same bytes again. It 
 temporary file beside the target and moved into place with ``os.replace``, so a reader never sees
 half a file.
 
+A review saved with :meth:`Review.with_result` also records its ``result`` (the scores computed
+then), a ``digest`` (SHA-256 over the canonical JSON of the inputs, :data:`REVIEW_INPUT_KEYS`, and
+of the result) and the ``kit_version``; ``partnership-tools replay`` recomputes the scores and checks
+both. ``schema_version`` 1 files (before those fields) load through :func:`migrate_review_data`.
+
 >>> from partnership_tools.review.instrument import load_instrument
 >>> from partnership_tools.review.responses import Responses
 >>> inst = load_instrument("partnership_cycle")
@@ -31,17 +36,98 @@ from partnership_tools.review.settings import ReviewSettings
 
 __all__ = [
     "REVIEW_FILE_KIND",
+    "REVIEW_INPUT_KEYS",
+    "REVIEW_MIGRATIONS",
     "REVIEW_SCHEMA_VERSION",
     "Review",
     "ReviewFileError",
+    "migrate_review_data",
     "read_review",
+    "review_digest",
+    "review_inputs",
     "review_from_json",
     "review_to_json",
     "write_review",
 ]
 
-REVIEW_SCHEMA_VERSION = 1
+REVIEW_SCHEMA_VERSION = 2
 REVIEW_FILE_KIND = "partnership-tools/review"
+#: The parts of a review file that are its inputs (what the SHA-256 ``digest.inputs`` covers).
+REVIEW_INPUT_KEYS = (
+    "id",
+    "title",
+    "created_at",
+    "notes",
+    "instrument",
+    "settings",
+    "responses",
+    "action_plan",
+)
+
+
+def review_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """The input parts of a review file's data (or of :meth:`Review.to_dict`)."""
+    return {k: data.get(k) for k in REVIEW_INPUT_KEYS}
+
+
+def review_digest(inputs: dict[str, Any], result: Any) -> dict[str, str]:
+    """SHA-256 digests over the canonical JSON of the inputs and of the recorded result, computed
+    the same way as a session file's (:func:`partnership_tools.verification.sha256_of`)."""
+    from partnership_tools.verification import sha256_of
+
+    # A JSON round trip first, so the digest is the same in memory and after reading the file.
+    inputs = json.loads(json.dumps(inputs, allow_nan=False))
+    result = json.loads(json.dumps(result, allow_nan=False))
+    digest = {
+        "algorithm": "sha256",
+        "inputs": sha256_of(inputs),
+        "results": sha256_of(result),
+    }
+    digest["combined"] = sha256_of({"inputs": digest["inputs"], "results": digest["results"]})
+    return digest
+
+
+def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 had no digest nor kit version (and usually no recorded result): version 2 adds
+    them, empty, so a migrated file records nothing to verify until it is saved again."""
+    out = dict(data)
+    out["schema_version"] = 2
+    out.setdefault("result", None)
+    out.setdefault("digest", None)
+    out.setdefault("kit_version", None)
+    return out
+
+
+REVIEW_MIGRATIONS = {1: _migrate_1_to_2}
+
+
+def migrate_review_data(data: Any, source: str = "<review>") -> tuple[dict[str, Any], int | None]:
+    """Check a review file's envelope and bring an older version up to date.
+
+    Returns the data at :data:`REVIEW_SCHEMA_VERSION` and the version it was migrated from (None
+    when it was current); raises :class:`ReviewFileError` for a file from a newer version of the
+    kit, with the version needed.
+    """
+    if not isinstance(data, dict) or "schema_version" not in data:
+        raise ReviewFileError(f"{source} is not a review file: it has no schema_version.")
+    version = data["schema_version"]
+    if data.get("kind", REVIEW_FILE_KIND) != REVIEW_FILE_KIND:
+        raise ReviewFileError(f"{source} holds a {data.get('kind')!r}, not a review.")
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise ReviewFileError(
+            f"{source} is a review file of version {version!r}, which no version of Partnership"
+            " Tools wrote."
+        )
+    if version > REVIEW_SCHEMA_VERSION:
+        raise ReviewFileError(
+            f"{source} is a review file of version {version!r}; this version of Partnership Tools"
+            f" reads versions up to {REVIEW_SCHEMA_VERSION}: upgrade partnership-tools to open it."
+        )
+    original = version
+    while version < REVIEW_SCHEMA_VERSION:
+        data = REVIEW_MIGRATIONS[version](data)
+        version = data["schema_version"]
+    return data, (original if original != REVIEW_SCHEMA_VERSION else None)
 
 
 class ReviewFileError(ValueError):
@@ -63,6 +149,10 @@ class Review:
     notes: str = ""
     #: A recorded ``ReviewResult.to_dict()`` (see :meth:`with_result`), so a replay can recompute and compare.
     result: dict[str, Any] | None = None
+    #: SHA-256 digests of the inputs and the recorded result (:func:`review_digest`), set with it.
+    digest: dict[str, Any] | None = None
+    #: The version of Partnership Tools that recorded the result.
+    kit_version: str | None = None
 
     def __post_init__(self) -> None:
         if not str(self.id).strip():
@@ -79,8 +169,14 @@ class Review:
         return score_review(self.responses, self.instrument, self.settings)
 
     def with_result(self) -> Review:
-        """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``)."""
-        return dataclasses.replace(self, result=self.score().to_dict())
+        """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``),
+        their digest and the kit version, so ``partnership-tools replay`` can check them later."""
+        from partnership_tools import __version__
+
+        result = json.loads(json.dumps(self.score().to_dict(), allow_nan=False))
+        recorded = dataclasses.replace(self, result=result, kit_version=__version__)
+        digest = review_digest(review_inputs(recorded.to_dict()), result)
+        return dataclasses.replace(recorded, digest=digest)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +191,8 @@ class Review:
             "responses": self.responses.to_dict(),
             "action_plan": self.action_plan.to_dict(),
             "result": self.result,
+            "digest": self.digest,
+            "kit_version": self.kit_version,
         }
 
     @classmethod
@@ -109,6 +207,8 @@ class Review:
             created_at=str(d.get("created_at") or ""),
             notes=str(d.get("notes") or ""),
             result=d.get("result"),
+            digest=d.get("digest"),
+            kit_version=d.get("kit_version"),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -133,16 +233,7 @@ def review_from_json(text: str, source: str = "<review>") -> Review:
         raise ReviewFileError(
             f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno})."
         ) from None
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise ReviewFileError(f"{source} is not a review file: it has no schema_version.")
-    version = data["schema_version"]
-    if version != REVIEW_SCHEMA_VERSION:
-        raise ReviewFileError(
-            f"{source} is a review file of version {version!r}; this version of Partnership Tools reads version "
-            f"{REVIEW_SCHEMA_VERSION}."
-        )
-    if data.get("kind", REVIEW_FILE_KIND) != REVIEW_FILE_KIND:
-        raise ReviewFileError(f"{source} holds a {data.get('kind')!r}, not a review.")
+    data, _ = migrate_review_data(data, source)
     try:
         return Review.from_dict(data, source=source)
     except InstrumentError as exc:

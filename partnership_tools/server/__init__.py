@@ -35,6 +35,12 @@ def _load_jupyter_server_extension(serverapp: Any) -> None:
     )
     web_app.settings["partnership_tools"] = app
     web_app.add_handlers(".*$", participant_handlers(app))
+    try:  # the review form's pages; a fault there must not take the ballot pages down
+        from partnership_tools.server.review_form import review_form_handlers
+
+        web_app.add_handlers(".*$", review_form_handlers(app))
+    except Exception:
+        serverapp.log.exception("Partnership Tools: the review form pages could not be loaded")
     serverapp.log.info(
         "Partnership Tools ballot pages at %svote/<session> (store %s)", app.url(""), app.db_path
     )

@@ -642,22 +642,21 @@ class BallotHandler(BaseParticipantHandler):
         empty = BallotForm(positions={}, group=None, code="")
         self.ballot_page(session, rnd, tuple(order), token, empty, errors=[])
 
-    def closed_page(self, session: Session, status: int, message: str | None = None) -> None:
+    def closed_page(self, session: Session, status: int) -> None:
+        """No round is open: say so; the page's script reloads it when a round opens."""
         rnd = session.current_round
         links = []
         if session.results_published and any(r.status == "closed" for r in session.rounds):
             links.append((self.app.url(f"vote/{quote(session.id)}/results"), "See the results"))
         if rnd is None or rnd.status == "draft":
             title = "Voting has not started yet"
-            text = message or (
+            text = (
                 "The facilitator has not opened the vote yet. Keep this page open: it will show"
                 " the ballot when voting starts, or reload it in a moment."
             )
-            watch = "waiting"
         else:
             title = "Voting is closed"
-            text = message or f"Round {rnd.number} has closed; ballots are no longer accepted."
-            watch = "waiting"
+            text = f"Round {rnd.number} has closed; ballots are no longer accepted."
         self.set_status(status)
         self.render(
             "message.html",
@@ -665,7 +664,7 @@ class BallotHandler(BaseParticipantHandler):
             message=text,
             links=links,
             session=session,
-            watch=watch,
+            watch="waiting",
             status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
         )
 
@@ -712,7 +711,7 @@ class BallotHandler(BaseParticipantHandler):
             raise PageError(
                 403,
                 "This ballot form has already been used to cast a vote, so it was not accepted"
-                " again; your first ballot is the one that counts.",
+                " again; the vote cast with it is the one that counts.",
                 "Already cast",
             )
         session = await self.app.run(read_ballot_session, session_id)
@@ -903,7 +902,7 @@ class BallotHandler(BaseParticipantHandler):
             raise PageError(
                 403,
                 "This ballot form has already been used to cast a vote, so it was not accepted"
-                " again; your first ballot is the one that counts.",
+                " again; the vote cast with it is the one that counts.",
                 "Already cast",
             )
         raise PageError(400, reason, "Ballot not accepted")

@@ -85,10 +85,15 @@ FACILITATOR_CSS = """
 .pt-join a { font-size: 1.15em; word-break: break-all; }
 .pt-facilitator .widget-textarea textarea { font-size: 14px; }
 @media (max-width: 600px) {
-  .pt-facilitator .widget-inline-hbox { flex-wrap: wrap; }
+  .pt-facilitator .widget-inline-hbox { flex-wrap: wrap; height: auto !important; }
+  .pt-facilitator .widget-inline-hbox > .widget-label { width: 100% !important;
+    max-width: 100% !important; text-align: left; margin-bottom: 2px; }
   .pt-facilitator .widget-text, .pt-facilitator .widget-textarea,
   .pt-facilitator .widget-dropdown, .pt-facilitator .widget-password,
   .pt-facilitator .widget-select-multiple { width: 100% !important; }
+  .pt-facilitator .widget-inline-hbox > select, .pt-facilitator .widget-inline-hbox > input,
+  .pt-facilitator .widget-inline-hbox > textarea { min-width: 0; flex: 1 1 100%; }
+  .pt-facilitator .widget-inline-hbox > select { min-height: 28px; }
 }
 """
 
@@ -384,6 +389,7 @@ class FacilitatorApp:
         self.undo_button = button("Undo last paper ballot", "pt-undo", "warning", "undo")
         self.undo_button.on_click(lambda _b: self.undo_last())
         self.paper_feedback = html_widget("", "pt-paper-feedback")
+        self.paper_feedback.add_class("pt-msg")
         self.paper_recent = html_widget("", "pt-paper-recent")
         self.close_round_button = button("Close round…", "pt-close-round", "danger", "stop")
         self.close_round_button.on_click(lambda _b: self.ask_close_round())
@@ -429,7 +435,12 @@ class FacilitatorApp:
         )
 
         # Results
-        self.results_round = w.Dropdown(description="Round", options=[], style=wide)
+        self.results_round = w.Dropdown(
+            description="Round",
+            options=[],
+            style=wide,
+            layout=w.Layout(width="100%", max_width="20em"),
+        )
         self.results_round.add_class("pt-results-round")
         self.results_round.observe(self._on_results_round, "value")
         self.results_summary = html_widget("", "pt-summary")
@@ -496,9 +507,19 @@ class FacilitatorApp:
         )
 
         # Compare
-        self.compare_before = w.Dropdown(description="Earlier round", options=[], style=wide)
+        self.compare_before = w.Dropdown(
+            description="Earlier round",
+            options=[],
+            style=wide,
+            layout=w.Layout(width="100%", max_width="20em"),
+        )
         self.compare_before.add_class("pt-compare-before")
-        self.compare_after = w.Dropdown(description="Later round", options=[], style=wide)
+        self.compare_after = w.Dropdown(
+            description="Later round",
+            options=[],
+            style=wide,
+            layout=w.Layout(width="100%", max_width="20em"),
+        )
         self.compare_after.add_class("pt-compare-after")
         self.compare_button = button("Compare", "pt-compare", "primary", "exchange")
         self.compare_button.on_click(lambda _b: self.compare())
@@ -780,7 +801,7 @@ class FacilitatorApp:
             self._paper_round = rnd.number
             self.paper_recent.value = ""
         labels = s.labels
-        paper = " · ".join(f"{esc(oid)}: {esc(labels[oid])}" for oid in rnd.option_ids)
+        paper = " · ".join(f"<b>{esc(oid)}</b> {esc(labels[oid])}" for oid in rnd.option_ids)
         self.round_status.value = f"<p><b>Round {rnd.number} is open.</b> Ballot paper: {paper}</p>"
         url = join_url(s.id, self.base_url)
         self.join_html.value = (

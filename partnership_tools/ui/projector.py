@@ -45,29 +45,30 @@ from partnership_tools.ui.common import (
 
 log = logging.getLogger("partnership_tools.ui")
 
-CHART_WIDTH = 560
+CHART_WIDTH = 640
 
 PROJECTOR_CSS = """
 .pt-projector { max-width: 1400px; font-size: 18px; color: #111; background: #fff; }
+.pt-projector .widget-html-content { font-size: 18px; }
 .pt-projector .pt-question h1 { font-size: 2.1em; line-height: 1.2; margin: 0.3em 0; }
-.pt-projector .pt-round-title { font-size: 1.5em; font-weight: 700; color: #0B3C5D; }
+.pt-projector .pt-round-title p { font-size: 1.6em; font-weight: 700; color: #0B3C5D; }
 .pt-projector .pt-join-url { font-size: 2.1em; font-weight: 700; word-break: break-all;
   font-family: ui-monospace, Menlo, Consolas, monospace; color: #000; }
-.pt-projector .pt-join-label { font-size: 1.3em; }
+.pt-projector .pt-join-label { font-size: 1.4em; }
 .pt-projector .pt-live-count .pt-count-number { font-size: 4.5em; font-weight: 800;
   line-height: 1; font-variant-numeric: tabular-nums; color: #0B3C5D; }
-.pt-projector .pt-live-count { font-size: 1.6em; }
-.pt-projector .pt-qr svg { width: 100%; height: auto; max-width: 360px; display: block; }
-.pt-projector .pt-qr { min-width: 220px; max-width: 360px; flex: 1 1 260px; }
+.pt-projector .pt-live-count .pt-count-box { font-size: 1.5em; }
+.pt-projector .pt-qr svg { width: 100%; height: auto; display: block; }
+.pt-projector .pt-qr { min-width: 220px; max-width: 420px; flex: 1 1 300px; margin-right: 24px; }
 .pt-projector .pt-headline p { margin: 0.15em 0; line-height: 1.25; }
 .pt-projector .pt-headline-round { font-size: 1.1em; color: #323F4B; }
 .pt-projector .pt-headline-top { font-size: 1.8em; font-weight: 800; }
 .pt-projector .pt-headline-coef { font-size: 1.35em; }
 .pt-projector .pt-coefficient { font-weight: 800; color: #0B3C5D; }
 .pt-projector .pt-summary-text { font-size: 1.1em; line-height: 1.5; max-width: 60em; }
-.pt-projector .pt-waiting { font-size: 1.5em; color: #323F4B; }
+.pt-projector .pt-waiting p { font-size: 1.5em; color: #323F4B; }
 @media (max-width: 600px) {
-  .pt-projector { font-size: 15px; }
+  .pt-projector, .pt-projector .widget-html-content { font-size: 15px; }
   .pt-projector .pt-question h1 { font-size: 1.6em; }
   .pt-projector .pt-join-url { font-size: 1.4em; }
   .pt-projector .pt-headline-top { font-size: 1.4em; }
@@ -115,6 +116,7 @@ class ProjectorApp:
         self._poller: Poller | None = None
         self._poll_store: Store | None = None
         self._syncing = False
+        self._chart_seq = 0
         self._build()
         if charts:
             warm_up_altair()
@@ -329,7 +331,7 @@ class ProjectorApp:
         self.count = count
         word = "ballot" if count == 1 else "ballots"
         self.count_html.value = (
-            f"<div aria-live='polite'><span class='pt-count-number'>{count}</span>"
+            f"<div class='pt-count-box' aria-live='polite'><span class='pt-count-number'>{count}</span>"
             f"<br>{word} so far</div>"
         )
 
@@ -378,12 +380,25 @@ class ProjectorApp:
         )
         self._show_phase("results")
         if self.draw_charts:
-            self.chart.set(
-                self.build_chart(
-                    s, number, result, previous, closed_before[-1].number if previous else None
-                )
-            )
+            prev_number = closed_before[-1].number if previous is not None else None
+            self._chart_seq += 1
+            args = (self._chart_seq, s, number, result, previous, prev_number)
+            if self.poll_interval:  # a live page: show the text now, draw the charts off-thread
+                threading.Thread(target=self._draw_chart, args=args, daemon=True).start()
+            else:
+                self._draw_chart(*args)
         return result
+
+    def _draw_chart(
+        self, seq: int, session: Session, number: int, result: Any, previous: Any, prev: Any
+    ) -> None:
+        try:
+            chart = self.build_chart(session, number, result, previous, prev)
+            with self._lock:
+                if seq == self._chart_seq:  # a later round was chosen meanwhile: skip this one
+                    self.chart.set(chart)
+        except Exception as exc:  # noqa: BLE001 - one sentence on the page, details in the log
+            self.feedback.fail(exc, "drawing the charts")
 
     @staticmethod
     def _headline(number: int, result: Any, threshold: float) -> str:
@@ -446,7 +461,13 @@ class ProjectorApp:
                     title=f"Change since round {previous_number}",
                 )
             )
-        return vote.stack(*parts)
+        # Larger type than the house default: the room reads this from across the room.
+        return (
+            vote.stack(*parts)
+            .configure_axis(labelFontSize=15, titleFontSize=15)
+            .configure_title(fontSize=20)
+            .configure_legend(labelFontSize=14, titleFontSize=14)
+        )
 
     # -- polling ----------------------------------------------------------------------------------
     def _poll(self) -> None:

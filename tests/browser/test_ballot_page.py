@@ -352,3 +352,18 @@ def test_unknown_session_page(live_server, new_page):
     run_axe(page)
     screenshot(page, "not-found-phone")
     assert_no_console_errors(page, allow=(ERROR_STATUS,))
+
+
+def test_waiting_page_shows_the_ballot_when_voting_opens(live_server, new_page):
+    store = live_server.store
+    sid = f"browser-{next(_ids)}"
+    store.create_session("Which way?", session_id=sid)
+    store.add_options(sid, [Option("A", "Alpha"), Option("B", "Beta")])
+    page = new_page(**PHONE)
+    page.goto(live_server.url(f"/vote/{sid}", token=False))
+    assert page.get_by_role("heading", name="Voting has not started yet").is_visible()
+    run_axe(page)
+    store.open_round(sid, ["A", "B"])
+    page.locator("select").first.wait_for(timeout=20_000)
+    assert page.get_by_label("Your rank for Alpha").is_visible()
+    assert_no_console_errors(page)

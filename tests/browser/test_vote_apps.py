@@ -202,8 +202,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     fac = open_app(new_page, live_server.voila("facilitator.ipynb"), DESKTOP, dialogs)
     screenshot(fac, "facilitator-desktop-start")
 
-    progress('Create the session.')
-    # Create the session.
+    progress("Create the session.")
     fac.locator(".pt-new-question textarea").fill(QUESTION)
     fac.locator(".pt-new-threshold input").fill("0.6")
     fac.locator(".pt-new-threshold input").press("Tab")
@@ -216,8 +215,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert session.question == QUESTION and session.threshold == pytest.approx(0.6)
     assert session.groups == ("Staff", "Residents")
 
-    progress('Five options, one named like a script.')
-    # Five options, one named like a script.
+    progress("Five options, one named like a script.")
     fac.locator(".pt-options-text textarea").fill("\n".join(OPTIONS))
     fac.locator("button.pt-add-options").click()
     expect_text(message(fac), "Added 5 option(s)")
@@ -225,26 +223,21 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert fac.locator(".pt-app img").count() == 0
     assert [o.label for o in live_server.store.load_session(sid).options] == OPTIONS
 
-    progress('Open round one.')
-    # Open round one.
+    progress("Open round one.")
     click_tab(fac, "Round")
     fac.locator("button.pt-open-round").click()
     expect_text(message(fac), "Round 1 is open")
     expect_text(fac.locator(".pt-join"), f"/vote/{sid}")
     assert live_server.store.open_round_of(sid).option_ids == tuple("ABCDE")
 
-    progress('The projector shows the join address, the QR code and the live count.')
-    # The projector shows the join address, the QR code and the live count.
-    proj = open_app(
-        new_page, live_server.voila("projector.ipynb", session=sid), DESKTOP, dialogs
-    )
+    progress("The projector shows the join address, the QR code and the live count.")
+    proj = open_app(new_page, live_server.voila("projector.ipynb", session=sid), DESKTOP, dialogs)
     expect_text(proj.locator(".pt-join-url"), f"{live_server.base_url}/vote/{sid}", timeout=LOAD)
     assert proj.locator(".pt-qr svg").count() == 1
     expect_text(proj.locator(".pt-live-count"), "0")
     screenshot(proj, "projector-desktop-open")
 
-    progress('Three participants vote on the ballot page.')
-    # Three participants vote on the ballot page.
+    progress("Three participants vote on the ballot page.")
     web = [
         (["C", "A", "B", "D", "E"], "Staff"),  # full ballot, with the mouse
         (["A", "C"], "Residents"),  # partial ballot
@@ -254,8 +247,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     keyboard_ranking = ["C", "B", "A"]
     vote_with_keyboard(new_page, live_server, sid, keyboard_ranking, group_index=0)
 
-    progress('The facilitator types paper ballots: instant validation, Enter to store, undo.')
-    # The facilitator types paper ballots: instant validation, Enter to store, undo.
+    progress("The facilitator types paper ballots: instant validation, Enter to store, undo.")
     box = fac.locator(".pt-paper-input input")
     box.fill("CAZ")
     expect_text(fac.locator(".pt-paper-feedback"), "unknown option")
@@ -267,23 +259,20 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     fac.locator("button.pt-undo").click()
     expect_text(message(fac), "Removed the last paper ballot (D > E)")
 
-    progress('The count rises live on both screens.')
-    # The count rises live on both screens.
+    progress("The count rises live on both screens.")
     expect_text(fac.locator(".pt-count-number"), "5", timeout=STEP)
     expect_text(proj.locator(".pt-live-count .pt-count-number"), "5", timeout=STEP)
     stored = live_server.store.ballots(sid, 1)
     assert sorted(b.source for _, b in stored) == ["paper", "paper", "web", "web", "web"]
     screenshot(fac, "facilitator-desktop-round")
 
-    progress('Close the round (with confirmation).')
-    # Close the round (with confirmation).
+    progress("Close the round (with confirmation).")
     fac.locator("button.pt-close-round").click()
     fac.locator("button.pt-confirm-close").click()
     expect_text(message(fac), "Round 1 is closed with 5 ballots")
     assert live_server.store.round_status(sid, 1) == "closed"
 
-    progress('Expected result, by hand: n = 5.')
-    # Expected result, by hand: n = 5.
+    progress("Expected result, by hand: n = 5.")
     rankings1 = [r for r, _ in web] + [keyboard_ranking] + paper
     winner1, coef1 = winner_by_hand(5, rankings1)
     assert (winner1, round(coef1, 2)) == ("C", 0.56)  # C: 5 + 1 + 3 + 3 + 2 = 14 of 25
@@ -297,14 +286,12 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert proj.locator("img[src='x']").count() == 0
     screenshot(proj, "projector-desktop-results-round1")
 
-    progress('Results for participants: publish.')
-    # Results for participants: publish.
+    progress("Results for participants: publish.")
     fac.locator(".pt-publish input").check()
     expect_text(message(fac), "Participants can now see the results")
     assert live_server.store.load_session(sid).results_published
 
-    progress('Merge A and C into a new option, then open round two.')
-    # Merge A and C into a new option, then open round two.
+    progress("Merge A and C into a new option, then open round two.")
     click_tab(fac, "Amend / merge")
     fac.locator(".pt-amend-select select").select_option(label=["A: Town hall", "C: Market hall"])
     fac.locator(".pt-amend-label input").fill("Hub at the market")
@@ -318,8 +305,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert live_server.store.open_round_of(sid).option_ids == ("B", "D", "E", "F")
     expect_text(proj.locator(".pt-round-title"), "Round 2", timeout=STEP)
 
-    progress('Round two: paper ballots only.')
-    # Round two: paper ballots only.
+    progress("Round two: paper ballots only.")
     rankings2 = [["F", "B", "D"], ["F", "D", "B"], ["F", "B", "D", "E"], ["F", "B"]]
     for r in rankings2:
         enter_paper(fac, "".join(r))
@@ -332,32 +318,28 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert (winner2, coef2) == ("F", 0.75)  # F: 3 + 3 + 4 + 2 = 12 of 16
     expect_text(projector_headline(proj), "F: Hub at the market", timeout=STEP)
     expect_text(projector_headline(proj), f"{coef2:.2f}")
-    progress('The change chart names the merged option with its lineage and shows its change against')
-    # The change chart names the merged option with its lineage and shows its change against
-    # its best parent in round one (C, 14/25).
+    progress("The change chart: the merged option with its lineage, and its change.")
+    # The change is against the merged option's best parent in round one (C, 14/25).
     expect_text(proj.locator(".pt-projector-chart"), "Change since round 1", timeout=STEP)
     texts = svg_texts(proj, ".pt-projector-chart")
     assert "F: Hub at the market (from A + C)" in texts
     assert f"{coef2 - coef1:+.2f}" in texts
     screenshot(proj, "projector-desktop-results-round2")
 
-    progress('Compare rounds in the facilitator.')
-    # Compare rounds in the facilitator.
+    progress("Compare rounds in the facilitator.")
     click_tab(fac, "Compare")
     fac.locator("button.pt-compare").click()
     expect_text(fac.locator(".pt-compare-table"), "F: Hub at the market (from A + C)")
     expect_text(fac.locator(".pt-compare-table"), f"{coef2 - coef1:+.3f}")
     screenshot(fac, "facilitator-desktop-compare")
 
-    progress('Results with charts in the facilitator.')
-    # Results with charts in the facilitator.
+    progress("Results with charts in the facilitator.")
     click_tab(fac, "Results")
     fac.locator("button.pt-show-charts").click()
     fac.wait_for_selector(".pt-results-chart .vega-embed svg.marks", timeout=STEP)
     screenshot(fac, "facilitator-desktop-results")
 
-    progress('Export: the file keeps the script-named label as plain text.')
-    # Export: the file keeps the script-named label as plain text.
+    progress("Export: the file keeps the script-named label as plain text.")
     click_tab(fac, "Export")
     fac.locator("button.pt-export").click()
     expect_text(message(fac), "Exported the session")
@@ -369,8 +351,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert data["session"]["options"][4]["label"] == SCRIPT
     assert [r["number"] for r in data["session"]["rounds"]] == [1, 2]
 
-    progress('Codes: issue and show a printable grid.')
-    # Codes: issue and show a printable grid.
+    progress("Codes: issue and show a printable grid.")
     click_tab(fac, "Codes")
     fac.locator(".pt-codes-count input").fill("6")
     fac.locator(".pt-codes-count input").press("Tab")
@@ -385,7 +366,6 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
     assert_no_console_errors(proj)
 
     progress("Phone sizes: the projector's results and the facilitator's round tab.")
-    # Phone sizes: the projector's results and the facilitator's round tab.
     proj_phone = open_app(
         new_page, live_server.voila("projector.ipynb", session=sid), PHONE, dialogs
     )
@@ -414,7 +394,9 @@ def test_open_round_at_phone_size(live_server, new_page):
 
     store = live_server.store
     s = store.create_session("Which day suits the next meeting?", facilitator_key=KEY)
-    store.add_options(s.id, [Option("A", "Monday"), Option("B", "Wednesday"), Option("C", "Friday")])
+    store.add_options(
+        s.id, [Option("A", "Monday"), Option("B", "Wednesday"), Option("C", "Friday")]
+    )
     store.open_round(s.id, ["A", "B", "C"])
     page = open_app(new_page, live_server.voila("projector.ipynb", session=s.id), PHONE)
     expect_text(page.locator(".pt-join-url"), f"/vote/{s.id}", timeout=LOAD)
