@@ -277,8 +277,11 @@ class Store:
             self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone()
         )
 
-    def load_session(self, session_id: str) -> Session:
-        """The whole session, with every round's ballots in arrival order."""
+    def load_session(self, session_id: str, ballots: bool = True) -> Session:
+        """The whole session, with every round's ballots in arrival order.
+
+        ``ballots=False`` leaves the ballots out (cheap for a page that only needs the options).
+        """
         c = self.conn
         row = c.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
         if row is None:
@@ -296,17 +299,18 @@ class Store:
                 "SELECT * FROM options WHERE session_id=? ORDER BY seq", (session_id,)
             )
         )
-        ballots: dict[int, list[Ballot]] = {}
-        for b in c.execute(
-            "SELECT * FROM ballots WHERE session_id=? ORDER BY id", (session_id,)
-        ).fetchall():
-            ballots.setdefault(b["round_number"], []).append(_ballot_from_row(b))
+        by_round: dict[int, list[Ballot]] = {}
+        if ballots:
+            for b in c.execute(
+                "SELECT * FROM ballots WHERE session_id=? ORDER BY id", (session_id,)
+            ).fetchall():
+                by_round.setdefault(b["round_number"], []).append(_ballot_from_row(b))
         rounds = tuple(
             Round(
                 number=r["number"],
                 option_ids=tuple(json.loads(r["option_ids_json"])),
                 status=r["status"],
-                ballots=tuple(ballots.get(r["number"], ())),
+                ballots=tuple(by_round.get(r["number"], ())),
                 opened_at=r["opened_at"],
                 closed_at=r["closed_at"],
             )
@@ -675,6 +679,14 @@ class Store:
             "SELECT 1 FROM codes WHERE session_id=? AND code_hash=?", (session_id, h)
         ).fetchone()
         return h if ok else None
+
+    def code_has_ballot(self, session_id: str, number: int, participant_hash: str) -> bool:
+        """Whether this participant (by code hash) already has a ballot in the round."""
+        row = self.conn.execute(
+            "SELECT 1 FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
+            (session_id, number, participant_hash),
+        ).fetchone()
+        return row is not None
 
     def code_count(self, session_id: str) -> int:
         return int(

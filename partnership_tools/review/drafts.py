@@ -535,7 +535,8 @@ def missing_required(instrument: Instrument, fields: Mapping[str, str]) -> list[
     """A problem for each required respondent field without an answer."""
     return [
         FormProblem(
-            f"field-{f.id}", f"Choose an answer to “{f.label}”: it is needed to count your response."
+            f"field-{f.id}",
+            f"Choose an answer to “{f.label}”: it is needed to count your response.",
         )
         for f in instrument.respondent_fields
         if f.required and not str(fields.get(f.id) or "").strip()

@@ -46,7 +46,7 @@ import jinja2
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from partnership_tools.model import Ballot, Option, Round, Session
+from partnership_tools.model import Ballot, Round, Session
 from partnership_tools.store import Store, StoreError
 from partnership_tools.validation import BallotError, ranking_from_positions
 
@@ -223,42 +223,9 @@ class ParticipantApp:
 # -- store reads (run in the thread pool) -----------------------------------------------------
 def read_ballot_session(store: Store, session_id: str) -> Session | None:
     """The session with its options and rounds but without ballots (cheap with 1,500 voters)."""
-    c = store.conn
-    row = c.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
-    if row is None:
+    if not store.has_session(session_id):
         return None
-    options = tuple(
-        Option(
-            id=o["id"],
-            label=o["label"],
-            description=o["description"],
-            proposer=o["proposer"],
-            amended_from=o["amended_from"],
-            merged_from=tuple(json.loads(o["merged_from_json"])),
-        )
-        for o in c.execute("SELECT * FROM options WHERE session_id=? ORDER BY seq", (session_id,))
-    )
-    rounds = tuple(
-        Round(
-            number=r["number"],
-            option_ids=tuple(json.loads(r["option_ids_json"])),
-            status=r["status"],
-            opened_at=r["opened_at"],
-            closed_at=r["closed_at"],
-        )
-        for r in c.execute("SELECT * FROM rounds WHERE session_id=? ORDER BY number", (session_id,))
-    )
-    return Session(
-        id=row["id"],
-        question=row["question"],
-        threshold=row["threshold"],
-        created_at=row["created_at"],
-        groups=tuple(json.loads(row["groups_json"])),
-        results_published=bool(row["results_published"]),
-        uses_codes=bool(row["uses_codes"]),
-        options=options,
-        rounds=rounds,
-    )
+    return store.load_session(session_id, ballots=False)
 
 
 def read_status(store: Store, session_id: str) -> dict | None:
@@ -268,20 +235,12 @@ def read_status(store: Store, session_id: str) -> dict | None:
     return {"round": rnd.number if rnd else None, "open": rnd is not None}
 
 
-def code_has_ballot(store: Store, session_id: str, number: int, participant_hash: str) -> bool:
-    row = store.conn.execute(
-        "SELECT 1 FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
-        (session_id, number, participant_hash),
-    ).fetchone()
-    return row is not None
-
-
 def check_code(store: Store, session_id: str, number: int, code: str) -> tuple[str | None, bool]:
     """(the code's hash or None when unknown, whether it already has a ballot in the round)."""
     h = store.code_hash(session_id, code)
     if h is None:
         return None, False
-    return h, code_has_ballot(store, session_id, number, h)
+    return h, store.code_has_ballot(session_id, number, h)
 
 
 _results_cache: dict[tuple, Any] = {}

@@ -141,7 +141,11 @@ BASE_CSS = """
 .pt-tabs > .lm-TabBar, .pt-tabs > .p-TabBar { height: auto !important; min-height: 0; }
 .pt-tabs > .lm-TabBar .lm-TabBar-content { flex-wrap: wrap; }
 .pt-tabs > .lm-TabBar .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
-  max-width: none !important; padding: 0 14px; }
+  max-width: none !important; padding: 0 14px; color: #1F2933; background: #EEF1F4; }
+.pt-tabs > .lm-TabBar .lm-TabBar-tab.lm-mod-current { background: #FFFFFF; }
+.pt-tabs > .lm-TabBar .lm-TabBar-tabLabel { color: #1F2933; }
+.pt-app .jupyter-widget-Collapse-header, .pt-app .jupyter-widget-Collapse-header > span {
+  color: #1F2933 !important; background: #EEF1F4; }
 """
 
 
@@ -493,7 +497,8 @@ class ChartSlot:
 
         self.chart = chart
         if self.widget is None:
-            self.widget = alt.JupyterChart(chart)
+            # No vega-embed actions menu: its unlabelled <summary> fails accessibility checks.
+            self.widget = alt.JupyterChart(chart, embed_options={"actions": False})
             self.box.children = (self.widget,)
         else:
             self.widget.chart = chart

@@ -239,6 +239,7 @@ class FacilitatorApp:
         self._last_count: int | None = None
         self._syncing_round = False
         self._publish_sync = False
+        self._switching_tab = False
         self._build()
         self._start(session_id)
 
@@ -583,6 +584,7 @@ class FacilitatorApp:
 
         self.tabs = w.Tab(children=[self.session_pane], titles=["Session"])
         self.tabs.add_class("pt-tabs")
+        self.tabs.observe(self._on_tab, "selected_index")
         self.log_box = w.Accordion(children=[self.feedback.log_html], titles=["Activity log"])
         self.log_box.add_class("pt-log-box")
         self.widget = w.VBox(
@@ -623,6 +625,18 @@ class FacilitatorApp:
         from IPython.display import display
 
         display(self.widget)
+
+    def select_tab(self, title: str) -> None:
+        """Show a tab from code (keeps the message the action just wrote)."""
+        self._switching_tab = True
+        try:
+            self.tabs.selected_index = TAB_TITLES.index(title)
+        finally:
+            self._switching_tab = False
+
+    def _on_tab(self, change: dict) -> None:
+        if not self._switching_tab:  # the facilitator moved on: the last message is stale
+            self.feedback.clear()
 
     @property
     def base_url(self) -> str | None:
@@ -676,7 +690,7 @@ class FacilitatorApp:
         self.feedback.success(
             f"Created the session {session.id}. Now add the options, one per line."
         )
-        self.tabs.selected_index = TAB_TITLES.index("Options")
+        self.select_tab("Options")
         return session
 
     @action("opening the session")
@@ -698,9 +712,9 @@ class FacilitatorApp:
         session = self.session
         assert session is not None
         if session.open_round:
-            self.tabs.selected_index = TAB_TITLES.index("Round")
+            self.select_tab("Round")
         elif not session.options:
-            self.tabs.selected_index = TAB_TITLES.index("Options")
+            self.select_tab("Options")
         return session
 
     def _unlock(self, session_id: str) -> None:
@@ -880,7 +894,7 @@ class FacilitatorApp:
         with busy(self.open_round_button, self.open_next_button):
             rnd = self.store.open_round(s.id, ids)
         self.refresh()
-        self.tabs.selected_index = TAB_TITLES.index("Round")
+        self.select_tab("Round")
         self.feedback.success(
             f"Round {rnd.number} is open with options {', '.join(rnd.option_ids)}; share the"
             " ballot address with the participants."
@@ -1004,7 +1018,7 @@ class FacilitatorApp:
         show(self.confirm_box, False)
         self.stop_polling()
         self.refresh()
-        self.tabs.selected_index = TAB_TITLES.index("Results")
+        self.select_tab("Results")
         self.show_results(rnd.number)
         count = len(self.session.round(rnd.number).ballots) if self.session else 0
         self.feedback.success(f"Round {rnd.number} is closed with {count} ballots.")

@@ -55,6 +55,7 @@ PROJECTOR_CSS = """
 .pt-projector .pt-join-url { font-size: 2.1em; font-weight: 700; word-break: break-all;
   font-family: ui-monospace, Menlo, Consolas, monospace; color: #000; }
 .pt-projector .pt-join-label { font-size: 1.4em; }
+.pt-projector .pt-join-url a { color: #000; text-decoration: none; }
 .pt-projector .pt-live-count .pt-count-number { font-size: 4.5em; font-weight: 800;
   line-height: 1; font-variant-numeric: tabular-nums; color: #0B3C5D; }
 .pt-projector .pt-live-count .pt-count-box { font-size: 1.5em; }
@@ -313,7 +314,8 @@ class ProjectorApp:
         self.round_title.value = f"<p>Round {number}: vote now</p>"
         self.join_html.value = (
             "<p class='pt-join-label'>On your phone, scan the code or go to</p>"
-            f"<p class='pt-join-url'>{esc(url)}</p>"
+            f"<p class='pt-join-url'><a href='{esc(url)}' target='_blank' rel='noopener'>"
+            f"{esc(url)}</a></p>"
         )
         if url.startswith("http"):
             self.qr_html.value = (
@@ -376,7 +378,9 @@ class ProjectorApp:
         self.shown_round = number
         self.headline.value = self._headline(number, result, s.threshold)
         self.summary_html.value = (
-            f"<p class='pt-summary-text'>{esc(summarise(result, s.threshold, labels=labels))}</p>"
+            # Focusable, so keyboard users can reach (and scroll) the results.
+            "<div class='pt-summary-text' tabindex='0' role='region' aria-label='Summary of the"
+            f" results'>{esc(summarise(result, s.threshold, labels=labels))}</div>"
         )
         self._show_phase("results")
         if self.draw_charts:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DEFAULT_ALLOWED, DESKTOP, PHONE
+from .conftest import DEFAULT_ALLOWED, DESKTOP, PHONE, run_axe
 from .conftest import assert_no_console_errors as _assert_no_console_errors
 from .conftest import screenshot as _screenshot
 
@@ -362,6 +362,8 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
 
     assert dialogs == [], "a script ran: " + "; ".join(dialogs)
     assert "Traceback" not in fac.content() and "Traceback" not in proj.content()
+    run_axe(fac)  # no serious or critical accessibility violations
+    run_axe(proj)
     assert_no_console_errors(fac)
     assert_no_console_errors(proj)
 
@@ -404,6 +406,7 @@ def test_open_round_at_phone_size(live_server, new_page):
     expect_text(page.locator(".pt-live-count .pt-count-number"), "1", timeout=STEP)
     screenshot(page, "projector-phone-open")
     assert_no_console_errors(page)
+    run_axe(page)
     store.close_round(s.id, 1)
 
 
@@ -422,4 +425,5 @@ def test_wrong_facilitator_key(live_server, new_page):
     assert "Traceback" not in page.content()
     screenshot(page, "facilitator-desktop-wrong-key")
     assert_no_console_errors(page)
+    run_axe(page)
     assert store.open_round_of(s.id) is None

@@ -82,6 +82,9 @@ def test_create_session_unlocks_and_stores(app, store):
     assert list(app.tabs.titles) == list(TAB_TITLES)
     assert app.new_key.value == ""  # the key does not linger in the widget
     assert app.feedback.kind == "success"
+    assert app.tabs.selected_index == TAB_TITLES.index("Options")  # the next step
+    app.tabs.selected_index = TAB_TITLES.index("Codes")  # the facilitator moves on
+    assert app.feedback.last == "" and app.feedback.message.value == ""
 
 
 def test_create_needs_question_and_key(app, store):
@@ -334,3 +337,16 @@ def test_option_labels_in_existing_session(store):
     app.open_session(s.id, "kkkk")
     assert "Alpha" in app.options_table.value
     assert app.tabs.selected_index == 0
+
+
+def test_facilitator_page_starts_without_altair_or_pandas():
+    """Each page is its own kernel: the facilitator imports charting only when asked."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, partnership_tools.ui.facilitator as f; "
+        "print(sorted(m for m in ('altair', 'pandas', 'vl_convert') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
