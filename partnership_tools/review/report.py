@@ -23,7 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["review_report_context", "review_settings_table"]
+__all__ = ["review_report_context", "review_settings_table", "wave_findings"]
 
 #: Findings shown with each wave, in this order (changes get their own section).
 FINDING_GROUPS = (
@@ -106,7 +106,9 @@ def review_settings_table(review: Any, result: Any) -> dict[str, str]:
     }
 
 
-def _wave_findings(result: Any, instrument: Any, wave: str) -> list[dict[str, Any]]:
+def wave_findings(result: Any, instrument: Any, wave: str) -> list[dict[str, Any]]:
+    """The plain-English findings about one wave, grouped: ``[{"kind", "heading", "texts"}]`` in
+    the order of :data:`FINDING_GROUPS` (the changes between waves are left to their own section)."""
     from partnership_tools.review.narrative import describe_review
 
     focused = dataclasses.replace(result, settings=result.settings.replace(focus_wave=wave))
@@ -239,7 +241,7 @@ def review_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "dimensions": dim_rows,
                 "groups": _group_table(result, w, k),
                 "statements": item_rows,
-                "findings": _wave_findings(result, inst, w),
+                "findings": wave_findings(result, inst, w),
                 "coverage": cov,
                 "comments": comments,
                 "charts": charts,

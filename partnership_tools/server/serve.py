@@ -122,6 +122,12 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         help="first load the sample session (a finished two-round vote) into the store",
     )
     p.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address participants' phones reach this server at (e.g. http://192.168.1.20:8866);"
+        " the projector's join link and QR code use it",
+    )
+    p.add_argument(
         "--cull-idle",
         type=int,
         default=600,
@@ -182,6 +188,8 @@ def server_argv(
         "--MappingKernelManager.cull_connected=False",
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.template=lab",
+        # No MathJax: the widgets would otherwise ask a CDN for it on every page.
+        "--ServerApp.tornado_settings={'mathjax_url': 'null', 'mathjax_config': 'null'}",
     ]
     if allow_root:
         argv.append("--ServerApp.allow_root=True")
@@ -306,6 +314,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     token = args.token or secrets.token_urlsafe(24)
     os.environ[ENV_DB] = str(db)
+    if getattr(args, "public_url", None):
+        os.environ["PT_PUBLIC_URL"] = args.public_url.rstrip("/")
     os.environ["PYTHONPATH"] = kit_pythonpath(dict(os.environ))
     argv = server_argv(
         notebooks=notebooks.resolve(),
@@ -328,6 +338,7 @@ def launch(argv: list[str], session_id: str | None) -> None:
             super().start_app()
             scheme = "https" if self.certfile else "http"
             base = f"{scheme}://{display_host(self.ip)}:{self.port}{self.base_url.rstrip('/')}"
+            base = os.environ.get("PT_PUBLIC_URL") or base
             urls = AppURLs(base, self.identity_provider.token, session_id)
             print(urls.text(), flush=True)
             root = Path(self.root_dir)

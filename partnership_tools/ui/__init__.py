@@ -6,3 +6,6 @@ only what it shows.
 """
 
 __all__: list[str] = []
+
+# Imported first so its start-up fix applies before anything loads Altair.
+from partnership_tools import charts as _charts  # noqa: E402,F401

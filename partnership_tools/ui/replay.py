@@ -53,6 +53,8 @@ log = logging.getLogger("partnership_tools.ui")
 __all__ = ["ReplayApp", "SavedFile", "locate", "resolve_saved", "saved_files"]
 
 MAX_EXPORTS = 200
+#: Verdicts with at most this many checks list them all; longer ones fold the matching lines.
+SHORT_VERDICT = 8
 REPLAY_CSS = """
 .pt-replay .pt-verdict { border-radius: 6px; padding: 10px 16px; margin: 8px 0 12px; }
 .pt-replay .pt-verdict-ok { background: #E8F5EC; border: 2px solid #1A7F3C; color: #0B3D1E; }
@@ -62,6 +64,7 @@ REPLAY_CSS = """
 .pt-replay .pt-verdict ul { margin: 0.3em 0 0.2em; padding-left: 1.2em; columns: 2 22em; }
 .pt-replay .pt-verdict li { margin: 0.1em 0; break-inside: avoid; }
 .pt-replay .pt-check-bad { font-weight: 700; }
+.pt-replay .pt-verdict summary { cursor: pointer; margin: 0.2em 0; }
 .pt-replay .pt-file-meta { color: #52606D; font-size: 0.95em; }
 .pt-replay .pt-headline p { margin: 0.15em 0; line-height: 1.3; }
 .pt-replay .pt-headline-top { font-size: 1.4em; font-weight: 800; }
@@ -367,16 +370,29 @@ class ReplayApp:
         else:
             cls, head = "bad", "Differences found"
             say = "The file does not match its recount: see the lines marked DIFFERS."
-        lines = "".join(
-            f"<li class='pt-check-{'ok' if c.ok else 'bad'}'>{'✓ match' if c.ok else '✗ DIFFERS'}"
-            f": {esc(c.part)}{(' — ' + esc(c.detail)) if c.detail else ''}</li>"
-            for c in sorted(v.checks, key=lambda c: c.ok)
-        )
+
+        def item(c: Any) -> str:
+            mark = "✓ match" if c.ok else "✗ DIFFERS"
+            detail = f" — {esc(c.detail)}" if c.detail else ""
+            return (
+                f"<li class='pt-check-{'ok' if c.ok else 'bad'}'>{mark}: {esc(c.part)}{detail}</li>"
+            )
+
+        bad = [item(c) for c in v.checks if not c.ok]
+        good = [item(c) for c in v.checks if c.ok]
+        if len(v.checks) <= SHORT_VERDICT:
+            lists = f"<ul>{''.join(bad + good)}</ul>" if v.checks else ""
+        else:
+            lists = f"<ul>{''.join(bad)}</ul>" if bad else ""
+            if good:
+                lists += (
+                    f"<details><summary>{len(good)} of {len(v.checks)} checks match"
+                    f"</summary><ul>{''.join(good)}</ul></details>"
+                )
         role = "status" if v.ok else "alert"
         return (
             f"<div class='pt-verdict pt-verdict-{cls}' role='{role}'>"
-            f"<p class='pt-verdict-head'>{head}</p><p>{esc(say)}</p>"
-            f"{'<ul>' + lines + '</ul>' if lines else ''}</div>"
+            f"<p class='pt-verdict-head'>{head}</p><p>{esc(say)}</p>{lists}</div>"
         )
 
     def _fill_parts(self, description: str, options: list[tuple[str, Any]], value: Any) -> None:
@@ -492,13 +508,11 @@ class ReplayApp:
         self.show_wave(focus)
 
     @staticmethod
-    def _findings(review: Any, result: Any, wave: str) -> list[Any]:
-        import dataclasses
+    def _findings(review: Any, result: Any, wave: str) -> list[dict[str, Any]]:
+        """The wave's findings grouped as in the report: strengths, worth discussing, concerns..."""
+        from partnership_tools.review.report import wave_findings
 
-        from partnership_tools.review.narrative import describe_review
-
-        focused = dataclasses.replace(result, settings=result.settings.replace(focus_wave=wave))
-        return [f for f in describe_review(focused, review.instrument) if f.kind != "change"]
+        return wave_findings(result, review.instrument, wave)
 
     def _wave_text(self, review: Any, result: Any, wave: str) -> str:
         lines = [f"Wave {wave}:"]
@@ -509,7 +523,9 @@ class ReplayApp:
                 lines.append(f"  {r.title}: {r.mean:.2f} ({r.band_label})")
             else:
                 lines.append(f"  {r.title}: too few answers")
-        lines += [f"  - {f.text}" for f in self._findings(review, result, wave)]
+        for group in self._findings(review, result, wave):
+            lines.append(f"  {group['heading']}:")
+            lines += [f"  - {t}" for t in group["texts"]]
         return "\n".join(lines)
 
     @action("showing the wave")
@@ -525,9 +541,12 @@ class ReplayApp:
         d = result.dimension_table(wave)
         n = int((review.responses.frame["wave"] == wave).sum())
         self.headline.value = f"<p class='pt-headline-round'>Wave {esc(wave)} · {n} respondents</p>"
-        findings = self._findings(review, result, wave)
-        items = "".join(f"<li>{esc(f.text)}</li>" for f in findings)
-        self.summary_html.value = f"<ul class='pt-findings'>{items}</ul>" if items else ""
+        self.summary_html.value = "".join(
+            f"<h3>{esc(g['heading'])}</h3><ul class='pt-findings pt-findings-{esc(g['kind'])}'>"
+            + "".join(f"<li>{esc(t)}</li>" for t in g["texts"])
+            + "</ul>"
+            for g in self._findings(review, result, wave)
+        )
         rows = []
         for r in d.itertuples():
             if r.suppressed:

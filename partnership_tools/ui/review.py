@@ -1391,7 +1391,9 @@ class ReviewApp:
             ]
             if not len(rows):
                 return None
-            return charts.diverging_items_chart(dist, wave=wave, group=group, width=300)
+            return charts.diverging_items_chart(dist, wave=wave, group=group, width=300).properties(
+                title=f"Answers to each statement: {group}, {wave}"
+            )
         if tab == "Groups":
             if not r.settings.by:
                 return None

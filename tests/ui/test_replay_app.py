@@ -131,6 +131,10 @@ def test_review_waves(exports):
         "phase two",
     ]
     assert "People, organisations and resources is a concern" in app.summary_html.value
+    assert "<h3>Concerns</h3>" in app.summary_html.value
+    # a long verdict folds its matching lines away
+    n = len(app.replay.verdict.checks)
+    assert n > 20 and f"<summary>{n} of {n} checks match</summary>" in app.verdict_html.value
     assert "Dimension scores, all respondents (phase two)" in app.table_html.value
     spec = app.chart.chart.to_dict()
     assert len(spec["vconcat"]) == 3  # profile, heatmap, change since phase one
@@ -209,3 +213,19 @@ def test_report_button_writes_the_report(exports):
     assert app.report.last_path == out and out.read_text().startswith("<!DOCTYPE html>")
     assert 'download="report-county_joint_working.html"' in app.report.link.value
     assert app.feedback.kind == "success"
+
+
+def test_tampered_review_shows_the_differing_dimension_first(exports):
+    data = json.loads(REVIEW.read_text())
+    for row in data["result"]["dimensions"]:
+        if (row["wave"], row["dimension"], row["group"]) == ("phase one", "trust", "Manager"):
+            row["mean"] = 1.0
+    (exports / "review-edited.json").write_text(json.dumps(data), encoding="utf-8")
+    app = ReplayApp(charts=False)
+    app.open_key("review-edited.json")
+    v = app.verdict_html.value
+    assert "Differences found" in v
+    bad, folded = v.split("<details>")
+    assert "✗ DIFFERS: dimension trust, wave phase one — Manager: mean was recorded as 1" in bad
+    assert "✗ DIFFERS: results digest" in bad and "✓ match" not in bad
+    assert "✓ match: dimension trust, wave phase two" in folded
