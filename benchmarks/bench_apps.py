@@ -7,6 +7,8 @@ Benchmarks (each a function registered with ``@benchmark``; run all or pick with
   headless chromium, fresh browser context each load, against a blank Voilà notebook served by the
   same server (until Voilà has run the notebook, removed its spinner and shown the cells).
   Targets: ballot median under 0.5 s, and at least 10 times faster than the blank Voilà page.
+* ``apps_tti``: the facilitator's and projector's time to interactive, and how soon the projector's
+  live count shows the last of a burst of ballots (target: within 5 s).
 * ``ballot_load``: N simulated participants (default 1,500), each on its own HTTP connection from a
   pool of concurrent clients on loopback, load the ballot page (HTML, CSS, script), review and cast
   one ballot, in a fresh server. Targets: all within 5 minutes, every ballot stored exactly once
@@ -379,6 +381,43 @@ def run_benchmarks(names: list[str], args: argparse.Namespace) -> dict[str, list
                 shared[1].store.close()
                 shared[0].stop()
     return results
+
+
+# -- the facilitator's and projector's Voila apps -------------------------------------------------
+@benchmark("apps_tti", needs_browser=True)
+def bench_apps_tti(ctx: Context) -> list[Figure]:
+    """Time to interactive of the facilitator app (its tabs drawn) and of the projector (its live
+    count drawn) for an open round; then how soon the projector shows the last of a burst of
+    ballots (target: within 5 s)."""
+    from partnership_tools.model import Ballot
+
+    sid = new_session(ctx.store, "apps")
+    runs = max(2, ctx.args.runs // 4)
+    fac = time_to_ready(ctx, ctx.server.url("/voila/render/facilitator.ipynb"), ".pt-tabs", runs)
+    proj_url = ctx.server.url(f"/voila/render/projector.ipynb?session={sid}")
+    proj = time_to_ready(ctx, proj_url, ".pt-live-count .pt-count-number", runs)
+
+    # Count freshness: keep one projector open, store 200 ballots as fast as possible, and time
+    # from the last write until the projector's number shows 200.
+    page = ctx.browser.new_page()
+    page.goto(proj_url, timeout=120_000)
+    page.wait_for_selector(".pt-live-count .pt-count-number", timeout=120_000)
+    ids = [o.id for o in OPTIONS]
+    for k in range(200):
+        ctx.store.add_ballot(sid, 1, Ballot(tuple(ids[: 1 + k % len(ids)])))
+    last_write = time.perf_counter()
+    page.wait_for_function(
+        "document.querySelector('.pt-live-count .pt-count-number').textContent.trim() === '200'",
+        timeout=60_000,
+        polling=50,
+    )
+    lag = time.perf_counter() - last_write
+    page.close()
+    return [
+        Figure("facilitator app TTI, median", statistics.median(fac), "s"),
+        Figure("projector app TTI, median", statistics.median(proj), "s"),
+        Figure("projector count current after last ballot", lag, "s", "< 5 s", lag < 5),
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
