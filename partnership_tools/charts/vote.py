@@ -513,7 +513,8 @@ def group_chart(
             "group_label:N",
             sort=groups,
             title="Group (ballots)",
-            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=160),
+            # Slanted so long group names never run into each other.
+            axis=alt.Axis(orient="top", labelAngle=-30, labelAlign="left", labelLimit=200),
         ),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=2).encode(
@@ -541,7 +542,7 @@ def group_chart(
             .transform_filter(alt.datum.consensus >= float(threshold) - 1e-9)
         )
         layers.append(outline)
-    side = width or max(160, min(DEFAULT_WIDTH, 110 * max(len(groups), 1)))
+    side = width or max(160, min(DEFAULT_WIDTH + 80, 120 * max(len(groups), 1)))
     chart = alt.layer(*layers).properties(width=side, height=max(100, 40 * len(order)))
     if title:
         chart = chart.properties(title=title)

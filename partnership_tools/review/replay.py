@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from partnership_tools.replay import Replay, ReplayError
-from partnership_tools.verification import Check, Verdict, sha256_of
+from partnership_tools.verification import Check, Verdict
 
 __all__ = ["ReviewRecord", "load_review_record", "replay_review_file", "verify_review_data"]
 
@@ -277,7 +277,8 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
     fresh = json.loads(json.dumps(review.score().to_dict(), allow_nan=False))
     checks: list[Check] = []
     if digest:
-        inputs_ok = digest.get("inputs") == review_digest(review_inputs(dict(data)), {})["inputs"]
+        now = review_digest(review_inputs(dict(data)), recorded)
+        inputs_ok = digest.get("inputs") == now["inputs"]
         checks.append(
             Check(
                 "inputs digest",
@@ -288,7 +289,7 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
                 " file was saved",
             )
         )
-        results_ok = digest.get("results") == sha256_of(recorded)
+        results_ok = digest.get("results") == now["results"]
         checks.append(
             Check(
                 "results digest",
