@@ -82,6 +82,8 @@ TAB_TITLES = (
 )
 CHART_TABS = ("Profile", "Items", "Groups", "Waves", "Coverage")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Width of the simple bar charts: narrow enough to stay legible on a phone.
+CHART_WIDTH = 340
 STATUS_LABELS = {"open": "Open", "in progress": "In progress", "done": "Done", "dropped": "Dropped"}
 
 REVIEW_CSS = """
@@ -1037,7 +1039,7 @@ class ReviewApp:
                 rid,
                 title,
                 self.instrument,
-                self.settings(),
+                self.stored_settings(),
                 replace=rid in existing,
                 created_at=self.review_created_at or None,
             )
@@ -1072,6 +1074,11 @@ class ReviewApp:
         return responses
 
     # -- settings and scoring ------------------------------------------------------------------
+    def stored_settings(self) -> Any:
+        """The settings kept with the review: the grouping and the smallest group shown (the
+        waves looked at are left to the next reader, so a new wave is shown when it arrives)."""
+        return self.settings().replace(focus_wave=None, before=None, after=None)
+
     def settings(self) -> Any:
         from partnership_tools.review.settings import ReviewSettings
 
@@ -1089,6 +1096,7 @@ class ReviewApp:
 
     def _on_group(self, _change: dict) -> None:
         if not self._quiet and self.result is not None:
+            self._show_tables()
             self._mark_stale("Profile", "Items")
             self._draw_current()
 
@@ -1175,8 +1183,9 @@ class ReviewApp:
             self.coverage_note.value = empty
             return
         wave = r.focus_wave
+        group = self.group.value or OVERALL
         rows = []
-        for _, row in self._wave_rows().iterrows():
+        for _, row in self._wave_rows(group).iterrows():
             hidden = _true(row["suppressed"])
             band = (
                 "suppressed"
@@ -1198,7 +1207,7 @@ class ReviewApp:
             ["Dimension", "Mean", "% positive", "SD", "Band", "Valid answers", "Don't know"],
             rows,
             numeric=[1, 2, 3, 5, 6],
-            caption=f"{wave}, all respondents",
+            caption=f"{wave}, {group.lower() if group == OVERALL else group}",
         )
         respondents = int((self.responses.frame["wave"] == wave).sum())
         k = r.settings.min_group_size
@@ -1381,9 +1390,10 @@ class ReviewApp:
             rows = d[(d["wave"] == wave) & (d["group"] == group) & ~d["suppressed"].astype(bool)]
             if not len(rows):
                 return None
-            return charts.profile_chart(d, wave=wave, group=group, scale_range=span).properties(
-                title=f"Dimension profile: {group}, {wave}"
-            )
+            chart = charts.profile_chart(d, wave=wave, group=group, scale_range=span)
+            return chart.properties(
+                title=f"Dimension profile: {group}, {wave}", width=CHART_WIDTH
+            ).configure_legend(orient="bottom")
         if tab == "Items":
             dist = r.distribution
             rows = dist[
@@ -1406,7 +1416,11 @@ class ReviewApp:
                 c[(c["group"] == OVERALL) & ~c["suppressed"].astype(bool) & c["change"].notna()]
             ):
                 return None
-            return charts.wave_change_chart(c)
+            return (
+                charts.wave_change_chart(c)
+                .properties(width=CHART_WIDTH)
+                .configure_legend(orient="bottom")
+            )
         if tab == "Coverage":
             if r.coverage is None or not len(r.coverage.table):
                 return None
@@ -1510,12 +1524,17 @@ class ReviewApp:
     @action("saving the action plan")
     def save_actions(self) -> Any:
         """Check the rows and save them as the review's action plan in the store."""
-        from partnership_tools.review.storage import load_action_plan, save_action_plan
+        from partnership_tools.review.storage import (
+            load_action_plan,
+            save_action_plan,
+            save_settings,
+        )
 
         rid = self._require_review("keep its action plan")
         plan = self.current_plan()
         with busy(self.save_actions_button):
             save_action_plan(self.conn, rid, plan)
+            save_settings(self.conn, rid, self.stored_settings())
         self.plan = load_action_plan(self.conn, rid)
         self._fill_action_rows()
         self._show_actions_hint()

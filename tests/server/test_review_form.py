@@ -493,9 +493,7 @@ def test_too_long_comment_is_refused_and_kept(server, conn, instrument):
     long_text = XSS + " " + "a" * 1600
     status, _, text = post_page(client, rid, COMMENTS, page, {"comments": long_text})
     assert status == 400
-    assert errors(text) == [
-        "Your comment is 1,629 characters long; shorten it to 1,500 or fewer."
-    ]
+    assert errors(text) == ["Your comment is 1,629 characters long; shorten it to 1,500 or fewer."]
     assert html.escape(long_text, quote=False) in text  # kept in the textarea, escaped
     assert_plain(text)
 
@@ -711,7 +709,9 @@ def test_form_submissions_are_appended_to_imported_responses(memory, instrument)
     from partnership_tools.review.storage import save_responses
 
     save_responses(
-        memory, "rv", Responses.from_records(instrument, [{"wave": "w1", "a1": 2, "level": "Manager"}])
+        memory,
+        "rv",
+        Responses.from_records(instrument, [{"wave": "w1", "a1": 2, "level": "Manager"}]),
     )
     open_wave(memory, "rv", "w1")
     _, code = start_draft(memory, "rv")

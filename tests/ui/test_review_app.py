@@ -68,7 +68,9 @@ def assert_escaped(app: ReviewApp) -> None:
     assert "Traceback" not in text
 
 
-def sample_csv(path: Path, rows: int = 6, *, wave: str = "phase one", extra_header: str = "") -> Path:
+def sample_csv(
+    path: Path, rows: int = 6, *, wave: str = "phase one", extra_header: str = ""
+) -> Path:
     """A small copy of the sample's first rows, with the wave set and an optional extra column."""
     with WAVE1.open(encoding="utf-8") as fh:
         data = list(csv.reader(fh))
@@ -147,6 +149,7 @@ def test_group_field_and_group_shown(app):
     app.group.value = "Manager"
     chart = app.draw("Profile")
     assert "Manager" in chart.to_dict()["title"]
+    assert "<caption>phase two, Manager</caption>" in app.profile_table.value
 
 
 def test_min_group_size_hides_small_groups_and_waves(app):
@@ -213,6 +216,21 @@ def test_uploaded_files_are_imported_together(app, tmp_path):
     assert app.responses.n == 79 and app.waves == ("phase one", "phase two")
     assert app.responses_upload.value == ()
     assert "ten_lessons_wave1.csv" in app.import_report.value
+
+
+def test_excel_files_are_imported(app, tmp_path):
+    import openpyxl
+
+    with WAVE2.open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))[:8]
+    book = openpyxl.Workbook()
+    for r in rows:
+        book.active.append(r)
+    path = tmp_path / "wave two.xlsx"
+    book.save(path)
+    app.import_files([path])
+    assert app.feedback.kind == "success", app.feedback.last
+    assert app.responses.n == 7 and app.waves == ("phase two",)
 
 
 def test_wave_given_on_import_overrides_the_file(app, tmp_path):
@@ -324,6 +342,7 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
     row.due.value = dt.date(2025, 3, 31)
     app.add_action("power", "Rotate the chair", "Chairs", "2025-06-30")
     app.add_action()  # left blank: skipped
+    app.min_size.value = 6
     app.save_actions_button.click()
     assert app.feedback.kind == "success", app.feedback.last
     plan = load_action_plan(conn, "spring")
@@ -337,7 +356,11 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
 
     again = ReviewApp(db_path=db, conn=conn, review_id="spring", base_url="http://example.test")
     assert again.review_id == "spring" and again.responses.n == 79
-    assert [r.action.value for r in again.action_rows] == ["Agree a pooled budget", "Rotate the chair"]
+    assert again.min_size.value == 6 and again.by.value == "level"  # kept with the review
+    assert [r.action.value for r in again.action_rows] == [
+        "Agree a pooled budget",
+        "Rotate the chair",
+    ]
     assert again.action_rows[0].owner.value == SCRIPT
     assert again.action_rows[0].due.value == dt.date(2025, 3, 31)
     assert ESCAPED in again.summary.value
@@ -437,7 +460,9 @@ def test_save_review_file(app, tmp_path):
     assert review.id == "filed" and review.responses.n == 79
     assert review.action_plan.items[0].owner == SCRIPT
     assert review.result is not None and review.result["settings"]["focus_wave"] == "phase two"
-    assert "pt-save-link" in app.save_result.value and "data:application/json" in app.save_result.value
+    assert (
+        "pt-save-link" in app.save_result.value and "data:application/json" in app.save_result.value
+    )
     assert_escaped(app)
 
 
