@@ -524,7 +524,7 @@ class StartPageHandler(ReviewFormHandler):
             resume_value=wanted if error else "",
             resumed=resumed,
             resume_code=self.shown_code(code) if resumed else "",
-            continue_url=self.app.url(form_path(review_id, "page", str(_next_page(ctx, resumed)))),
+            continue_url=self.continue_url(ctx, resumed),
             n_items=n_items,
             n_pages=len(ctx.pages),
             minutes=max(1, round(n_items * SECONDS_PER_ITEM / 60)),
@@ -533,6 +533,12 @@ class StartPageHandler(ReviewFormHandler):
             action=self.app.url(form_path(review_id)),
             **self.base_ctx(ctx),
         )
+
+    def continue_url(self, ctx: FormContext, draft: Draft | None) -> str:
+        number = _next_page(ctx, draft)
+        if number is None:
+            return self.app.url(form_path(ctx.review_id, "check"))
+        return self.app.url(form_path(ctx.review_id, "page", str(number)))
 
     async def post(self, review_id: str) -> None:
         ctx = await self.context(review_id)
@@ -554,13 +560,14 @@ class StartPageHandler(ReviewFormHandler):
         self.redirect(self.app.url(form_path(review_id, "page", "1")), status=303)
 
 
-def _next_page(ctx: FormContext, draft: Draft | None) -> int:
+def _next_page(ctx: FormContext, draft: Draft | None) -> int | None:
+    """The first page the draft has not saved yet (None when every page is saved)."""
     if draft is None:
         return 1
     for page in ctx.pages:
         if page.key not in draft.pages:
             return page.number
-    return len(ctx.pages)
+    return None
 
 
 class FormPageHandler(ReviewFormHandler):

@@ -380,6 +380,16 @@ def test_resume_on_another_device_keeps_the_answers(server, conn, instrument):
     assert "field-level-2" in checked(page) and 'value="Housing"' in page
 
 
+def test_resuming_a_finished_draft_goes_to_the_check_page(server, conn, instrument):
+    rid = make_review(conn, instrument)
+    client = Client(server)
+    fill(client, rid, ANSWERS)
+    status, _, page = client.get(base(rid))  # the same device, later
+    assert status == 200 and "Welcome back" in page
+    continue_url = html.unescape(re.search(r'href="([^"]+)" id="continue-link"', page).group(1))
+    assert continue_url == base(rid, "check")
+
+
 def test_wrong_or_used_resume_codes_get_one_sentence(server, conn, instrument):
     rid = make_review(conn, instrument)
     client = Client(server)
