@@ -172,7 +172,8 @@ def diverging_items_chart(
         .encode(
             x=alt.X("start:Q", title="% of answers", axis=alt.Axis(format="~s")),
             x2=alt.X2("end:Q"),
-            y=alt.Y("item_label:N", sort=order, title=None),
+            # Statements are long: give them room rather than cutting them off early.
+            y=alt.Y("item_label:N", sort=order, title=None, axis=alt.Axis(labelLimit=420)),
             color=alt.Color(
                 "label:N",
                 scale=alt.Scale(domain=domain, range=colours),
