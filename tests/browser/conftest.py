@@ -146,8 +146,11 @@ def _browser_unavailable(reason: str) -> None:
     pytest.fail(reason + " (set PT_ALLOW_SKIP_BROWSER=1 to skip browser tests knowingly)")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """Chromium for one test module. Module scope, not session: Playwright's sync API keeps an
+    asyncio loop running in the main thread while it is started, which would break later tests
+    that run their own loop (tornado's AsyncHTTPTestCase)."""
     if not Path(CHROMIUM).exists():
         _browser_unavailable(f"{CHROMIUM} is missing")
     try:

@@ -20,6 +20,7 @@ from partnership_tools.review import (
     write_review,
 )
 from partnership_tools.review import storage as st
+from partnership_tools.review.reviewfile import REVIEW_SCHEMA_VERSION
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def test_review_file_is_canonical_and_stable(review, tmp_path):
     text = path.read_text(encoding="utf-8")
     assert text.endswith("}\n") and "Café à Noël" in text and "–" in text
     data = json.loads(text)
-    assert data["schema_version"] == 1 and list(data) == sorted(data)
+    assert data["schema_version"] == REVIEW_SCHEMA_VERSION and list(data) == sorted(data)
     assert text == json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     again = read_review(path)
     assert again == review and again.responses.equals(review.responses)
