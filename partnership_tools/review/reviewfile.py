@@ -24,11 +24,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from partnership_tools.fileio import atomic_write_text
 from partnership_tools.review.actions import ActionPlan
 from partnership_tools.review.instrument import Instrument, InstrumentError
 from partnership_tools.review.responses import Responses
@@ -263,20 +263,5 @@ def read_review(path: str | os.PathLike[str]) -> Review:
 def write_review(review: Review, path: str | os.PathLike[str]) -> Path:
     """Write the review's canonical JSON atomically (temporary file + ``os.replace``)."""
     p = Path(path)
-    text = review_to_json(review)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else "."
-    )
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+    atomic_write_text(p, review_to_json(review))
     return p

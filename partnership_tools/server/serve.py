@@ -64,6 +64,7 @@ APP_NOTEBOOKS = {
     "facilitator": "facilitator.ipynb",
     "projector": "projector.ipynb",
     "review": "partnership_review.ipynb",
+    "replay": "replay_session.ipynb",
 }
 
 
@@ -206,7 +207,9 @@ class AppURLs:
     facilitator: str = field(init=False)
     projector: str = field(init=False)
     review: str = field(init=False)
+    replay: str = field(init=False)
     ballot: str = field(init=False)
+    review_form: str = field(init=False)
 
     def __post_init__(self) -> None:
         from urllib.parse import quote, urlencode
@@ -215,6 +218,8 @@ class AppURLs:
         tok = urlencode({"token": self.token})
         self.facilitator = f"{base}/voila/render/{APP_NOTEBOOKS['facilitator']}?{tok}"
         self.review = f"{base}/voila/render/{APP_NOTEBOOKS['review']}?{tok}"
+        self.replay = f"{base}/voila/render/{APP_NOTEBOOKS['replay']}?{tok}"
+        self.review_form = f"{base}/review-form/"
         if self.session_id:
             sid = quote(self.session_id, safe="")
             q = urlencode({"session": self.session_id, "token": self.token})
@@ -232,6 +237,7 @@ class AppURLs:
             f"  Facilitator:  {self.facilitator}",
             f"  Projector:    {self.projector}",
             f"  Review app:   {self.review}",
+            f"  Replay:       {self.replay}",
             "",
             "For participants (no token; share this one):",
         ]
@@ -242,6 +248,10 @@ class AppURLs:
                 f"  Ballot:       {self.ballot}<session id>  (create a session in the facilitator"
                 " app first)"
             )
+        lines.append(
+            f"  Review form:  {self.review_form}<review id>  (open a wave for responses in the"
+            " review app first; it shows the full link)"
+        )
         return "\n".join(lines)
 
 

@@ -9,7 +9,10 @@ the session file, issue one-time participant codes and publish or hide results.
 Every button calls a method of :class:`FacilitatorApp` (``create_session``, ``open_session``,
 ``add_options``, ``open_round``, ``enter_paper_ballot``, ``undo_last``, ``close_round``,
 ``show_results``, ``set_published``, ``amend_option``, ``merge_options``, ``open_next_round``,
-``compare``, ``export_session``, ``issue_codes``); tests call the same methods. Altair and
+``compare``, ``export_session``, ``issue_codes``; "Download report" and "Save chart as PNG /
+SVG" are :class:`~partnership_tools.ui.export.ReportDownload` and
+:class:`~partnership_tools.ui.export.ChartExport`, ``app.report.make()`` and
+``app.chart_export.save(fmt)``); tests call the same methods. Altair and
 pandas are imported only when the facilitator asks for charts or a comparison.
 
 >>> import tempfile, os
@@ -56,6 +59,7 @@ from partnership_tools.ui.common import (
     show,
     style_widget,
 )
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -240,6 +244,7 @@ class FacilitatorApp:
         self._syncing_round = False
         self._publish_sync = False
         self._switching_tab = False
+        self._exported: Path | None = None  # the latest session file exported from this page
         self._build()
         self._start(session_id)
 
@@ -457,6 +462,13 @@ class FacilitatorApp:
         self.charts_button = button("Show charts", "pt-show-charts", "", "bar-chart")
         self.charts_button.on_click(lambda _b: self.show_charts())
         self.results_chart = ChartSlot("pt-results-chart")
+        self.chart_export = ChartExport(
+            lambda: self.results_chart.chart,
+            "chart",
+            out_dir=export_dir(self.db_path),
+            feedback=self.feedback,
+        )
+        show(self.chart_export.widget, False)
         self.results_pane = w.VBox(
             [
                 html_widget("<h2>Results</h2>"),
@@ -466,6 +478,7 @@ class FacilitatorApp:
                 self.publish_check,
                 self.charts_button,
                 self.results_chart.box,
+                self.chart_export.widget,
             ]
         )
 
@@ -541,6 +554,9 @@ class FacilitatorApp:
         self.export_button = button("Export the session file", "pt-export", "primary", "download")
         self.export_button.on_click(lambda _b: self.export_session())
         self.export_html = html_widget("", "pt-export-result")
+        self.report = ReportDownload(
+            self._report_source, out_dir=export_dir(self.db_path), feedback=self.feedback
+        )
         self.export_pane = w.VBox(
             [
                 html_widget(
@@ -549,6 +565,12 @@ class FacilitatorApp:
                 ),
                 self.export_button,
                 self.export_html,
+                html_widget(
+                    "<h3>Report</h3><p class='pt-muted'>One self-contained page of the exported"
+                    " session file's results, checked against the figures it recorded (the"
+                    " session is exported first when it has not been yet).</p>"
+                ),
+                self.report.widget,
             ]
         )
 
@@ -733,9 +755,11 @@ class FacilitatorApp:
             self.codes_pane,
         ]
         self.tabs.titles = list(TAB_TITLES)
-        self.results_chart.clear()
+        self._clear_chart()
         self.compare_html.value = ""
         self.export_html.value = ""
+        self._exported = None
+        self.report.set_source(self._report_source)
         self.codes_html.value = ""
         self.refresh()
 
@@ -1139,7 +1163,7 @@ class FacilitatorApp:
             row_classes=classes,
             caption=f"Consensus threshold {s.threshold:.2f}",
         )
-        self.results_chart.clear()
+        self._clear_chart()
         self._results_shown = number
         return result
 
@@ -1161,7 +1185,16 @@ class FacilitatorApp:
             ),
         )
         self.results_chart.set(chart)
+        self.chart_export.set_chart(
+            lambda: self.results_chart.chart, f"{safe_filename(s.id)}-round-{number}"
+        )
+        show(self.chart_export.widget, True)
         return chart
+
+    def _clear_chart(self) -> None:
+        self.results_chart.clear()
+        self.chart_export.link.value = ""
+        show(self.chart_export.widget, False)
 
     def _on_publish(self, change: dict) -> None:
         if getattr(self, "_publish_sync", False):
@@ -1325,6 +1358,17 @@ class FacilitatorApp:
     # -- export ----------------------------------------------------------------------------------
     @action("exporting the session")
     def export_session(self) -> Path | None:
+        """Write the session file (atomically) to the downloads folder and offer it."""
+        return self._export()
+
+    def _report_source(self) -> Path:
+        """The file "Download report" reports on: the latest export, else a new one."""
+        if self._exported is None or not self._exported.exists():
+            self._export()
+        assert self._exported is not None
+        return self._exported
+
+    def _export(self) -> Path:
         from partnership_tools.model import utc_now
         from partnership_tools.sessionfile import session_to_json, write_session
 
@@ -1338,6 +1382,8 @@ class FacilitatorApp:
         data = session_to_json(session).encode("utf-8")
         link = data_link(data, name, "application/json", f"Download {name}", "pt-export-link")
         self.export_html.value = f"<p>Saved to <code>{esc(path)}</code>.</p><p>{link}</p>"
+        self._exported = path
+        self.report.link.value = ""  # a report of an earlier export is out of date
         self.feedback.success(f"Exported the session to {path}.")
         return path
 

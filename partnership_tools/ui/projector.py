@@ -7,6 +7,10 @@ pairwise matrix, support by stakeholder group and the change since the previous 
 each option's lineage. The screen follows the session by itself (a poller checks the store every
 couple of seconds), so the facilitator never has to touch it.
 
+Under the charts, one small row of "Save chart as PNG / SVG" buttons
+(:class:`~partnership_tools.ui.export.ChartExport`, ``app.chart_export.save(fmt)``) writes the
+charts on screen to the export folder and offers them as a download.
+
 No facilitator key is needed; the page sits behind the Jupyter token like every app.
 
 >>> import tempfile, os
@@ -42,6 +46,7 @@ from partnership_tools.ui.common import (
     style_widget,
     warm_up_altair,
 )
+from partnership_tools.ui.export import ChartExport, export_dir
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -68,6 +73,9 @@ PROJECTOR_CSS = """
 .pt-projector .pt-coefficient { font-weight: 800; color: #0B3C5D; }
 .pt-projector .pt-summary-text { font-size: 1.1em; line-height: 1.5; max-width: 60em; }
 .pt-projector .pt-waiting p { font-size: 1.5em; color: #323F4B; }
+.pt-projector .pt-chart-export { margin-top: 4px; }
+.pt-projector .pt-chart-export button { font-size: 13px; height: 26px; line-height: 26px; }
+.pt-projector .pt-chart-export .widget-html-content { font-size: 13px; }
 @media (max-width: 600px) {
   .pt-projector, .pt-projector .widget-html-content { font-size: 15px; }
   .pt-projector .pt-question h1 { font-size: 1.6em; }
@@ -174,8 +182,22 @@ class ProjectorApp:
         self.headline = html_widget("", "pt-headline")
         self.summary_html = html_widget("", "pt-projector-summary")
         self.chart = ChartSlot("pt-projector-chart")
+        # One small row under the charts: the room reads the screen, the facilitator saves it.
+        self.chart_export = ChartExport(
+            lambda: self.chart.chart,
+            "chart",
+            out_dir=export_dir(self.db_path),
+            feedback=self.feedback,
+        )
+        show(self.chart_export.widget, False)
         self.results_view = w.VBox(
-            [self.results_round, self.headline, self.summary_html, self.chart.box]
+            [
+                self.results_round,
+                self.headline,
+                self.summary_html,
+                self.chart.box,
+                self.chart_export.widget,
+            ]
         )
         self.results_view.add_class("pt-results-view")
         self.widget = w.VBox(
@@ -401,6 +423,10 @@ class ProjectorApp:
             with self._lock:
                 if seq == self._chart_seq:  # a later round was chosen meanwhile: skip this one
                     self.chart.set(chart)
+                    self.chart_export.set_chart(
+                        lambda: self.chart.chart, f"{session.id}-round-{number}"
+                    )
+                    show(self.chart_export.widget, True)
         except Exception as exc:  # noqa: BLE001 - one sentence on the page, details in the log
             self.feedback.fail(exc, "drawing the charts")
 
@@ -421,14 +447,18 @@ class ProjectorApp:
         )
 
     def build_chart(
-        self,
+        self: ProjectorApp | None,
         session: Session,
         number: int,
         result: Any,
         previous: Any = None,
         previous_number: int | None = None,
     ) -> Any:
-        """The results charts, stacked: MBC and threshold, ranks, pairwise, groups, change."""
+        """The results charts, stacked: MBC and threshold, ranks, pairwise, groups, change.
+
+        Uses nothing of the instance, so other apps call it without one:
+        ``ProjectorApp.build_chart(None, session, number, result, ...)`` (the replay app does).
+        """
         from partnership_tools.charts import vote
 
         labels = session.labels

@@ -14,12 +14,16 @@ read), filter by wave and by group, and read the results tab by tab:
 * **Findings**: strengths, concerns and the rest in plain English, and the comments people made;
 * **Action plan**: dimension, action, owner and due date, row by row, saved with the review;
 * **Data**, **Response form** (open a wave of the kit's review form, ``/review-form/<review>``,
-  and see its address) and **Save** (the review file, written atomically to the downloads folder).
+  and see its address) and **Save** (the review file, written atomically to the downloads folder,
+  with its figures and their digest so a replay can check it, and a "Download report" of it).
+
+Under each chart, "Save chart as PNG / SVG" (:class:`~partnership_tools.ui.export.ChartExport`;
+``app.chart_exports[tab]``, or :meth:`ReviewApp.save_chart` for the tab on show).
 
 Every button calls a method of :class:`ReviewApp` (``use_instrument``, ``load_instrument_file``,
 ``open_review``, ``import_files``, ``load_sample``, ``store_review``, ``refresh``,
 ``add_action``, ``remove_action``, ``save_actions``, ``open_form``, ``close_form``,
-``reload_responses``, ``save_file``); tests call the same methods. Altair is imported only
+``reload_responses``, ``save_file``, ``report.make``, ``save_chart``); tests call the same methods. Altair is imported only
 when a chart is drawn, and only the chart of the tab on show is drawn.
 
 >>> import tempfile, os
@@ -60,6 +64,7 @@ from partnership_tools.ui.common import (
     style_widget,
     warm_up_altair,
 )
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -308,6 +313,7 @@ class ReviewApp:
         self.action_rows: list[ActionRow] = []
         self._stale: set[str] = set()
         self._quiet = False
+        self._saved: Path | None = None  # the latest review file saved from this page
         self._build()
         self._start(review_id, responses_path, instrument)
 
@@ -368,6 +374,15 @@ class ReviewApp:
         self.filters = w.HBox([self.wave, self.by, self.group, self.min_size])
         self.filters.add_class("pt-filters")
 
+        # One "Save chart as PNG / SVG" row under each tab's chart, shown once it is drawn.
+        out = export_dir(self.db_path)
+        self.chart_exports = {
+            tab: ChartExport(None, tab.lower(), out_dir=out, feedback=self.feedback)
+            for tab in CHART_TABS
+        }
+        for export in self.chart_exports.values():
+            show(export.widget, False)
+
         # Profile
         self.profile_chart = ChartSlot("pt-profile-chart")
         self.profile_note = html_widget("", "pt-profile-note")
@@ -381,6 +396,7 @@ class ReviewApp:
                 ),
                 self.profile_note,
                 self.profile_chart.box,
+                self.chart_exports["Profile"].widget,
                 self.profile_table,
             ]
         )
@@ -398,6 +414,7 @@ class ReviewApp:
                 ),
                 self.items_note,
                 self.items_chart.box,
+                self.chart_exports["Items"].widget,
             ]
         )
 
@@ -415,6 +432,7 @@ class ReviewApp:
                 ),
                 self.groups_note,
                 self.groups_chart.box,
+                self.chart_exports["Groups"].widget,
                 self.gaps_table,
             ]
         )
@@ -435,6 +453,7 @@ class ReviewApp:
                 w.HBox([self.before, self.after], layout=w.Layout(flex_flow="row wrap")),
                 self.waves_note,
                 self.waves_chart.box,
+                self.chart_exports["Waves"].widget,
                 self.changes_table,
             ]
         )
@@ -451,6 +470,7 @@ class ReviewApp:
                 ),
                 self.coverage_note,
                 self.coverage_chart.box,
+                self.chart_exports["Coverage"].widget,
             ]
         )
 
@@ -621,6 +641,7 @@ class ReviewApp:
         )
         self.save_file_button.on_click(lambda _b: self.save_file())
         self.save_result = html_widget("", "pt-save-result")
+        self.report = ReportDownload(self._report_source, out_dir=out, feedback=self.feedback)
         save = w.VBox(
             [
                 html_widget(
@@ -630,6 +651,12 @@ class ReviewApp:
                 ),
                 self.save_file_button,
                 self.save_result,
+                html_widget(
+                    "<h3>Report</h3><p class='pt-muted'>One self-contained page of the saved"
+                    " review file's results, checked against the figures it recorded (the"
+                    " review file is saved first when it has not been yet).</p>"
+                ),
+                self.report.widget,
             ]
         )
 
@@ -822,6 +849,8 @@ class ReviewApp:
 
         self.responses = responses
         self.source = source
+        self._saved = None  # a file saved earlier is of other responses
+        self.report.set_source(self._report_source)
         if review is not None:
             self.review_id = review.id
             self.review_title = review.title
@@ -1160,8 +1189,9 @@ class ReviewApp:
         self._show_actions_hint()
         self._mark_stale(*CHART_TABS)
         if self.result is None:
-            for slot in self._slots().values():
+            for tab, slot in self._slots().items():
                 slot.clear()
+                show(self.chart_exports[tab].widget, False)
         self._draw_current()
 
     # -- text tabs -------------------------------------------------------------------------
@@ -1362,16 +1392,27 @@ class ReviewApp:
         """Draw the chart of one tab (``Profile``, ``Items``, ``Groups``, ``Waves``, ``Coverage``)."""
         self._stale.discard(tab)
         slot = self._slots()[tab]
+        export = self.chart_exports[tab]
         r = self.result
-        if r is None:
-            slot.clear()
-            return None
-        chart = self._chart(tab)
+        chart = None if r is None else self._chart(tab)
         if chart is None:
             slot.clear()
         else:
             slot.set(chart)
+            name = f"{self.review_id or 'review'}-{tab}-{r.focus_wave or ''}".rstrip("-")
+            export.set_chart(lambda: slot.chart, name.lower().replace(" ", "-"))
+        show(export.widget, chart is not None)
         return chart
+
+    def save_chart(self, fmt: str = "png") -> Path | None:
+        """Save the chart of the tab on show as ``png`` or ``svg`` (what its buttons do)."""
+        tab = self.current_tab
+        if tab not in self.chart_exports:
+            self.feedback.error(f"There is no chart on the {tab} tab.")
+            return None
+        if tab in self._stale:
+            self.draw(tab)
+        return self.chart_exports[tab].save(fmt)
 
     def draw_all(self) -> dict[str, Any]:
         """Draw every chart now (tests; a page draws each tab's chart when it is shown)."""
@@ -1654,6 +1695,16 @@ class ReviewApp:
     @action("saving the review file")
     def save_file(self) -> Path | None:
         """Write the review file (with its figures) to the downloads folder, atomically."""
+        return self._save()
+
+    def _report_source(self) -> Path:
+        """The file "Download report" reports on: the latest saved file, else a new one."""
+        if self._saved is None or not self._saved.exists():
+            self._save()
+        assert self._saved is not None
+        return self._saved
+
+    def _save(self) -> Path:
         from partnership_tools.model import utc_now
         from partnership_tools.review.reviewfile import review_to_json, write_review
 
@@ -1662,12 +1713,14 @@ class ReviewApp:
             review = review.with_result()
         stamp = utc_now().replace(":", "").replace("-", "")
         name = f"review-{safe_filename(review.id, 'review')}-{stamp}.json"
-        folder = downloads_dir(self.db_path)
+        folder = export_dir(self.db_path)
         folder.mkdir(parents=True, exist_ok=True)
         with busy(self.save_file_button):
             path = write_review(review, folder / name)
         data = review_to_json(review).encode("utf-8")
         link = data_link(data, name, "application/json", f"Download {name}", "pt-save-link")
         self.save_result.value = f"<p>Saved to <code>{esc(path)}</code>.</p><p>{link}</p>"
+        self._saved = path
+        self.report.link.value = ""  # a report of an earlier file is out of date
         self.feedback.success(f"Saved the review file {name}.")
         return path

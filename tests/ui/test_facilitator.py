@@ -350,3 +350,55 @@ def test_facilitator_page_starts_without_altair_or_pandas():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- report and chart export -------------------------------------------------------------------------
+def test_report_of_the_exported_session_and_chart_export(app, store, tmp_path):
+    from partnership_tools.replay import replay_file
+
+    s = create(app, question=f"Hub {SCRIPT}?")
+    add(app, "Alpha\nBeta\nGamma")
+    app.open_round_button.click()
+    for text in ("ABC", "BAC", "C>A"):
+        paper(app, text)
+    app.close_round()
+    downloads = tmp_path / "downloads"
+
+    # No export yet: "Download report" exports the session first, then reports on that file.
+    assert app.report.widget in app.export_pane.children
+    app.report.button.click()
+    assert app.feedback.kind == "success", app.feedback.last
+    sessions = list(downloads.glob(f"session-{s.id}-*.json"))
+    assert len(sessions) == 1 and replay_file(sessions[0]).verdict.ok
+    report = app.report.last_path
+    assert report == downloads / f"report-{sessions[0].stem}.html" and report.exists()
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert f"Hub {ESCAPED}?" in html and SCRIPT not in html
+    assert "pt-report-file" in app.report.link.value
+    # After an explicit export the report is of that file.
+    exported = app.export_session()
+    assert app.report.link.value == ""
+    assert app.report.make() == downloads / f"report-{exported.stem}.html"
+
+    # Results tab: the chart export row appears with the charts and saves what is shown.
+    assert app.chart_export.widget in app.results_pane.children
+    assert app.chart_export.widget.layout.display == "none"
+    app.charts_button.click()
+    assert app.chart_export.widget.layout.display is None
+    app.chart_export.buttons["svg"].click()
+    svg = app.chart_export.last_path
+    assert svg == downloads / f"{s.id}-round-1.svg"
+    assert svg.read_bytes().lstrip().startswith(b"<svg")
+    png = app.chart_export.save("png")
+    assert png == downloads / f"{s.id}-round-1.png"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    # Showing the results again clears the charts and hides the row.
+    app.show_results(1)
+    assert app.chart_export.widget.layout.display == "none"
+    assert app.chart_export.save("png") is None and app.feedback.kind == "error"
+
+
+def test_report_needs_an_opened_session(app):
+    assert app.report.make() is None
+    assert app.feedback.kind == "error" and "Open a session" in app.feedback.last

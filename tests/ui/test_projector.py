@@ -174,3 +174,39 @@ def test_polling_thread_updates_the_count(store):
         assert app.phase == "results"
     finally:
         app.stop_polling()
+
+
+def test_chart_export_under_the_results(store, tmp_path, monkeypatch):
+    monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
+    s = make_session(store, labels=("Alpha", SCRIPT, "Gamma"))
+    store.open_round(s.id, ["A", "B", "C"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    assert app.phase == "open" and app.chart_export.widget.layout.display == "none"
+    vote(store, s.id, 1, [("A", "B", "C"), ("B", "A")])
+    store.close_round(s.id, 1)
+    assert app.check() == "results"
+    export = app.chart_export
+    assert export.widget in app.results_view.children
+    assert export.widget.layout.display is None
+    assert export.feedback is app.feedback  # no second message area on the big screen
+    export.buttons["svg"].click()
+    svg = tmp_path / "downloads" / f"{s.id}-round-1.svg"
+    assert export.last_path == svg and svg.read_bytes().lstrip().startswith(b"<svg")
+    assert SCRIPT not in svg.read_text(encoding="utf-8")
+    png = export.save("png")
+    assert png == svg.with_suffix(".png")
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert app.feedback.kind == "success"
+
+
+def test_build_chart_needs_no_projector(store):
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B", "C"])
+    vote(store, s.id, 1, [("A", "B", "C"), ("C", "B")])
+    store.close_round(s.id, 1)
+    from partnership_tools.tally import tally_round
+
+    session = store.load_session(s.id)
+    chart = ProjectorApp.build_chart(None, session, 1, tally_round(session, 1))
+    titles = [part.get("title") for part in chart.to_dict()["vconcat"]]
+    assert titles[0] == "Round 1: consensus coefficient (MBC points)"

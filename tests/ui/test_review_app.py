@@ -487,3 +487,47 @@ def test_the_notebook_is_thin_and_has_no_outputs():
     for name in ("review_id = None", "responses_path = None", 'instrument = "ten_lessons"'):
         assert name in source
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in code)
+
+
+# -- report and chart export ------------------------------------------------------------------------------------
+def test_report_of_the_saved_review_file(app, tmp_path):
+    from partnership_tools.replay import replay_file
+
+    app.store_id.value = "reported"
+    app.store_title.value = f"Review {SCRIPT}"
+    app.store_review()
+    downloads = tmp_path / "downloads"
+    assert app.report.widget in app.panes["Save"].children
+    # Nothing saved yet: the report saves the review file first, then reports on it.
+    app.report.button.click()
+    assert app.feedback.kind == "success", app.feedback.last
+    files = list(downloads.glob("review-reported-*.json"))
+    assert len(files) == 1
+    assert replay_file(files[0]).verdict.ok  # saved with its figures and digest
+    report = app.report.last_path
+    assert report == downloads / f"report-{files[0].stem}.html" and report.exists()
+    html = report.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    assert f"Review {ESCAPED}" in html and SCRIPT not in html
+    # A later save is what the next report is of.
+    saved = app.save_file()
+    assert saved is not None and app.report.link.value == ""
+    assert app.report.make() == downloads / f"report-{saved.stem}.html"
+
+
+def test_chart_export_for_the_tab_on_show(app, tmp_path):
+    downloads = tmp_path / "downloads"
+    app.select_tab("Profile")
+    export = app.chart_exports["Profile"]
+    assert export.widget.layout.display is None  # the profile chart is drawn
+    export.buttons["svg"].click()
+    assert app.feedback.kind == "success", app.feedback.last
+    svg = export.last_path
+    assert svg == downloads / "review-profile-phase-two.svg"
+    assert svg.read_bytes().lstrip().startswith(b"<svg")
+    app.select_tab("Coverage")
+    png = app.save_chart("png")
+    assert png == downloads / "review-coverage-phase-two.png"
+    assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    app.select_tab("Findings")
+    assert app.save_chart("svg") is None and app.feedback.kind == "error"
