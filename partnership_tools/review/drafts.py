@@ -43,16 +43,17 @@ partnership_tools.review.drafts.AlreadySubmitted: These answers were already sub
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import secrets
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from partnership_tools.model import utc_now
 from partnership_tools.review.instrument import Instrument
+from partnership_tools.store import transaction
 
 __all__ = [
     "MAX_COMMENT_CHARS",
@@ -185,26 +186,10 @@ class Receipt:
 
 
 # -- helpers --------------------------------------------------------------------------------------
-def _now() -> str:
-    from partnership_tools.model import utc_now
-
-    return utc_now()
+_now = utc_now
 
 
-@contextlib.contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One ``BEGIN IMMEDIATE`` transaction, or join the caller's if one is open."""
-    if conn.in_transaction:
-        yield conn
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+_write = transaction  # one BEGIN IMMEDIATE transaction, or join the caller's
 
 
 def _random_code(length: int) -> str:

@@ -18,21 +18,21 @@ the shared store from :func:`open_review_store` (``partnership_tools.store.conne
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from partnership_tools.model import utc_now
 from partnership_tools.review.actions import ActionItem, ActionPlan
 from partnership_tools.review.instrument import Instrument
 from partnership_tools.review.responses import Responses
 from partnership_tools.review.reviewfile import Review
 from partnership_tools.review.settings import ReviewSettings
+from partnership_tools.store import transaction
 
 __all__ = [
     "ReviewStoreError",
@@ -97,26 +97,10 @@ class ReviewStoreError(ValueError):
     """A request about a review the store cannot satisfy, in one plain sentence."""
 
 
-def _now() -> str:
-    from partnership_tools.model import utc_now
-
-    return utc_now()
+_now = utc_now
 
 
-@contextlib.contextmanager
-def _write(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One ``BEGIN IMMEDIATE`` transaction, or join the caller's if one is open."""
-    if conn.in_transaction:
-        yield conn
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
+_write = transaction  # one BEGIN IMMEDIATE transaction, or join the caller's
 
 
 def ensure_review_schema(conn: sqlite3.Connection) -> None:
