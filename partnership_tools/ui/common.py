@@ -508,3 +508,30 @@ class ChartSlot:
     def clear(self) -> None:
         self.chart = None
         self.box.children = ()
+
+
+class WidgetApp:
+    """What every app shares: ``self.widget`` is its root widget, shown by :meth:`show` or by
+    leaving the app as a cell's last expression."""
+
+    widget: widgets.Widget
+
+    def show(self) -> None:
+        """Display the app (in a notebook or a Voilà page)."""
+        from IPython.display import display
+
+        display(self.widget)
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+
+def session_from_query(session_id: str | None, name: str = "session") -> str | None:
+    """``session_id`` if given, else the Voilà page's ``?name=`` (None when unreadable)."""
+    if session_id:
+        return session_id
+    try:
+        return query_value(name)
+    except Exception:  # noqa: BLE001 - the page still works without the query
+        logging.getLogger(__name__).warning("Could not read the page's URL query.", exc_info=True)
+        return None

@@ -45,6 +45,7 @@ from partnership_tools.ui.common import (
     Feedback,
     Poller,
     UIError,
+    WidgetApp,
     action,
     busy,
     button,
@@ -56,6 +57,7 @@ from partnership_tools.ui.common import (
     one_sentence,
     public_base_url,
     safe_filename,
+    session_from_query,
     show,
     style_widget,
 )
@@ -207,7 +209,7 @@ def codes_sheet_html(question: str, session_id: str, codes: Sequence[str], url: 
 # ------------------------------------------------------------------------------------------
 # The app
 # ------------------------------------------------------------------------------------------
-class FacilitatorApp:
+class FacilitatorApp(WidgetApp):
     """The facilitator's console. Build it and display it (``app.show()`` or ``display(app)``).
 
     Parameters: ``db_path`` (the store; default ``$PARTNERSHIP_TOOLS_DB``), ``session_id`` (to
@@ -629,24 +631,7 @@ class FacilitatorApp:
         cls, db_path: str | os.PathLike[str] | None = None, session_id: str | None = None
     ) -> FacilitatorApp:
         """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
-        from partnership_tools.ui.common import query_value
-
-        try:
-            session_id = session_id or query_value("session")
-        except Exception:  # noqa: BLE001 - the page still works without the query
-            log.warning("Could not read the page's URL query.", exc_info=True)
-        return cls(db_path=db_path, session_id=session_id)
-
-    def show(self) -> None:
-        """Display the app (in a notebook or a Voilà page)."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+        return cls(db_path=db_path, session_id=session_from_query(session_id))
 
     def select_tab(self, title: str) -> None:
         """Show a tab from code (keeps the message the action just wrote)."""

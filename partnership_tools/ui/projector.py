@@ -35,6 +35,7 @@ from partnership_tools.ui.common import (
     Feedback,
     Poller,
     UIError,
+    WidgetApp,
     action,
     button,
     esc,
@@ -42,6 +43,7 @@ from partnership_tools.ui.common import (
     join_url,
     public_base_url,
     qr_svg,
+    session_from_query,
     show,
     style_widget,
     warm_up_altair,
@@ -86,7 +88,7 @@ PROJECTOR_CSS = """
 """
 
 
-class ProjectorApp:
+class ProjectorApp(WidgetApp):
     """The projector screen. Build it and display it (``app.show()`` or ``display(app)``).
 
     Parameters: ``db_path`` (the store; default ``$PARTNERSHIP_TOOLS_DB``), ``session_id`` (the
@@ -221,23 +223,7 @@ class ProjectorApp:
         cls, db_path: str | os.PathLike[str] | None = None, session_id: str | None = None
     ) -> ProjectorApp:
         """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
-        from partnership_tools.ui.common import query_value
-
-        try:
-            session_id = session_id or query_value("session")
-        except Exception:  # noqa: BLE001 - the page still works without the query
-            log.warning("Could not read the page's URL query.", exc_info=True)
-        return cls(db_path=db_path, session_id=session_id)
-
-    def show(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget)
+        return cls(db_path=db_path, session_id=session_from_query(session_id))
 
     @property
     def base_url(self) -> str | None:

@@ -51,6 +51,7 @@ from partnership_tools.ui.common import (
     ChartSlot,
     Feedback,
     UIError,
+    WidgetApp,
     action,
     busy,
     button,
@@ -262,7 +263,7 @@ class ActionRow:
 # ------------------------------------------------------------------------------------------
 # The app
 # ------------------------------------------------------------------------------------------
-class ReviewApp:
+class ReviewApp(WidgetApp):
     """The review app. Build it and display it (``app.show()`` or ``display(app)``).
 
     Parameters: ``db_path`` (the store; default ``$PARTNERSHIP_TOOLS_DB``) or ``conn`` (an open
@@ -715,15 +716,6 @@ class ReviewApp:
             responses_path=responses_path,
             instrument=instrument,
         )
-
-    def show(self) -> None:
-        """Display the app (in a notebook or a Voilà page)."""
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _ipython_display_(self) -> None:
-        self.show()
 
     @property
     def base_url(self) -> str | None:
