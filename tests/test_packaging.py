@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: pip carries the same parser
+    from pip._vendor import tomli as tomllib
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
