@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -43,12 +44,13 @@ from partnership_tools.ui.common import (
     join_url,
     public_base_url,
     qr_svg,
+    safe_filename,
     session_from_query,
     show,
     style_widget,
     warm_up_altair,
 )
-from partnership_tools.ui.export import ChartExport, export_dir
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -192,6 +194,14 @@ class ProjectorApp(WidgetApp):
             feedback=self.feedback,
         )
         show(self.chart_export.widget, False)
+        # The report covers the session as it stands: it is saved (with its digest) first.
+        self.report = ReportDownload(
+            self._report_source,
+            out_dir=export_dir(self.db_path),
+            formats=("html",),
+            feedback=self.feedback,
+        )
+        show(self.report.widget, False)
         self.results_view = w.VBox(
             [
                 self.results_round,
@@ -199,6 +209,7 @@ class ProjectorApp(WidgetApp):
                 self.summary_html,
                 self.chart.box,
                 self.chart_export.widget,
+                self.report.widget,
             ]
         )
         self.results_view.add_class("pt-results-view")
@@ -224,6 +235,18 @@ class ProjectorApp(WidgetApp):
     ) -> ProjectorApp:
         """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
         return cls(db_path=db_path, session_id=session_from_query(session_id))
+
+    def _report_source(self) -> Path:
+        """Save the session as it stands (results and digest recorded) for the report."""
+        from partnership_tools.model import utc_now
+        from partnership_tools.sessionfile import write_session
+
+        if not self.session_id:
+            raise UIError("Pick a session first.")
+        session = self.store.load_session(self.session_id)
+        stamp = utc_now().replace(":", "").replace("-", "")
+        name = f"session-{safe_filename(session.id)}-{stamp}.json"
+        return write_session(session, export_dir(self.db_path) / name)
 
     @property
     def base_url(self) -> str | None:
@@ -413,6 +436,7 @@ class ProjectorApp(WidgetApp):
                         lambda: self.chart.chart, f"{session.id}-round-{number}"
                     )
                     show(self.chart_export.widget, True)
+                    show(self.report.widget, True)
         except Exception as exc:  # noqa: BLE001 - one sentence on the page, details in the log
             self.feedback.fail(exc, "drawing the charts")
 

@@ -210,3 +210,28 @@ def test_build_chart_needs_no_projector(store):
     chart = ProjectorApp.build_chart(None, session, 1, tally_round(session, 1))
     titles = [part.get("title") for part in chart.to_dict()["vconcat"]]
     assert titles[0] == "Round 1: consensus coefficient (MBC points)"
+
+
+def test_projector_report_button_saves_and_reports(tmp_path, monkeypatch):
+    """The projector's report button saves the session (with its digest) and writes a report
+    that verifies; the question is escaped in it."""
+    from partnership_tools.model import Ballot, Option
+    from partnership_tools.replay import replay_file
+    from partnership_tools.store import Store
+    from partnership_tools.ui.projector import ProjectorApp
+
+    monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
+    store = Store(tmp_path / "s.sqlite")
+    s = store.create_session("Which <b>hub</b>?", threshold=0.5)
+    store.add_options(s.id, [Option("A", "Alpha"), Option("B", "Beta")])
+    store.open_round(s.id, ["A", "B"])
+    store.add_ballot(s.id, 1, Ballot(("B", "A")))
+    store.close_round(s.id, 1)
+    app = ProjectorApp(store=store, session_id=s.id)
+    out = app.report.make("html")
+    assert out is not None and out.exists()
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert "Which &lt;b&gt;hub&lt;/b&gt;?" in text and "<b>hub</b>" not in text
+    saved = sorted((tmp_path / "downloads").glob("session-*.json"))
+    assert len(saved) == 1 and replay_file(saved[0]).verdict.ok
