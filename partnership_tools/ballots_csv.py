@@ -1,4 +1,4 @@
-"""Read ballots from CSV files (long or wide layout) and write them (long layout).
+"""Read ballots from CSV files (long, wide or Forms layout) and write them (long layout).
 
 **Long layout**: one row per ballot with a ``ranking`` column such as ``C>A>B`` (ids or labels;
 ``C,A,B`` and, when every id is one character, ``CAB`` too; see
@@ -15,6 +15,16 @@ wrapper. The header text becomes the option label; the option ids are the header
 every header is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise ``A``,
 ``B``, ``C``, ... in column order (then ``AA``, ``AB``, ...). Given ``options``, the headers are
 matched to them instead (by id or label) and their ids and order are used.
+
+**Forms layout**: Microsoft Forms' own export of a ranking question, one column headed by the
+question text (``Rank these options for joint working``) whose cells list the option labels in
+ranked order, each followed by a semicolon (``Shared back office;Stay separate;One senior team;``),
+beside Forms' bookkeeping columns (``ID``, ``Start time``, ``Email``, ...). It is recognised when
+the file has no ``ranking`` column and fewer than two columns of rank numbers, and exactly one
+other column has semicolon lists in at least 80% of its non-blank cells; that column is then read
+as the ``ranking`` column of the long layout (so the options must be given, and rows and reasons
+are as there). A ``group`` column is read as usual; other question columns are ignored. When two
+columns qualify, the file is refused: rename the ranking column to ``ranking``.
 
 Header names are matched ignoring case and surrounding whitespace; a UTF-8 byte-order mark is
 tolerated. The separator is a comma unless the header line has none and has tabs or semicolons
@@ -899,21 +909,75 @@ def _wide_text(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int]):
     return text_of_row
 
 
+# -- Forms layout ------------------------------------------------------------------------------
+#: Share of a column's non-blank cells that must be semicolon lists for it to be a Forms ranking.
+FORMS_LIST_SHARE = 0.8
+
+
+def _forms_ranking_column(
+    df: pd.DataFrame, names: list[str], keys: list[str], name: str
+) -> int | None:
+    """The column of a Microsoft Forms ranking question, or ``None`` when the file is not one.
+
+    Only looked for when there are fewer than two columns of rank numbers (so a wide file stays
+    wide). A candidate is a column that is not a known meta or bookkeeping column and whose
+    non-blank cells are at least :data:`FORMS_LIST_SHARE` semicolon lists (``X;Y;Z;``).
+    """
+    meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS
+    candidates: list[int] = []
+    n_rank_columns = 0
+    for j, key in enumerate(keys):
+        if not key or key in meta:
+            continue
+        codes, values = _column(df, j)
+        counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(0)
+        filled = listed = 0
+        numbers = True
+        for count, value in zip(counts.tolist(), values, strict=True):
+            if not value or not count:
+                continue
+            filled += count
+            if ";" in value and value.strip("; \t"):
+                listed += count
+            try:
+                _rank_number(value)
+            except ValueError:
+                numbers = False
+        if not filled:
+            continue
+        n_rank_columns += numbers
+        if n_rank_columns >= 2:  # a wide file: stop before scanning its other columns
+            return None
+        if listed >= FORMS_LIST_SHARE * filled:
+            candidates.append(j)
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        quoted = [f"'{names[j]}'" for j in candidates]
+        listed_names = ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        count = "two" if len(candidates) == 2 else str(len(candidates))
+        raise BallotFileError(
+            f"The ballot file {name} has {count} columns that could hold the rankings, "
+            f"{listed_names}; rename the ranking column to 'ranking'."
+        )
+    return candidates[0]
+
+
 # -- entry point -------------------------------------------------------------------------------
 def read_ballots_csv(
     source: str | os.PathLike[str] | IO[Any],
     options: Sequence[Option | str] | str | None = None,
     options_file: str | os.PathLike[str] | IO[Any] | None = None,
 ) -> BallotImport:
-    """Read ballots from a CSV file in the long or the wide layout (see the module docstring).
+    """Read ballots from a CSV file in the long, wide or Forms layout (see the module docstring).
 
     ``source`` is a path or an open file (text or binary). ``options`` lists the options as
     :class:`~partnership_tools.model.Option` objects, or as texts (a list, or one comma-separated
     text): the texts are labels, and the ids are the texts themselves when all are short and
     id-like (``"A,B,C"``), otherwise ``A``, ``B``, ``C``, ... in the order given.
-    ``options_file`` names a file read by :func:`read_options_file`. The long layout needs one of
-    them; the wide layout uses them, if given, to match its columns (by id or label) to those
-    options, in their order.
+    ``options_file`` names a file read by :func:`read_options_file`. The long and Forms layouts
+    need one of them; the wide layout uses them, if given, to match its columns (by id or label)
+    to those options, in their order.
 
     A ballot that ranks an option twice, names an unknown option, ties two options, skips a rank
     or uses a rank that is not a whole number from 1 to n is rejected; a blank ballot is an
@@ -943,9 +1007,14 @@ def read_ballots_csv(
     participant_col = _meta_column(names, PARTICIPANT_COLUMNS, name)
     lines = _row_lines(df, text, sep)
 
+    layout = "long"
+    ranking_col: int | None = None
     if RANKING_COLUMN in keys:
         ranking_col = _meta_column(names, frozenset({RANKING_COLUMN}), name)
-        assert ranking_col is not None
+    else:
+        ranking_col = _forms_ranking_column(df, names, keys, name)
+        layout = "forms"
+    if ranking_col is not None:
         if given is None:
             raise BallotFileError(
                 f"The ballot file {name} needs the list of options (--options or --options-file) "
@@ -953,16 +1022,17 @@ def read_ballots_csv(
                 "nobody ranked still counts."
             )
         rows = _read_long(df, given, ranking_col)
+        col = ranking_col
         return _assemble(
             df,
             path,
-            "long",
+            layout,
             given,
             rows,
             lines,
             group_col,
             participant_col,
-            lambda i: str(df[ranking_col].iat[i]).strip(),
+            lambda i: str(df[col].iat[i]).strip(),
         )
 
     meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS

@@ -323,6 +323,93 @@ def test_wide_column_without_header():
     )
 
 
+# -- Forms layout (Microsoft Forms' own export of a ranking question) --------------------------
+FORMS_OPTIONS = ["Shared back office", "One senior team", "Joint commissioning", "Stay separate"]
+FORMS_HEADER = "ID,Start time,Completion time,Email,Name"
+
+
+def test_forms_ranking_export():
+    imp = read_ballots_csv(DATA / "forms_ranking.csv", options=FORMS_OPTIONS)
+    assert imp.layout == "forms"
+    assert [(o.id, o.label) for o in imp.options] == [
+        ("A", "Shared back office"),
+        ("B", "One senior team"),
+        ("C", "Joint commissioning"),
+        ("D", "Stay separate"),
+    ]
+    assert imp.rankings == [
+        ("A", "D", "B", "C"),
+        ("B", "C", "A", "D"),
+        ("C", "B"),
+        ("D", "A", "B", "C"),
+    ]
+    assert imp.groups == ["Managers", "Citizens", "Citizens", "Managers"]
+    assert imp.rows == (2, 3, 6, 7)
+    assert rejected(imp) == [
+        (
+            4,
+            "names an unknown option 'Merge the councils'",
+            "Stay separate;Merge the councils;Shared back office;",
+        )
+    ]
+    assert imp.abstentions == (5,)
+    # The same ballots renamed to the long layout read the same, row for row.
+    text = (DATA / "forms_ranking.csv").read_text(encoding="utf-8")
+    renamed = text.replace("Rank these options for joint working", "Ranking", 1)
+    long = read_ballots_csv(io.StringIO(renamed), options=FORMS_OPTIONS)
+    assert long.layout == "long"
+    assert_same_matrix(long.matrix, imp.matrix)
+    assert (long.rows, long.rejected, long.abstentions) == (imp.rows, imp.rejected, imp.abstentions)
+
+
+def test_forms_needs_options():
+    path = DATA / "forms_ranking.csv"
+    assert file_error(path).startswith(f"The ballot file {path} needs the list of options")
+
+
+def forms_text(cells: list[str]) -> str:
+    rows = [
+        f"{k},5/1/24 10:0{k}:00,5/1/24 10:1{k}:00,anonymous,,{cell}\n"
+        for k, cell in enumerate(cells, start=1)
+    ]
+    return f"{FORMS_HEADER},Rank these options\n" + "".join(rows)
+
+
+def test_forms_column_needs_mostly_semicolon_lists():
+    # 4 of the 5 non-blank cells (80%) are lists: the column qualifies; "D" is one option.
+    text = forms_text(["A;B;C;", "B;A;", "", "C;", "A;C;B;", "D"])
+    imp = read_ballots_csv(io.StringIO(text), options="A,B,C,D")
+    assert imp.layout == "forms"
+    assert imp.rankings == [("A", "B", "C"), ("B", "A"), ("C",), ("A", "C", "B"), ("D",)]
+    assert imp.rows == (2, 3, 5, 6, 7) and imp.abstentions == (4,)
+    # 3 of 4 (75%) is not enough: the file has no recognisable layout.
+    text = forms_text(["A;B;C;", "B;A;", "C;", "D"])
+    assert file_error(io.StringIO(text), options="A,B,C,D") == (
+        "The ballot file (given as a stream) has neither a 'ranking' column nor a column per "
+        "option, so its layout is not recognised."
+    )
+
+
+def test_forms_semicolon_separated_file():
+    text = 'ID;Start time;Group;Rank these options\n1;5/1/24 10:02;Managers;"C;A;B;"\n'
+    imp = read_ballots_csv(io.StringIO(text), options="A,B,C")
+    assert (imp.layout, imp.rankings, imp.groups) == ("forms", [("C", "A", "B")], ["Managers"])
+
+
+def test_forms_two_candidate_columns_are_refused():
+    text = f"{FORMS_HEADER},Rank these options,Any comments?\n1,,,,,A;B;,too slow; too vague\n"
+    assert file_error(io.StringIO(text), options="A,B") == (
+        "The ballot file (given as a stream) has two columns that could hold the rankings, "
+        "'Rank these options' and 'Any comments?'; rename the ranking column to 'ranking'."
+    )
+
+
+def test_wide_columns_win_over_a_column_of_lists():
+    imp = read_ballots_csv(io.StringIO("A,B,Notes\n1,2,\n2,1,x;y\n"))
+    assert imp.layout == "wide"
+    assert read_ballots_csv(io.StringIO("ranking,Notes\nA>B,x;y\n"), options="A,B").layout == "long"
+
+
 # -- files that cannot be read -----------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "problem"),
