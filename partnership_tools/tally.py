@@ -49,7 +49,4 @@ def compare_consecutive(
 
     results = results or tally_session(session)
     numbers = [r.number for r in session.rounds]
-    return {
-        (a, b): compare_rounds(session, results[a], results[b])
-        for a, b in pairwise(numbers)
-    }
+    return {(a, b): compare_rounds(session, results[a], results[b]) for a, b in pairwise(numbers)}

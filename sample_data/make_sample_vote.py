@@ -23,24 +23,43 @@ GROUPS = ("Policy makers", "Managers", "Front-line workers", "Citizens and commu
 SIZES = {GROUPS[0]: 7, GROUPS[1]: 8, GROUPS[2]: 8, GROUPS[3]: 7}
 
 OPTIONS = (
-    Option("A", "Stay separate, share know-how",
-           "Each council keeps its own services and staff; officers meet quarterly to share data and good practice.",
-           "District councils' leaders"),
-    Option("B", "Shared back-office services",
-           "One shared service for HR, payroll, IT and procurement; front-line services stay local.",
-           "Finance directors"),
-    Option("C", "One senior management team",
-           "A single chief executive and senior team serve the county and the districts.",
-           "County council"),
-    Option("D", "Joint committee with pooled budgets",
-           "A joint committee of all partners commissions early help, community safety and public health from a pooled budget.",
-           "Health and police partners"),
-    Option("E", "Merge into one unitary council",
-           "Replace the county and districts with a single unitary authority.",
-           "Opposition group"),
-    Option("F", "Shared senior team answering to a joint committee",
-           "One senior team, accountable to a joint committee of all partners that pools budgets for early help, community safety and public health; each council keeps its own elected members.",
-           "Workshop merger of C and D", merged_from=("C", "D")),
+    Option(
+        "A",
+        "Stay separate, share know-how",
+        "Each council keeps its own services and staff; officers meet quarterly to share data and good practice.",
+        "District councils' leaders",
+    ),
+    Option(
+        "B",
+        "Shared back-office services",
+        "One shared service for HR, payroll, IT and procurement; front-line services stay local.",
+        "Finance directors",
+    ),
+    Option(
+        "C",
+        "One senior management team",
+        "A single chief executive and senior team serve the county and the districts.",
+        "County council",
+    ),
+    Option(
+        "D",
+        "Joint committee with pooled budgets",
+        "A joint committee of all partners commissions early help, community safety and public health from a pooled budget.",
+        "Health and police partners",
+    ),
+    Option(
+        "E",
+        "Merge into one unitary council",
+        "Replace the county and districts with a single unitary authority.",
+        "Opposition group",
+    ),
+    Option(
+        "F",
+        "Shared senior team answering to a joint committee",
+        "One senior team, accountable to a joint committee of all partners that pools budgets for early help, community safety and public health; each council keeps its own elected members.",
+        "Workshop merger of C and D",
+        merged_from=("C", "D"),
+    ),
 )
 
 # How much each group likes each option (higher = ranked earlier), before noise.
