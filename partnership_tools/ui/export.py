@@ -70,6 +70,18 @@ def export_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
     return Path(db_path).expanduser().parent / "downloads"
 
 
+def stamped_path(kind: str, name: str, db_path: str | os.PathLike[str] | None = None) -> Path:
+    """``<export folder>/<kind>-<name>-<UTC time>.json``: a new file name for each save.
+
+    >>> stamped_path("session", "a/b", "/tmp/x.sqlite").name.startswith("session-a-b-")
+    True
+    """
+    from partnership_tools.model import utc_now
+
+    stamp = utc_now().replace(":", "").replace("-", "")
+    return export_dir(db_path) / f"{kind}-{safe_filename(name, kind)}-{stamp}.json"
+
+
 def _resolve(value: Any) -> Any:
     return value() if callable(value) and not hasattr(value, "to_dict") else value
 

@@ -40,7 +40,6 @@ import ipywidgets as widgets
 from partnership_tools.model import Ballot, Option, Session
 from partnership_tools.store import Store
 from partnership_tools.ui.common import (
-    ENV_DOWNLOADS,
     ChartSlot,
     Feedback,
     Poller,
@@ -61,7 +60,7 @@ from partnership_tools.ui.common import (
     show,
     style_widget,
 )
-from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -179,12 +178,6 @@ def lineage_text(session: Session, option: Option) -> str:
     if option.merged_from:
         return "merged from " + " + ".join(option.merged_from)
     return ""
-
-
-def downloads_dir(db_path: Path) -> Path:
-    """Where exported files go: ``$PT_DOWNLOADS_DIR``, else ``downloads/`` beside the store."""
-    env = os.environ.get(ENV_DOWNLOADS, "").strip()
-    return Path(env).expanduser() if env else Path(db_path).expanduser().parent / "downloads"
 
 
 def codes_sheet_html(question: str, session_id: str, codes: Sequence[str], url: str) -> str:
@@ -1354,14 +1347,12 @@ class FacilitatorApp(WidgetApp):
         return self._exported
 
     def _export(self) -> Path:
-        from partnership_tools.model import utc_now
         from partnership_tools.sessionfile import session_to_json, write_session
 
         s = self._require()
         session = self.store.load_session(s.id)
-        stamp = utc_now().replace(":", "").replace("-", "")
-        name = f"session-{safe_filename(session.id)}-{stamp}.json"
-        path = downloads_dir(self.db_path) / name
+        path = stamped_path("session", session.id, self.db_path)
+        name = path.name
         with busy(self.export_button):
             write_session(session, path)
         data = session_to_json(session).encode("utf-8")

@@ -44,13 +44,12 @@ from partnership_tools.ui.common import (
     join_url,
     public_base_url,
     qr_svg,
-    safe_filename,
     session_from_query,
     show,
     style_widget,
     warm_up_altair,
 )
-from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -238,15 +237,12 @@ class ProjectorApp(WidgetApp):
 
     def _report_source(self) -> Path:
         """Save the session as it stands (results and digest recorded) for the report."""
-        from partnership_tools.model import utc_now
         from partnership_tools.sessionfile import write_session
 
         if not self.session_id:
             raise UIError("Pick a session first.")
         session = self.store.load_session(self.session_id)
-        stamp = utc_now().replace(":", "").replace("-", "")
-        name = f"session-{safe_filename(session.id)}-{stamp}.json"
-        return write_session(session, export_dir(self.db_path) / name)
+        return write_session(session, stamped_path("session", session.id, self.db_path))
 
     @property
     def base_url(self) -> str | None:

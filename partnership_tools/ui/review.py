@@ -47,7 +47,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from partnership_tools.ui.common import (
-    ENV_DOWNLOADS,
     ChartSlot,
     Feedback,
     UIError,
@@ -65,7 +64,7 @@ from partnership_tools.ui.common import (
     style_widget,
     warm_up_altair,
 )
-from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir
+from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -122,12 +121,6 @@ REVIEW_CSS = """
 # ------------------------------------------------------------------------------------------
 # Pure helpers
 # ------------------------------------------------------------------------------------------
-def downloads_dir(db_path: str | os.PathLike[str]) -> Path:
-    """Where saved files go: ``$PT_DOWNLOADS_DIR``, else ``downloads/`` beside the store."""
-    env = os.environ.get(ENV_DOWNLOADS, "").strip()
-    return Path(env).expanduser() if env else Path(db_path).expanduser().parent / "downloads"
-
-
 def sample_paths() -> list[Path]:
     """The sample response files (two waves of the ``ten_lessons`` instrument)."""
     from partnership_tools import SAMPLE_DIR
@@ -1697,18 +1690,15 @@ class ReviewApp(WidgetApp):
         return self._saved
 
     def _save(self) -> Path:
-        from partnership_tools.model import utc_now
         from partnership_tools.review.reviewfile import review_to_json, write_review
 
         review = self.review()
         if self.responses is not None and self.responses.n:
             review = review.with_result()
-        stamp = utc_now().replace(":", "").replace("-", "")
-        name = f"review-{safe_filename(review.id, 'review')}-{stamp}.json"
-        folder = export_dir(self.db_path)
-        folder.mkdir(parents=True, exist_ok=True)
+        target = stamped_path("review", review.id, self.db_path)
+        name = target.name
         with busy(self.save_file_button):
-            path = write_review(review, folder / name)
+            path = write_review(review, target)
         data = review_to_json(review).encode("utf-8")
         link = data_link(data, name, "application/json", f"Download {name}", "pt-save-link")
         self.save_result.value = f"<p>Saved to <code>{esc(path)}</code>.</p><p>{link}</p>"
