@@ -50,9 +50,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from partnership_tools.model import Option  # noqa: E402
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
+from partnership_tools.vote.model import Option  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -389,7 +389,7 @@ def bench_apps_tti(ctx: Context) -> list[Figure]:
     """Time to interactive of the facilitator app (its tabs drawn) and of the projector (its live
     count drawn) for an open round; then how soon the projector shows the last of a burst of
     ballots (target: within 5 s)."""
-    from partnership_tools.model import Ballot
+    from partnership_tools.vote.model import Ballot
 
     sid = new_session(ctx.store, "apps")
     runs = max(2, ctx.args.runs // 4)

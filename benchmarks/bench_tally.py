@@ -6,7 +6,7 @@ group), then prints plain figures:
 
 * ``count_round`` (MBC, coefficients, classic Borda, first preferences, rank counts, pairwise
   matrix, Condorcet winner and Smith set, per-group figures), best of 3, against a 1 s target;
-* ``partnership_tools.ballots_csv.read_ballots_csv`` on the same ballots written as a long-form
+* ``partnership_tools.vote.ballots_csv.read_ballots_csv`` on the same ballots written as a long-form
   CSV (``ranking`` like ``C>A>B``, ``group``), against a 5 s target (skipped if the module is not
   there yet);
 * a pure-Python reference count over 20,000 of the ballots, and the per-ballot speed ratio.
@@ -27,8 +27,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from partnership_tools.ballot_matrix import BallotMatrix  # noqa: E402
-from partnership_tools.counting import count_round  # noqa: E402
+from partnership_tools.vote.ballots import BallotMatrix  # noqa: E402
+from partnership_tools.vote.count import count_round  # noqa: E402
 
 OPTION_IDS = tuple("ABCDEFGHIJ")
 GROUP_NAMES = ("Policy makers", "Managers", "Front-line workers", "Citizens")
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> None:
             f"in {time.perf_counter() - t0:.2f} s"
         )
         try:
-            from partnership_tools.ballots_csv import read_ballots_csv
+            from partnership_tools.vote.ballots_csv import read_ballots_csv
         except ImportError as exc:
             print(f"read_ballots_csv: skipped ({exc})")
         else:

@@ -12,37 +12,36 @@ The names below are the analyst's API; heavy modules load on first use.
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from typing import Any
 
-from partnership_tools.ballot_matrix import BallotMatrix
-from partnership_tools.model import Ballot, Option, Round, Session
+from partnership_tools.kernel.resources import sample_dir
+from partnership_tools.kernel.version import __version__
+from partnership_tools.vote.ballots import BallotMatrix
+from partnership_tools.vote.model import Ballot, Option, Round, Session
 
-__version__ = "0.1.0"
-
-SAMPLE_DIR = Path(__file__).resolve().parents[1] / "sample_data"
-"""The sample files shipped in the repository (present in a source checkout)."""
+SAMPLE_DIR = sample_dir()
+"""The sample vote and review files shipped with the kit."""
 
 _LAZY = {
     "Store": "partnership_tools.store",
-    "read_session": "partnership_tools.sessionfile",
-    "write_session": "partnership_tools.sessionfile",
-    "read_session_file": "partnership_tools.sessionfile",
-    "count_round": "partnership_tools.counting",
-    "count_rankings": "partnership_tools.counting",
-    "RoundResult": "partnership_tools.counting",
-    "summarise": "partnership_tools.summary",
-    "advice": "partnership_tools.summary",
-    "compare_rounds": "partnership_tools.compare",
-    "RULES": "partnership_tools.rules",
-    "recount": "partnership_tools.rules",
-    "read_ballots_csv": "partnership_tools.ballots_csv",
-    "parse_ranking": "partnership_tools.validation",
-    "tally_round": "partnership_tools.tally",
-    "tally_session": "partnership_tools.tally",
-    "round_matrix": "partnership_tools.tally",
-    "replay_file": "partnership_tools.replay",
-    "write_report": "partnership_tools.report",
+    "read_session": "partnership_tools.vote.sessionfile",
+    "write_session": "partnership_tools.vote.sessionfile",
+    "read_session_file": "partnership_tools.vote.sessionfile",
+    "count_round": "partnership_tools.vote.count",
+    "count_rankings": "partnership_tools.vote.count",
+    "RoundResult": "partnership_tools.vote.count",
+    "summarise": "partnership_tools.vote.summary",
+    "advice": "partnership_tools.vote.summary",
+    "compare_rounds": "partnership_tools.vote.compare",
+    "RULES": "partnership_tools.vote.rules",
+    "recount": "partnership_tools.vote.rules",
+    "read_ballots_csv": "partnership_tools.vote.ballots_csv",
+    "parse_ranking": "partnership_tools.vote.validation",
+    "tally_round": "partnership_tools.vote.tally",
+    "tally_session": "partnership_tools.vote.tally",
+    "round_matrix": "partnership_tools.vote.tally",
+    "replay_file": "partnership_tools.reports.replay",
+    "write_report": "partnership_tools.reports.session_report",
 }
 
 __all__ = [

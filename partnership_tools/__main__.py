@@ -1,5 +1,5 @@
 import sys
 
-from partnership_tools.cli import main
+from partnership_tools.cli.main import main
 
 sys.exit(main())

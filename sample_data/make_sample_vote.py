@@ -12,9 +12,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from partnership_tools.ballots_csv import write_ballots_csv
-from partnership_tools.model import Ballot, Option, Round, Session
-from partnership_tools.sessionfile import write_session
+from partnership_tools.vote.ballots_csv import write_ballots_csv
+from partnership_tools.vote.model import Ballot, Option, Round, Session
+from partnership_tools.vote.sessionfile import write_session
 
 HERE = Path(__file__).resolve().parent
 SEED = 20260312

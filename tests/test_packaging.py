@@ -38,7 +38,7 @@ def test_environment_yml_matches_pyproject():
 def test_python_requirement():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert project["requires-python"] == ">=3.10"
-    assert project["scripts"]["partnership-tools"] == "partnership_tools.cli:main"
+    assert project["scripts"]["partnership-tools"] == "partnership_tools.cli.main:main"
 
 
 def test_ruff_is_clean():

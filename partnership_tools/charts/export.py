@@ -13,7 +13,7 @@ from pathlib import Path
 
 import altair as alt
 
-from partnership_tools.fileio import atomic_write_bytes
+from partnership_tools.kernel.files import atomic_write_bytes
 
 FORMATS = ("svg", "png", "pdf")
 

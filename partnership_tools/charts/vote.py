@@ -8,7 +8,7 @@ names) travels as *data*, never as markup, so a label such as ``<b>x</b>`` is dr
 Option names on the charts read ``"A: label"`` so that two options with the same label stay
 apart; :func:`option_name` builds them.
 
->>> from partnership_tools.counting import count_rankings
+>>> from partnership_tools.vote.count import count_rankings
 >>> r = count_rankings(["A", "B"], [["B", "A"], ["B"]], labels={"A": "Alpha", "B": "Beta"})
 >>> result_frame(r)[["option", "mbc", "consensus"]].values.tolist()  # B: 2 + 1, A: 1; of 2 x 2
 [['B: Beta', 3, 0.75], ['A: Alpha', 1, 0.25]]
@@ -26,8 +26,8 @@ import pandas as pd
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
 
-    from partnership_tools.compare import RoundComparison
-    from partnership_tools.counting import RoundResult
+    from partnership_tools.vote.compare import RoundComparison
+    from partnership_tools.vote.count import RoundResult
 
 __all__ = [
     "NOT_RANKED",

@@ -7,8 +7,8 @@ The public API, re-exported from small modules that each do one job:
 * :mod:`.responses`: responses, and importing them from CSV or Excel;
 * :mod:`.scoring`: pure scoring functions over pandas and :func:`score_review`;
 * :mod:`.narrative`: findings in plain English; :mod:`.actions`: the action plan;
-* :mod:`.storage`: the SQLite store; :mod:`.reviewfile`: one JSON file per review;
-* :mod:`.cli`: the ``score`` command.
+* :mod:`.reviewfile`: one JSON file per review (the review tables live in
+  :mod:`partnership_tools.store.reviews`, the ``score`` command in :mod:`partnership_tools.cli.review`).
 
 >>> from partnership_tools.review import load_instrument, list_instruments
 >>> [i.id for i in list_instruments()]
@@ -60,13 +60,6 @@ from partnership_tools.review.scoring import (
     suppression_plan,
 )
 from partnership_tools.review.settings import ReviewSettings
-from partnership_tools.review.storage import (
-    ReviewStoreError,
-    ensure_review_schema,
-    load_review,
-    open_review_store,
-    save_review,
-)
 
 __all__ = [
     "DEFAULT_WAVE",
@@ -92,24 +85,19 @@ __all__ = [
     "ReviewFileError",
     "ReviewResult",
     "ReviewSettings",
-    "ReviewStoreError",
     "Scale",
     "check_instrument_data",
     "compare_waves",
     "concerns",
     "coverage",
     "describe_review",
-    "ensure_review_schema",
     "group_gaps",
     "item_distribution",
     "list_instruments",
     "load_instrument",
-    "load_review",
-    "open_review_store",
     "read_responses",
     "read_review",
     "review_to_json",
-    "save_review",
     "score_dimensions",
     "score_items",
     "score_review",

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partnership_tools.fileio import atomic_write_text
+from partnership_tools.kernel.files import atomic_write_text
 from partnership_tools.review.actions import ActionPlan
 from partnership_tools.review.instrument import Instrument, InstrumentError
 from partnership_tools.review.responses import Responses
@@ -72,8 +72,8 @@ def review_inputs(data: dict[str, Any]) -> dict[str, Any]:
 
 def review_digest(inputs: dict[str, Any], result: Any) -> dict[str, str]:
     """SHA-256 digests over the canonical JSON of the inputs and of the recorded result, computed
-    the same way as a session file's (:func:`partnership_tools.verification.sha256_of`)."""
-    from partnership_tools.verification import sha256_of
+    the same way as a session file's (:func:`partnership_tools.kernel.checks.sha256_of`)."""
+    from partnership_tools.kernel.checks import sha256_of
 
     # A JSON round trip first, so the digest is the same in memory and after reading the file.
     inputs = json.loads(json.dumps(inputs, allow_nan=False))
@@ -171,7 +171,7 @@ class Review:
     def with_result(self) -> Review:
         """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``),
         their digest and the kit version, so ``partnership-tools replay`` can check them later."""
-        from partnership_tools import __version__
+        from partnership_tools.kernel.version import __version__
 
         result = json.loads(json.dumps(self.score().to_dict(), allow_nan=False))
         recorded = dataclasses.replace(self, result=result, kit_version=__version__)

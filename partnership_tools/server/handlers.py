@@ -46,9 +46,9 @@ import jinja2
 import tornado.web
 from tornado.ioloop import IOLoop
 
-from partnership_tools.model import Ballot, Round, Session
 from partnership_tools.store import Store, StoreError
-from partnership_tools.validation import BallotError, ranking_from_positions
+from partnership_tools.vote.model import Ballot, Round, Session
+from partnership_tools.vote.validation import BallotError, ranking_from_positions
 
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates"
@@ -249,7 +249,7 @@ _results_lock = threading.Lock()
 
 def read_results(store: Store, session: Session) -> list[tuple[Round, Any]]:
     """Counted results of every closed round (cached: a closed round's ballots do not change)."""
-    from partnership_tools.counting import count_rankings
+    from partnership_tools.vote.count import count_rankings
 
     out = []
     for rnd in session.rounds:

@@ -18,9 +18,9 @@ templates, no script at all), served by the kit's server extension beside the ba
                                                once; then the receipt
 =============================================  ==================================================
 
-A review takes responses only while its form wave is open (:func:`~partnership_tools.review.drafts.open_wave`,
+A review takes responses only while its form wave is open (:func:`~partnership_tools.store.drafts.open_wave`,
 the review app's "Open wave for responses" button). One respondent at a time: starting creates a
-draft (:mod:`partnership_tools.review.drafts`) whose resume code is shown on every page (with the
+draft (:mod:`partnership_tools.store.drafts`) whose resume code is shown on every page (with the
 link ``/review-form/<review>?resume=CODE``) and kept in a ``SameSite=Strict``, ``HttpOnly`` cookie
 scoped to the review's path. Every value sent is checked against the review's instrument: an
 unknown statement, a value that is not on the scale or a required question left blank gets one
@@ -38,7 +38,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from partnership_tools.review.drafts import (
+from partnership_tools.review.instrument import Dimension, Instrument, RespondentField
+from partnership_tools.server.handlers import (
+    SESSION_ID,
+    BaseParticipantHandler,
+    PageError,
+    ParticipantApp,
+    quote,
+    single,
+)
+from partnership_tools.store import Store
+from partnership_tools.store.drafts import (
     MAX_COMMENT_CHARS,
     AlreadySubmitted,
     Draft,
@@ -58,16 +68,6 @@ from partnership_tools.review.drafts import (
     start_draft,
     submit_draft,
 )
-from partnership_tools.review.instrument import Dimension, Instrument, RespondentField
-from partnership_tools.server.handlers import (
-    SESSION_ID,
-    BaseParticipantHandler,
-    PageError,
-    ParticipantApp,
-    quote,
-    single,
-)
-from partnership_tools.store import Store
 
 __all__ = [
     "RESUME_COOKIE",

@@ -34,10 +34,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # .../partnership_tools
-REPO_ROOT = PACKAGE_ROOT.parent
-DEFAULT_NOTEBOOKS = REPO_ROOT / "notebooks"
-SAMPLE_SESSION_FILE = REPO_ROOT / "sample_data" / "county_joint_working.json"
+from partnership_tools.kernel.errors import PlainError
+from partnership_tools.kernel.resources import PACKAGE_DIR, notebooks_dir, sample_dir
+
+PACKAGE_ROOT = PACKAGE_DIR  # .../partnership_tools
+KIT_ROOT = PACKAGE_ROOT.parent  # the folder that holds the package (a checkout or site-packages)
+DEFAULT_NOTEBOOKS = notebooks_dir()
+SAMPLE_SESSION_FILE = sample_dir() / "county_joint_working.json"
 DEFAULT_PORT = 8866
 DEFAULT_HOST = "127.0.0.1"
 WILDCARD_HOSTS = ("", "0.0.0.0", "::")
@@ -68,7 +71,7 @@ APP_NOTEBOOKS = {
 }
 
 
-class ServeError(Exception):
+class ServeError(PlainError):
     """A problem starting the server, as one plain sentence."""
 
 
@@ -275,7 +278,7 @@ def pick_session(store, wanted: str | None) -> str | None:
 
 
 def load_sample(store) -> str:
-    from partnership_tools.sessionfile import SessionFileError, read_session
+    from partnership_tools.vote.sessionfile import SessionFileError, read_session
 
     try:
         session = read_session(SAMPLE_SESSION_FILE)
@@ -288,23 +291,22 @@ def load_sample(store) -> str:
 def kit_pythonpath(env: dict[str, str]) -> str:
     """PYTHONPATH with the folder holding this kit first, so kernels import the same code."""
     parts = [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
-    root = str(REPO_ROOT)
+    root = str(KIT_ROOT)
     if root not in parts:
         parts.insert(0, root)
     return os.pathsep.join(parts)
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from partnership_tools.cli import CliError
     from partnership_tools.store import ENV_DB, Store, StoreError, default_db_path
 
     notebooks = Path(args.notebooks).expanduser() if args.notebooks else DEFAULT_NOTEBOOKS
     if not notebooks.is_dir():
-        raise CliError(f"The notebooks folder {notebooks} does not exist.")
+        raise ServeError(f"The notebooks folder {notebooks} does not exist.")
     if not 0 <= args.port <= 65535:
-        raise CliError("--port must be between 0 and 65535.")
+        raise ServeError("--port must be between 0 and 65535.")
     if args.cull_idle < 10:
-        raise CliError("--cull-idle must be at least 10 seconds.")
+        raise ServeError("--cull-idle must be at least 10 seconds.")
     db = Path(args.db).expanduser() if args.db else default_db_path()
     db = db.resolve()
     store = Store(db)
@@ -316,9 +318,9 @@ def run_serve(args: argparse.Namespace) -> int:
         else:
             session_id = pick_session(store, args.session)
         if session_id and not store.has_session(session_id):
-            raise CliError(f"There is no session {session_id!r} in {db}.")
+            raise ServeError(f"There is no session {session_id!r} in {db}.")
     except (ServeError, StoreError) as exc:
-        raise CliError(str(exc)) from None
+        raise ServeError(str(exc)) from None
     finally:
         store.close()
 
@@ -370,10 +372,10 @@ def free_port(host: str = DEFAULT_HOST) -> int:
 
 
 class ServerProcess:
-    """``python -m partnership_tools serve`` in a subprocess with its own Jupyter folders.
+    """``python -m partnership_tools serve`` in a subprocess with its own Jupyter folders::
 
-    >>> with ServerProcess(notebooks=some_dir) as srv:  # doctest: +SKIP
-    ...     urllib.request.urlopen(srv.url("/vote/"))
+        with ServerProcess(notebooks=some_dir) as srv:
+            urllib.request.urlopen(srv.url("/vote/"))
 
     ``base_url``, ``token``, ``db_path`` and ``pid`` describe the running server; ``url(path,
     token=True)`` builds a URL (with ``?token=`` unless ``token=False``); ``stdout_text()``

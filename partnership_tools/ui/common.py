@@ -73,9 +73,9 @@ def friendly_error(exc: BaseException, doing: str = "") -> tuple[str, bool]:
     Known errors (our own, the store's, the session file's, a ballot's, a model check) read as
     they are; anything else becomes a generic sentence, and the caller logs the details.
     """
-    from partnership_tools.sessionfile import SessionFileError
     from partnership_tools.store import StoreError
-    from partnership_tools.validation import BallotError
+    from partnership_tools.vote.sessionfile import SessionFileError
+    from partnership_tools.vote.validation import BallotError
 
     if isinstance(exc, BallotError):
         return one_sentence(f"This ballot {exc.reason}"), True

@@ -3,7 +3,7 @@
 Two small widget classes that any app can place on its page (``app_box.children += (w.widget,)``):
 
 * :class:`ReportDownload`: a "Download report" button (with an HTML/PDF choice) that writes
-  :func:`partnership_tools.report.write_report` for a saved session or review file into the
+  :func:`partnership_tools.reports.session_report.write_report` for a saved session or review file into the
   export folder and offers it as a download link. Its ``source`` is the file's path, or a function
   returning one (so the facilitator can first export the session from the store).
 * :class:`ChartExport`: "Save chart as PNG" and "Save chart as SVG" buttons for an Altair chart
@@ -76,7 +76,7 @@ def stamped_path(kind: str, name: str, db_path: str | os.PathLike[str] | None = 
     >>> stamped_path("session", "a/b", "/tmp/x.sqlite").name.startswith("session-a-b-")
     True
     """
-    from partnership_tools.model import utc_now
+    from partnership_tools.kernel.clock import utc_now
 
     stamp = utc_now().replace(":", "").replace("-", "")
     return export_dir(db_path) / f"{kind}-{safe_filename(name, kind)}-{stamp}.json"
@@ -138,7 +138,7 @@ class ReportDownload:
     @action("writing the report")
     def make(self, fmt: str | None = None) -> Path | None:
         """Write the report and show its download link; returns its path (None when it failed)."""
-        from partnership_tools.report import write_report
+        from partnership_tools.reports.session_report import write_report
 
         source = _resolve(self.source)
         if not source:
@@ -219,7 +219,7 @@ class ChartExport:
         out = (self.out_dir or export_dir()) / name
         with busy(*self.buttons.values()):
             data = chart_bytes(chart, fmt)
-            from partnership_tools.fileio import atomic_write_bytes
+            from partnership_tools.kernel.files import atomic_write_bytes
 
             atomic_write_bytes(out, data)
         self.last_path, self.last_bytes = out, data

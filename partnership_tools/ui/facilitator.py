@@ -37,7 +37,6 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from partnership_tools.model import Ballot, Option, Session
 from partnership_tools.store import Store
 from partnership_tools.ui.common import (
     ChartSlot,
@@ -61,6 +60,7 @@ from partnership_tools.ui.common import (
     style_widget,
 )
 from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
+from partnership_tools.vote.model import Ballot, Option, Session
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -918,7 +918,7 @@ class FacilitatorApp(WidgetApp):
 
     def preview_paper(self, text: str) -> tuple[str, ...] | None:
         """Check a paper ballot as it is typed; show how it reads, or what is wrong."""
-        from partnership_tools.validation import BallotError, parse_ranking
+        from partnership_tools.vote.validation import BallotError, parse_ranking
 
         if not self.session_id or not self.session or not self.session.open_round:
             self.paper_feedback.value = ""
@@ -949,7 +949,7 @@ class FacilitatorApp(WidgetApp):
     @action("storing the paper ballot")
     def enter_paper_ballot(self, text: str | None = None, group: str | None = None) -> int | None:
         """Validate and store one paper ballot; returns its store id."""
-        from partnership_tools.validation import parse_ranking
+        from partnership_tools.vote.validation import parse_ranking
 
         s = self._require()
         rnd = self._open_round_or_fail()
@@ -1084,8 +1084,8 @@ class FacilitatorApp(WidgetApp):
             self.show_results(change["new"])
 
     def _count(self, number: int) -> Any:
-        from partnership_tools.ballot_matrix import BallotMatrix
-        from partnership_tools.counting import count_round
+        from partnership_tools.vote.ballots import BallotMatrix
+        from partnership_tools.vote.count import count_round
 
         s = self.store.load_session(self._require().id)
         rnd = s.round(number)
@@ -1094,7 +1094,7 @@ class FacilitatorApp(WidgetApp):
 
     @action("counting the round")
     def show_results(self, number: int | None = None) -> Any:
-        from partnership_tools.summary import summarise
+        from partnership_tools.vote.summary import summarise
 
         s = self._require()
         number = number if number is not None else self.results_round.value
@@ -1270,7 +1270,7 @@ class FacilitatorApp(WidgetApp):
     @action("comparing the rounds")
     def compare(self, before: int | None = None, after: int | None = None) -> Any:
         from partnership_tools.charts.vote import lineage_name
-        from partnership_tools.compare import compare_rounds
+        from partnership_tools.vote.compare import compare_rounds
 
         s = self._require()
         before = before if before is not None else self.compare_before.value
@@ -1347,7 +1347,7 @@ class FacilitatorApp(WidgetApp):
         return self._exported
 
     def _export(self) -> Path:
-        from partnership_tools.sessionfile import session_to_json, write_session
+        from partnership_tools.vote.sessionfile import session_to_json, write_session
 
         s = self._require()
         session = self.store.load_session(s.id)

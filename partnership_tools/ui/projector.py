@@ -29,7 +29,6 @@ from typing import Any
 
 import ipywidgets as widgets
 
-from partnership_tools.model import Session
 from partnership_tools.store import Store
 from partnership_tools.ui.common import (
     ChartSlot,
@@ -50,6 +49,7 @@ from partnership_tools.ui.common import (
     warm_up_altair,
 )
 from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
+from partnership_tools.vote.model import Session
 
 log = logging.getLogger("partnership_tools.ui")
 
@@ -237,7 +237,7 @@ class ProjectorApp(WidgetApp):
 
     def _report_source(self) -> Path:
         """Save the session as it stands (results and digest recorded) for the report."""
-        from partnership_tools.sessionfile import write_session
+        from partnership_tools.vote.sessionfile import write_session
 
         if not self.session_id:
             raise UIError("Pick a session first.")
@@ -385,9 +385,9 @@ class ProjectorApp(WidgetApp):
     @action("showing the results")
     def show_round(self, number: int, session: Session | None = None) -> Any:
         """Show the results of a closed round (and its change since the previous closed round)."""
-        from partnership_tools.ballot_matrix import BallotMatrix
-        from partnership_tools.counting import count_round
-        from partnership_tools.summary import summarise
+        from partnership_tools.vote.ballots import BallotMatrix
+        from partnership_tools.vote.count import count_round
+        from partnership_tools.vote.summary import summarise
 
         s = session or self.store.load_session(self.session_id)  # type: ignore[arg-type]
         rnd = s.round(number)
@@ -490,7 +490,7 @@ class ProjectorApp(WidgetApp):
                 )
             )
         if previous is not None:
-            from partnership_tools.compare import compare_rounds
+            from partnership_tools.vote.compare import compare_rounds
 
             comparison = compare_rounds(session, previous, result)
             parts.append(

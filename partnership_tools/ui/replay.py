@@ -181,7 +181,7 @@ class ReplayApp:
     offer, default :func:`saved_files`), ``charts`` (False skips drawing, for fast tests),
     ``out_dir`` (where reports and charts are written; default the export folder).
 
-    ``replay`` is the :class:`~partnership_tools.replay.Replay` shown (None before a file is
+    ``replay`` is the :class:`~partnership_tools.reports.replay.Replay` shown (None before a file is
     opened), ``path`` its file, ``kind`` ``session`` or ``review``, ``chart`` the Altair chart on
     screen, ``shown`` the round number or wave on screen.
     """
@@ -334,7 +334,7 @@ class ReplayApp:
     @action("replaying the file")
     def open(self, path: str | os.PathLike[str]) -> Any:
         """Replay a saved session or review file and show its verdict and results."""
-        from partnership_tools.replay import replay_file
+        from partnership_tools.reports.replay import replay_file
 
         p = Path(path)
         result = replay_file(p)
@@ -415,7 +415,7 @@ class ReplayApp:
 
     # -- a vote ---------------------------------------------------------------------------------
     def _open_session(self, path: Path) -> None:
-        from partnership_tools.sessionfile import read_session
+        from partnership_tools.vote.sessionfile import read_session
 
         s = read_session(path)
         self._data = s
@@ -433,8 +433,8 @@ class ReplayApp:
         self.show_round(rounds[-1])
 
     def _round_text(self, s: Any, number: int) -> str:
-        from partnership_tools.summary import summarise
-        from partnership_tools.tally import tally_round
+        from partnership_tools.vote.summary import summarise
+        from partnership_tools.vote.tally import tally_round
 
         result = tally_round(s, number)
         return f"Round {number}: {summarise(result, s.threshold, labels=s.labels)}"
@@ -442,9 +442,9 @@ class ReplayApp:
     @action("showing the round")
     def show_round(self, number: int) -> Any:
         """Show one round as the projector does: headline, summary, charts, results table."""
-        from partnership_tools.summary import summarise
-        from partnership_tools.tally import tally_round
         from partnership_tools.ui.projector import ProjectorApp
+        from partnership_tools.vote.summary import summarise
+        from partnership_tools.vote.tally import tally_round
 
         s = self._data
         if self.kind != "session" or s is None:
@@ -510,7 +510,7 @@ class ReplayApp:
     @staticmethod
     def _findings(review: Any, result: Any, wave: str) -> list[dict[str, Any]]:
         """The wave's findings grouped as in the report: strengths, worth discussing, concerns..."""
-        from partnership_tools.review.report import wave_findings
+        from partnership_tools.reports.review_report import wave_findings
 
         return wave_findings(result, review.instrument, wave)
 

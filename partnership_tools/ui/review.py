@@ -282,14 +282,14 @@ class ReviewApp(WidgetApp):
         base_url: str | None = None,
     ) -> None:
         from partnership_tools.review.actions import ActionPlan
-        from partnership_tools.review.drafts import ensure_drafts_schema
         from partnership_tools.store import default_db_path
+        from partnership_tools.store.drafts import ensure_drafts_schema
 
         warm_up_altair()  # import Altair on a thread while the responses are read and scored
         self.feedback = Feedback()
         self.db_path = Path(db_path).expanduser() if db_path else default_db_path()
         if conn is None:
-            from partnership_tools.review.storage import open_review_store
+            from partnership_tools.store.reviews import open_review_store
 
             conn = open_review_store(self.db_path)
         self.conn = conn
@@ -734,7 +734,7 @@ class ReviewApp(WidgetApp):
         self.instrument_select.options = opts
 
     def _fill_review_list(self) -> None:
-        from partnership_tools.review.storage import list_reviews
+        from partnership_tools.store.reviews import list_reviews
 
         rows = list_reviews(self.conn)
         self.review_select.options = [
@@ -901,7 +901,7 @@ class ReviewApp(WidgetApp):
     @action("opening the review")
     def open_review(self, review_id: str | None = None) -> Any:
         """Open a review from the store: its instrument, responses, settings and action plan."""
-        from partnership_tools.review.storage import ReviewStoreError, load_review
+        from partnership_tools.store.reviews import ReviewStoreError, load_review
 
         rid = review_id or self.review_select.value
         if not rid:
@@ -1027,7 +1027,7 @@ class ReviewApp(WidgetApp):
     @action("saving the review to the store")
     def store_review(self) -> str | None:
         """Save the instrument and responses (and the action plan) as a review in the store."""
-        from partnership_tools.review.storage import (
+        from partnership_tools.store.reviews import (
             create_review,
             list_reviews,
             save_action_plan,
@@ -1072,7 +1072,7 @@ class ReviewApp(WidgetApp):
     @action("loading new responses")
     def reload_responses(self) -> Any:
         """Read the review's responses from the store again (e.g. new ones from the form)."""
-        from partnership_tools.review.storage import load_responses
+        from partnership_tools.store.reviews import load_responses
 
         rid = self._require_review("load new responses")
         before = self.responses.n if self.responses is not None else 0
@@ -1550,7 +1550,7 @@ class ReviewApp(WidgetApp):
     @action("saving the action plan")
     def save_actions(self) -> Any:
         """Check the rows and save them as the review's action plan in the store."""
-        from partnership_tools.review.storage import (
+        from partnership_tools.store.reviews import (
             load_action_plan,
             save_action_plan,
             save_settings,
@@ -1564,7 +1564,7 @@ class ReviewApp(WidgetApp):
         self.plan = load_action_plan(self.conn, rid)
         self._fill_action_rows()
         self._show_actions_hint()
-        from partnership_tools.model import utc_now
+        from partnership_tools.kernel.clock import utc_now
 
         stamp = utc_now().replace("T", " ").replace("Z", " UTC")
         self.actions_saved.value = f"<p>Saved {len(self.plan)} action(s) at {esc(stamp)}.</p>"
@@ -1575,7 +1575,7 @@ class ReviewApp(WidgetApp):
 
     # -- response form -----------------------------------------------------------------------------
     def _show_form_state(self) -> None:
-        from partnership_tools.review.drafts import draft_counts, form_wave
+        from partnership_tools.store.drafts import draft_counts, form_wave
 
         if not self.review_id:
             self.form_status.value = (
@@ -1630,7 +1630,7 @@ class ReviewApp(WidgetApp):
     @action("opening the response form")
     def open_form(self, wave: str | None = None) -> Any:
         """Open the review form for responses to a wave (the typed one by default)."""
-        from partnership_tools.review.drafts import DraftError, open_wave
+        from partnership_tools.store.drafts import DraftError, open_wave
 
         rid = self._require_review("take responses with the form")
         name = " ".join((wave if wave is not None else self.form_wave.value).split())
@@ -1647,7 +1647,7 @@ class ReviewApp(WidgetApp):
 
     @action("closing the response form")
     def close_form(self) -> Any:
-        from partnership_tools.review.drafts import close_wave
+        from partnership_tools.store.drafts import close_wave
 
         rid = self._require_review("take responses with the form")
         state = close_wave(self.conn, rid)

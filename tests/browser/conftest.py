@@ -11,7 +11,7 @@ Fixtures
     answers and stops it at the end. It yields a :class:`LiveServer` with
 
     * ``base_url`` (``http://127.0.0.1:PORT``), ``token``, ``db_path``;
-    * ``store``: a :class:`partnership_tools.store.Store` on the same file (create sessions,
+    * ``store``: a :class:`partnership_tools.store.sessions.Store` on the same file (create sessions,
       open/close rounds, read ballots);
     * ``url(path, token=True)``: a full URL, with ``?token=...`` unless ``token=False``;
     * ``voila(notebook, token=True, **query)``: ``/voila/render/<notebook>?...``;

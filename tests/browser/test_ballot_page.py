@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from partnership_tools.model import Option
+from partnership_tools.vote.model import Option
 
 from .conftest import DESKTOP, PHONE, assert_no_console_errors, run_axe, screenshot
 

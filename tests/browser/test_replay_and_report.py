@@ -20,9 +20,9 @@ from pathlib import Path
 
 import pytest
 
-from partnership_tools.model import Ballot, Option, Round, Session
-from partnership_tools.report import write_report
-from partnership_tools.sessionfile import write_session
+from partnership_tools.reports.session_report import write_report
+from partnership_tools.vote.model import Ballot, Option, Round, Session
+from partnership_tools.vote.sessionfile import write_session
 
 from .conftest import DEFAULT_ALLOWED, DESKTOP, PHONE
 from .conftest import assert_no_console_errors as _assert_no_console_errors

@@ -21,8 +21,8 @@ import pytest
 
 from partnership_tools import SAMPLE_DIR
 from partnership_tools.review import Responses, load_instrument, read_responses
-from partnership_tools.review.drafts import ensure_drafts_schema, form_wave, open_wave
-from partnership_tools.review.storage import (
+from partnership_tools.store.drafts import ensure_drafts_schema, form_wave, open_wave
+from partnership_tools.store.reviews import (
     create_review,
     load_action_plan,
     load_responses,

@@ -392,7 +392,7 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
 
 def test_open_round_at_phone_size(live_server, new_page):
     """The projector's join screen on a phone-sized window (and the live count)."""
-    from partnership_tools.model import Ballot, Option
+    from partnership_tools.vote.model import Ballot, Option
 
     store = live_server.store
     s = store.create_session("Which day suits the next meeting?", facilitator_key=KEY)
@@ -411,7 +411,7 @@ def test_open_round_at_phone_size(live_server, new_page):
 
 
 def test_wrong_facilitator_key(live_server, new_page):
-    from partnership_tools.model import Option
+    from partnership_tools.vote.model import Option
 
     store = live_server.store
     s = store.create_session("Key check", facilitator_key="the-right-key")

@@ -16,8 +16,7 @@ from partnership_tools.review import (
     load_instrument,
 )
 from partnership_tools.review.instrument import _shipped_dir
-
-from .conftest import tiny_dict
+from tests.conftest import tiny_dict
 
 SLICE = ["Policy maker", "Manager", "Front-line worker", "Citizen or community activist"]
 

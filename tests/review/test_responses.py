@@ -17,8 +17,7 @@ from partnership_tools.review import (
     Responses,
     read_responses,
 )
-
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 
 def write(tmp_path, text: str, name: str = "r.csv", encoding: str = "utf-8") -> str:

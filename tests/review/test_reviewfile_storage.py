@@ -14,13 +14,13 @@ from partnership_tools.review import (
     Review,
     ReviewFileError,
     ReviewSettings,
-    ReviewStoreError,
     read_review,
     review_to_json,
     write_review,
 )
-from partnership_tools.review import storage as st
 from partnership_tools.review.reviewfile import REVIEW_SCHEMA_VERSION
+from partnership_tools.store import reviews as st
+from partnership_tools.store.reviews import ReviewStoreError
 
 
 @pytest.fixture
@@ -130,7 +130,9 @@ def test_store_on_a_plain_sqlite_connection(review, tmp_path):
 
 
 def test_store_on_the_shared_store(review, tmp_path):
-    conn = st.open_review_store(tmp_path / "shared.sqlite")  # partnership_tools.store.connect
+    conn = st.open_review_store(
+        tmp_path / "shared.sqlite"
+    )  # partnership_tools.store.sessions.connect
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     _check_store(conn, review)
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

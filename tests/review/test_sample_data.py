@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 
-from .conftest import SAMPLE
+from tests.conftest import SAMPLE
 
 
 def test_sample_files_are_reproducible(tmp_path):

@@ -28,8 +28,7 @@ from partnership_tools.review import (
     suppression_plan,
 )
 from partnership_tools.review.scoring import COMPLEMENTARY, SMALL_GROUP, SMALL_TOTAL
-
-from .conftest import records
+from tests.conftest import records
 
 DK, NA = "Don't know", "N/A"
 

@@ -25,7 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from partnership_tools.model import Option  # noqa: E402
 from partnership_tools.server.handlers import (  # noqa: E402
     SERVER_FAULT,
     ParticipantApp,
@@ -33,6 +32,7 @@ from partnership_tools.server.handlers import (  # noqa: E402
 )
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
+from partnership_tools.vote.model import Option  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 _counter = iter(range(1, 10_000))

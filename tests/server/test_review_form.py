@@ -29,7 +29,14 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from partnership_tools.review import Instrument, load_instrument  # noqa: E402
-from partnership_tools.review.drafts import (  # noqa: E402
+from partnership_tools.server.handlers import SERVER_FAULT, ParticipantApp  # noqa: E402
+from partnership_tools.server.review_form import (  # noqa: E402
+    RESUME_COOKIE,
+    form_pages,
+    review_form_handlers,
+)
+from partnership_tools.server.serve import ServerProcess  # noqa: E402
+from partnership_tools.store.drafts import (  # noqa: E402
     AlreadySubmitted,
     DraftError,
     WaveClosed,
@@ -47,19 +54,12 @@ from partnership_tools.review.drafts import (  # noqa: E402
     start_draft,
     submit_draft,
 )
-from partnership_tools.review.storage import (  # noqa: E402
+from partnership_tools.store.reviews import (  # noqa: E402
     create_review,
     delete_review,
     load_responses,
     open_review_store,
 )
-from partnership_tools.server.handlers import SERVER_FAULT, ParticipantApp  # noqa: E402
-from partnership_tools.server.review_form import (  # noqa: E402
-    RESUME_COOKIE,
-    form_pages,
-    review_form_handlers,
-)
-from partnership_tools.server.serve import ServerProcess  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
 _counter = iter(range(1, 10_000))
@@ -716,7 +716,7 @@ def test_submit_checks_required_fields_and_counts_once(memory):
 
 def test_form_submissions_are_appended_to_imported_responses(memory, instrument):
     from partnership_tools.review.responses import Responses
-    from partnership_tools.review.storage import save_responses
+    from partnership_tools.store.reviews import save_responses
 
     save_responses(
         memory,

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from partnership_tools.model import Option  # noqa: E402
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
+from partnership_tools.vote.model import Option  # noqa: E402
 
 BLANK_NOTEBOOK = {
     "cells": [{"cell_type": "markdown", "metadata": {}, "source": ["# Blank"]}],

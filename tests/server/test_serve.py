@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:
 
 from partnership_tools.server import serve  # noqa: E402
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
-from partnership_tools.sessionfile import read_session  # noqa: E402
+from partnership_tools.vote.sessionfile import read_session  # noqa: E402
 
 ENV_NOTEBOOK = {
     "cells": [

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from partnership_tools.model import Ballot, Option
 from partnership_tools.store import Store
 from partnership_tools.ui.facilitator import (
     TAB_TITLES,
@@ -16,6 +15,7 @@ from partnership_tools.ui.facilitator import (
     next_round_options,
     parse_option_lines,
 )
+from partnership_tools.vote.model import Ballot, Option
 
 SCRIPT = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -354,7 +354,7 @@ def test_facilitator_page_starts_without_altair_or_pandas():
 
 # -- report and chart export -------------------------------------------------------------------------
 def test_report_of_the_exported_session_and_chart_export(app, store, tmp_path):
-    from partnership_tools.replay import replay_file
+    from partnership_tools.reports.replay import replay_file
 
     s = create(app, question=f"Hub {SCRIPT}?")
     add(app, "Alpha\nBeta\nGamma")

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from partnership_tools.model import Ballot, Option
 from partnership_tools.store import Store
 from partnership_tools.ui.projector import ProjectorApp
+from partnership_tools.vote.model import Ballot, Option
 
 SCRIPT = "<img src=x onerror=alert(1)>"
 ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
@@ -204,7 +204,7 @@ def test_build_chart_needs_no_projector(store):
     store.open_round(s.id, ["A", "B", "C"])
     vote(store, s.id, 1, [("A", "B", "C"), ("C", "B")])
     store.close_round(s.id, 1)
-    from partnership_tools.tally import tally_round
+    from partnership_tools.vote.tally import tally_round
 
     session = store.load_session(s.id)
     chart = ProjectorApp.build_chart(None, session, 1, tally_round(session, 1))
@@ -215,10 +215,10 @@ def test_build_chart_needs_no_projector(store):
 def test_projector_report_button_saves_and_reports(tmp_path, monkeypatch):
     """The projector's report button saves the session (with its digest) and writes a report
     that verifies; the question is escaped in it."""
-    from partnership_tools.model import Ballot, Option
-    from partnership_tools.replay import replay_file
+    from partnership_tools.reports.replay import replay_file
     from partnership_tools.store import Store
     from partnership_tools.ui.projector import ProjectorApp
+    from partnership_tools.vote.model import Ballot, Option
 
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
     store = Store(tmp_path / "s.sqlite")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from partnership_tools.model import Ballot, Option, Round, Session
-from partnership_tools.sessionfile import write_session
 from partnership_tools.ui.replay import ReplayApp, locate, resolve_saved, saved_files
+from partnership_tools.vote.model import Ballot, Option, Round, Session
+from partnership_tools.vote.sessionfile import write_session
 
 ROOT = Path(__file__).resolve().parents[2]
 VOTE = ROOT / "sample_data" / "county_joint_working.json"
@@ -107,9 +107,9 @@ def test_pick_a_vote_from_the_list(exports):
 
 
 def test_vote_charts_are_the_projectors(exports):
-    from partnership_tools.sessionfile import read_session
-    from partnership_tools.tally import tally_round
     from partnership_tools.ui.projector import ProjectorApp
+    from partnership_tools.vote.sessionfile import read_session
+    from partnership_tools.vote.tally import tally_round
 
     app = ReplayApp(session_path=VOTE)
     assert app.chart.widget is not None and app.chart.chart is not None

@@ -15,8 +15,8 @@ import pytest
 
 from partnership_tools import SAMPLE_DIR
 from partnership_tools.review import load_instrument, read_review
-from partnership_tools.review.drafts import form_wave, save_draft, start_draft, submit_draft
-from partnership_tools.review.storage import (
+from partnership_tools.store.drafts import form_wave, save_draft, start_draft, submit_draft
+from partnership_tools.store.reviews import (
     load_action_plan,
     load_responses,
     open_review_store,
@@ -470,7 +470,7 @@ def test_save_review_file(app, tmp_path):
 def test_core_modules_do_not_import_ipywidgets():
     code = (
         "import sys\n"
-        "import partnership_tools.review.drafts, partnership_tools.server.review_form\n"
+        "import partnership_tools.store.drafts, partnership_tools.server.review_form\n"
         "assert 'ipywidgets' not in sys.modules, 'ipywidgets imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
@@ -491,7 +491,7 @@ def test_the_notebook_is_thin_and_has_no_outputs():
 
 # -- report and chart export ------------------------------------------------------------------------------------
 def test_report_of_the_saved_review_file(app, tmp_path):
-    from partnership_tools.replay import replay_file
+    from partnership_tools.reports.replay import replay_file
 
     app.store_id.value = "reported"
     app.store_title.value = f"Review {SCRIPT}"

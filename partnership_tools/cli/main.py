@@ -1,0 +1,281 @@
+"""The ``partnership-tools`` command.
+
+Sub-commands: ``tally`` (count a round from a session file or a ballots CSV), ``export`` and
+``import`` (session files <-> the store), ``sessions`` (list the store), ``serve`` (the apps),
+``score`` (a partnership review), ``replay`` and ``report``.
+
+Every failure caused by the user's input ends with one plain sentence on stderr and exit status 2;
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from partnership_tools.cli.errors import EXIT_USAGE, CliError
+from partnership_tools.kernel.errors import PlainError
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--db",
+        metavar="PATH",
+        help="the store file (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from partnership_tools.kernel.version import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="partnership-tools",
+        description="Crowd Wise consensus votes and partnership reviews.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    t = sub.add_parser("tally", help="count a round from a session file or a ballots CSV")
+    t.add_argument("file", metavar="FILE", help="a session .json file or a ballots .csv file")
+    t.add_argument("--round", type=int, dest="round_number", metavar="N", help="round to count")
+    g = t.add_mutually_exclusive_group()
+    g.add_argument("--options", help='option ids or labels for a long-layout CSV, e.g. "A,B,C,D"')
+    g.add_argument("--options-file", metavar="F", help="a file listing the options, one per line")
+    t.add_argument(
+        "--threshold",
+        type=float,
+        help="consensus threshold for a CSV (a session file carries its own; default 0.7)",
+    )
+    t.add_argument("--json", action="store_true", help="print one JSON object")
+    t.set_defaults(func=cmd_tally)
+
+    e = sub.add_parser("export", help="write a session from the store to a JSON file")
+    e.add_argument("session_id", metavar="SESSION")
+    e.add_argument("-o", "--output", required=True, metavar="FILE")
+    _add_db(e)
+    e.set_defaults(func=cmd_export)
+
+    i = sub.add_parser("import", help="load a session JSON file into the store")
+    i.add_argument("file", metavar="FILE")
+    i.add_argument("--replace", action="store_true", help="overwrite a session with the same id")
+    _add_db(i)
+    i.set_defaults(func=cmd_import)
+
+    ls = sub.add_parser("sessions", help="list the sessions in the store")
+    _add_db(ls)
+    ls.set_defaults(func=cmd_sessions)
+
+    for module, adder in (
+        ("partnership_tools.server.serve", "add_serve_parser"),
+        ("partnership_tools.cli.review", "add_score_parser"),
+        ("partnership_tools.cli.replay", "add_replay_parser"),
+        ("partnership_tools.cli.report", "add_report_parser"),
+    ):
+        try:
+            mod = __import__(module, fromlist=[adder])
+        except ImportError:  # a part not installed in this build
+            continue
+        getattr(mod, adder)(sub)
+    return parser
+
+
+# -- tally ---------------------------------------------------------------------------------
+def load_round_for_tally(args: argparse.Namespace):
+    """Return (question, threshold, round_number, options, matrix, rejected, abstentions)."""
+    from partnership_tools.vote.ballots import BallotMatrix
+    from partnership_tools.vote.ballots_csv import BallotFileError, read_ballots_csv
+    from partnership_tools.vote.sessionfile import SessionFileError, read_session
+
+    path = Path(args.file)
+    if not path.exists():
+        raise CliError(f"{path} does not exist.")
+    if path.suffix.lower() == ".json":
+        if args.options or args.options_file:
+            raise CliError(
+                "--options and --options-file are for CSV files; a session file lists its own options."
+            )
+        try:
+            session = read_session(path)
+        except SessionFileError as exc:
+            raise CliError(str(exc)) from None
+        if not session.rounds:
+            raise CliError(f"{path} has no rounds to count.")
+        if args.round_number is None:
+            number = session.rounds[-1].number
+        else:
+            number = args.round_number
+        try:
+            rnd = session.round(number)
+        except KeyError:
+            have = ", ".join(str(r.number) for r in session.rounds)
+            raise CliError(f"{path} has no round {number} (it has round {have}).") from None
+        options = session.round_options(number)
+        matrix = BallotMatrix.from_rankings(rnd.option_ids, rnd.rankings, rnd.groups)
+        threshold = args.threshold if args.threshold is not None else session.threshold
+        return session.question, threshold, number, options, matrix, [], []
+    if args.round_number not in (None, 1):
+        raise CliError("A ballots CSV holds a single round; drop --round.")
+    options = [o.strip() for o in args.options.split(",")] if args.options else None
+    try:
+        imported = read_ballots_csv(path, options=options, options_file=args.options_file)
+    except BallotFileError as exc:
+        raise CliError(str(exc)) from None
+    threshold = args.threshold if args.threshold is not None else 0.7
+    return (
+        None,
+        threshold,
+        1,
+        imported.options,
+        imported.matrix,
+        list(imported.rejected),
+        list(imported.abstentions),
+    )
+
+
+def cmd_tally(args: argparse.Namespace) -> int:
+    from partnership_tools.vote.count import count_round
+    from partnership_tools.vote.summary import summarise
+
+    if args.threshold is not None and not 0 < args.threshold <= 1:
+        raise CliError("--threshold must be greater than 0 and at most 1.")
+    question, threshold, number, options, matrix, rejected, abstentions = load_round_for_tally(args)
+    labels = {o.id: o.label for o in options}
+    result = count_round(matrix, labels=labels)
+    summary = summarise(result, threshold, labels=labels)
+    if args.json:
+        out = {
+            "question": question,
+            "round": number,
+            "threshold": threshold,
+            "ballots": result.ballots,
+            "rejected": len(rejected),
+            "abstentions": len(abstentions),
+            "rejected_ballots": [
+                {"row": r.row, "reason": r.reason, "text": r.text} for r in rejected
+            ],
+            "abstention_rows": list(abstentions),
+            "winners": list(result.winners),
+            "condorcet_winner": result.condorcet_winner,
+            "smith_set": list(result.smith_set),
+            "pairwise": result.pairwise,
+            "options": [
+                {
+                    "id": o.id,
+                    "label": o.label,
+                    "mbc": o.mbc,
+                    "consensus": o.consensus,
+                    "borda": o.borda,
+                    "first_preferences": o.first_preferences,
+                    "min_group_consensus": o.min_group_consensus,
+                    "min_group": o.min_group,
+                }
+                for o in result.options
+            ],
+            "groups": [g.to_dict() for g in result.groups],
+            "summary": summary,
+        }
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    print(format_table(result, question, number, threshold))
+    if rejected:
+        print(f"\nRejected ballots ({len(rejected)}, not counted):")
+        for r in rejected:
+            print(f"  row {r.row}: {r.reason}")
+    if abstentions:
+        rows = ", ".join(str(a) for a in abstentions)
+        print(f"\nBlank ballots (abstentions, not counted): {len(abstentions)} (rows {rows})")
+    print()
+    print(summary)
+    return 0
+
+
+def format_table(result, question: str | None, number: int, threshold: float) -> str:
+    """A plain-text results table, widest label first-column aligned."""
+    lines = []
+    if question:
+        lines.append(question)
+    lines.append(
+        f"Round {number}: {result.ballots} valid ballot{'s' if result.ballots != 1 else ''},"
+        f" {result.n_options} options, consensus threshold {threshold:.2f}"
+    )
+    width = max([len("Option")] + [len(f"{o.id}  {o.label}") for o in result.options])
+    width = min(width, 60)
+    header = f"{'Option':<{width}}  {'MBC':>7}  {'Consensus':>9}  {'Borda':>7}  {'1st prefs':>9}"
+    lines += ["", header, "-" * len(header)]
+    for o in result.options:
+        name = f"{o.id}  {o.label}"
+        if len(name) > width:
+            name = name[: width - 1] + "…"
+        lines.append(
+            f"{name:<{width}}  {o.mbc:>7}  {o.consensus:>9.3f}  {o.borda:>7}  {o.first_preferences:>9}"
+        )
+    return "\n".join(lines)
+
+
+# -- export / import / sessions ------------------------------------------------------------
+def cmd_export(args: argparse.Namespace) -> int:
+    from partnership_tools.store import Store, StoreError
+    from partnership_tools.vote.sessionfile import write_session
+
+    store = Store(args.db)
+    try:
+        session = store.load_session(args.session_id)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    path = write_session(session, args.output)
+    print(f"Wrote session {session.id!r} to {path}.")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from partnership_tools.store import Store, StoreError
+    from partnership_tools.vote.sessionfile import SessionFileError, read_session
+
+    try:
+        session = read_session(args.file)
+    except SessionFileError as exc:
+        raise CliError(str(exc)) from None
+    store = Store(args.db)
+    try:
+        store.save_session(session, replace=args.replace)
+    except StoreError as exc:
+        raise CliError(str(exc)) from None
+    print(f"Imported session {session.id!r} into {store.path}.")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from partnership_tools.store import Store
+
+    store = Store(args.db)
+    rows = store.list_sessions()
+    if not rows:
+        print(f"No sessions in {store.path}.")
+    for r in rows:
+        print(
+            f"{r['id']}  {r['created_at']}  rounds={r['rounds']}  ballots={r['ballots']}  {r['question']}"
+        )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except PlainError as exc:
+        print(f"partnership-tools: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into `head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

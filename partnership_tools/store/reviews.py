@@ -1,0 +1,372 @@
+"""Reviews in the SQLite store: the instrument (a full copy), settings, responses and action plan.
+
+The tables are the review's own (``review_reviews``, ``review_responses``, ``review_actions``),
+created by :func:`ensure_review_schema` with ``CREATE TABLE IF NOT EXISTS`` on any connection:
+the shared store from :func:`open_review_store` (``partnership_tools.store.sessions.connect``) or a plain
+``sqlite3`` connection. Every write runs in one ``BEGIN IMMEDIATE`` transaction.
+
+>>> import sqlite3
+>>> from partnership_tools.review.instrument import load_instrument
+>>> conn = sqlite3.connect(":memory:")
+>>> ensure_review_schema(conn)
+>>> inst = load_instrument("partnership_cycle")
+>>> create_review(conn, "spring", "Spring review", inst)
+>>> save_action_plan(conn, "spring", ActionPlan((ActionItem("evaluation", "Agree three measures"),)))
+>>> load_action_plan(conn, "spring").items[0].action
+'Agree three measures'
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from partnership_tools.kernel.clock import utc_now
+from partnership_tools.review.actions import ActionItem, ActionPlan
+from partnership_tools.review.instrument import Instrument
+from partnership_tools.review.responses import Responses
+from partnership_tools.review.reviewfile import Review
+from partnership_tools.review.settings import ReviewSettings
+from partnership_tools.store.db import transaction
+
+__all__ = [
+    "ReviewStoreError",
+    "create_review",
+    "delete_review",
+    "ensure_review_schema",
+    "list_reviews",
+    "load_action_plan",
+    "load_instrument_of",
+    "load_responses",
+    "load_review",
+    "load_settings",
+    "open_review_store",
+    "save_action_plan",
+    "save_responses",
+    "save_review",
+    "save_settings",
+]
+
+REVIEW_STORE_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS review_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS review_reviews (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    instrument_id TEXT NOT NULL,
+    instrument_json TEXT NOT NULL,
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    notes TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS review_responses (
+    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    wave TEXT NOT NULL,
+    respondent_id TEXT NOT NULL,
+    fields_json TEXT NOT NULL DEFAULT '{}',
+    answers_json TEXT NOT NULL DEFAULT '{}',
+    comments TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (review_id, seq)
+);
+CREATE INDEX IF NOT EXISTS review_responses_by_wave ON review_responses (review_id, wave);
+CREATE TABLE IF NOT EXISTS review_actions (
+    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    dimension TEXT NOT NULL,
+    action TEXT NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    due TEXT,
+    status TEXT NOT NULL DEFAULT 'open',
+    PRIMARY KEY (review_id, seq)
+)
+"""
+
+
+class ReviewStoreError(ValueError):
+    """A request about a review the store cannot satisfy, in one plain sentence."""
+
+
+_now = utc_now
+
+
+_write = transaction  # one BEGIN IMMEDIATE transaction, or join the caller's
+
+
+def ensure_review_schema(conn: sqlite3.Connection) -> None:
+    """Create the review tables if they are missing (safe to call every time)."""
+    with _write(conn):
+        for statement in SCHEMA.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(
+            "INSERT OR IGNORE INTO review_meta (key, value) VALUES ('schema_version', ?)",
+            (str(REVIEW_STORE_VERSION),),
+        )
+
+
+def open_review_store(path: str | os.PathLike[str] | None = None) -> sqlite3.Connection:
+    """Open the shared store (``partnership_tools.store.sessions.connect``) with the review tables in place."""
+    from partnership_tools.store.db import connect
+
+    conn = connect(path)
+    ensure_review_schema(conn)
+    return conn
+
+
+def _row(conn: sqlite3.Connection, review_id: str) -> tuple[Any, ...]:
+    cur = conn.execute(
+        "SELECT id, title, instrument_json, settings_json, notes, created_at FROM review_reviews WHERE id = ?",
+        (review_id,),
+    )
+    row = cur.fetchone()
+    if row is None:
+        raise ReviewStoreError(f"There is no review {review_id!r} in the store.")
+    return tuple(row)
+
+
+def create_review(
+    conn: sqlite3.Connection,
+    review_id: str,
+    title: str,
+    instrument: Instrument,
+    settings: ReviewSettings | None = None,
+    notes: str = "",
+    replace: bool = False,
+    created_at: str | None = None,
+) -> None:
+    """Add a review (keeping a full copy of its instrument); refuses an existing id unless ``replace``."""
+    if not str(review_id).strip():
+        raise ReviewStoreError("A review needs a non-empty id.")
+    now = _now()
+    created = created_at or now
+    with _write(conn):
+        exists = conn.execute("SELECT 1 FROM review_reviews WHERE id = ?", (review_id,)).fetchone()
+        if exists and not replace:
+            raise ReviewStoreError(f"There is already a review {review_id!r} in the store.")
+        if exists:
+            conn.execute(
+                "UPDATE review_reviews SET title = ?, instrument_id = ?, instrument_json = ?, settings_json = ?, "
+                "notes = ?, updated_at = ?, created_at = COALESCE(?, created_at) WHERE id = ?",
+                (
+                    title,
+                    instrument.id,
+                    json.dumps(instrument.to_dict()),
+                    json.dumps((settings or ReviewSettings()).to_dict()),
+                    notes,
+                    now,
+                    created_at,
+                    review_id,
+                ),
+            )
+        else:
+            conn.execute(
+                "INSERT INTO review_reviews (id, title, instrument_id, instrument_json, settings_json, notes, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    review_id,
+                    title,
+                    instrument.id,
+                    json.dumps(instrument.to_dict()),
+                    json.dumps((settings or ReviewSettings()).to_dict()),
+                    notes,
+                    created,
+                    now,
+                ),
+            )
+
+
+def list_reviews(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+    """Every review: ``id, title, instrument_id, created_at, updated_at, responses, waves``."""
+    rows = conn.execute(
+        "SELECT r.id, r.title, r.instrument_id, r.created_at, r.updated_at, "
+        "(SELECT COUNT(*) FROM review_responses x WHERE x.review_id = r.id), "
+        "(SELECT COUNT(DISTINCT wave) FROM review_responses x WHERE x.review_id = r.id) "
+        "FROM review_reviews r ORDER BY r.created_at, r.id"
+    ).fetchall()
+    keys = ("id", "title", "instrument_id", "created_at", "updated_at", "responses", "waves")
+    return [dict(zip(keys, tuple(r), strict=True)) for r in rows]
+
+
+def delete_review(conn: sqlite3.Connection, review_id: str) -> None:
+    """Remove a review and everything stored with it."""
+    with _write(conn):
+        _row(conn, review_id)
+        for table in ("review_responses", "review_actions"):
+            conn.execute(f"DELETE FROM {table} WHERE review_id = ?", (review_id,))
+        conn.execute("DELETE FROM review_reviews WHERE id = ?", (review_id,))
+
+
+def load_instrument_of(conn: sqlite3.Connection, review_id: str) -> Instrument:
+    """The copy of the instrument stored with the review."""
+    return Instrument.from_dict(
+        json.loads(_row(conn, review_id)[2]), source=f"review {review_id!r} in the store"
+    )
+
+
+def save_settings(conn: sqlite3.Connection, review_id: str, settings: ReviewSettings) -> None:
+    with _write(conn):
+        _row(conn, review_id)
+        conn.execute(
+            "UPDATE review_reviews SET settings_json = ?, updated_at = ? WHERE id = ?",
+            (json.dumps(settings.to_dict()), _now(), review_id),
+        )
+
+
+def load_settings(conn: sqlite3.Connection, review_id: str) -> ReviewSettings:
+    return ReviewSettings.from_dict(json.loads(_row(conn, review_id)[3] or "{}"))
+
+
+def _clean(v: Any) -> Any:
+    return None if v is None or (isinstance(v, float) and np.isnan(v)) or v is pd.NA else v
+
+
+def save_responses(
+    conn: sqlite3.Connection, review_id: str, responses: Responses, replace_waves: bool = True
+) -> int:
+    """Store responses for a review. With ``replace_waves`` (the default) the stored responses of the
+    waves being saved are replaced first, so saving wave two keeps wave one. Returns the rows stored."""
+    inst = load_instrument_of(conn, review_id)
+    responses.check(inst)
+    f = responses.frame
+    items = f[list(responses.item_ids)].to_numpy(dtype=float)
+    rows = []
+    with _write(conn):
+        if replace_waves:
+            for w in responses.waves:
+                conn.execute(
+                    "DELETE FROM review_responses WHERE review_id = ? AND wave = ?", (review_id, w)
+                )
+        start = conn.execute(
+            "SELECT COALESCE(MAX(seq), 0) FROM review_responses WHERE review_id = ?", (review_id,)
+        ).fetchone()[0]
+        fields = (
+            f[list(responses.field_ids)].astype(object).to_numpy()
+            if responses.field_ids
+            else np.empty((len(f), 0))
+        )
+        for i, (rid, wave, comments) in enumerate(
+            zip(f["respondent_id"], f["wave"], f["comments"], strict=True)
+        ):
+            answers = {
+                iid: (None if np.isnan(v) else int(v))
+                for iid, v in zip(responses.item_ids, items[i], strict=True)
+            }
+            flds = {fid: _clean(v) for fid, v in zip(responses.field_ids, fields[i], strict=True)}
+            rows.append(
+                (
+                    review_id,
+                    start + i + 1,
+                    wave,
+                    rid,
+                    json.dumps(flds),
+                    json.dumps(answers),
+                    comments or "",
+                )
+            )
+        conn.executemany(
+            "INSERT INTO review_responses (review_id, seq, wave, respondent_id, fields_json, answers_json, comments) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        conn.execute("UPDATE review_reviews SET updated_at = ? WHERE id = ?", (_now(), review_id))
+    return len(rows)
+
+
+def load_responses(
+    conn: sqlite3.Connection, review_id: str, waves: list[str] | None = None
+) -> Responses:
+    """The stored responses of a review (optionally only some waves), in the order they were saved."""
+    inst = load_instrument_of(conn, review_id)
+    rows = conn.execute(
+        "SELECT wave, respondent_id, fields_json, answers_json, comments FROM review_responses WHERE review_id = ? ORDER BY seq",
+        (review_id,),
+    ).fetchall()
+    recs = []
+    for wave, rid, fields, answers, comments in (tuple(r) for r in rows):
+        if waves and wave not in waves:
+            continue
+        recs.append(
+            {
+                "respondent_id": rid,
+                "wave": wave,
+                "fields": json.loads(fields),
+                "answers": json.loads(answers),
+                "comments": comments,
+            }
+        )
+    return Responses.from_dict(
+        {
+            "instrument_id": inst.id,
+            "item_ids": list(inst.item_ids),
+            "field_ids": list(inst.field_ids),
+            "rows": recs,
+        }
+    )
+
+
+def save_action_plan(conn: sqlite3.Connection, review_id: str, plan: ActionPlan) -> None:
+    """Replace the review's action plan (checked against the review's instrument)."""
+    plan.check(load_instrument_of(conn, review_id))
+    with _write(conn):
+        conn.execute("DELETE FROM review_actions WHERE review_id = ?", (review_id,))
+        conn.executemany(
+            "INSERT INTO review_actions (review_id, seq, dimension, action, owner, due, status) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (review_id, i + 1, a.dimension, a.action, a.owner, a.due, a.status)
+                for i, a in enumerate(plan.items)
+            ],
+        )
+        conn.execute("UPDATE review_reviews SET updated_at = ? WHERE id = ?", (_now(), review_id))
+
+
+def load_action_plan(conn: sqlite3.Connection, review_id: str) -> ActionPlan:
+    _row(conn, review_id)
+    rows = conn.execute(
+        "SELECT dimension, action, owner, due, status FROM review_actions WHERE review_id = ? ORDER BY seq",
+        (review_id,),
+    ).fetchall()
+    return ActionPlan(tuple(ActionItem(*tuple(r)) for r in rows))
+
+
+def save_review(conn: sqlite3.Connection, review: Review) -> None:
+    """Store a whole review (e.g. one read from a review file), replacing any with the same id."""
+    with _write(conn):
+        create_review(
+            conn,
+            review.id,
+            review.title,
+            review.instrument,
+            review.settings,
+            review.notes,
+            replace=True,
+            created_at=review.created_at or None,
+        )
+        conn.execute("DELETE FROM review_responses WHERE review_id = ?", (review.id,))
+        save_responses(conn, review.id, review.responses, replace_waves=False)
+        save_action_plan(conn, review.id, review.action_plan)
+
+
+def load_review(conn: sqlite3.Connection, review_id: str) -> Review:
+    """Everything stored for one review, as a :class:`~.reviewfile.Review`."""
+    rid, title, _, _, notes, created = _row(conn, review_id)
+    return Review(
+        id=rid,
+        title=title,
+        instrument=load_instrument_of(conn, review_id),
+        responses=load_responses(conn, review_id),
+        settings=load_settings(conn, review_id),
+        action_plan=load_action_plan(conn, review_id),
+        created_at=created,
+        notes=notes,
+    )

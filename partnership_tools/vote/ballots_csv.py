@@ -1,0 +1,1125 @@
+"""Read ballots from CSV files (long, wide or Forms layout) and write them (long layout).
+
+**Long layout**: one row per ballot with a ``ranking`` column such as ``C>A>B`` (ids or labels;
+``C,A,B`` and, when every id is one character, ``CAB`` too; see
+:func:`~partnership_tools.vote.validation.parse_ranking`), and optional ``group`` and ``participant``
+columns. Any other column is ignored. The file only shows the options each voter ranked, so the
+option list must be given separately: an option nobody ranked still counts.
+
+**Wide layout**: one column per option holding rank numbers 1..n (blank = unranked), as online
+forms export a ranking or grid question. Columns named ``group``, ``participant``, ``timestamp``
+(and the bookkeeping columns of Google and Microsoft Forms exports: ``id``, ``start time``,
+``completion time``, ``email``, ``email address``, ``name``, ``last modified time``) are not
+options. Headers such as ``Rank the options [Pool budgets]`` lose their common ``prefix [...]``
+wrapper. The header text becomes the option label; the option ids are the headers themselves when
+every header is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise ``A``,
+``B``, ``C``, ... in column order (then ``AA``, ``AB``, ...). Given ``options``, the headers are
+matched to them instead (by id or label) and their ids and order are used.
+
+**Forms layout**: Microsoft Forms' own export of a ranking question, one column headed by the
+question text (``Rank these options for joint working``) whose cells list the option labels in
+ranked order, each followed by a semicolon (``Shared back office;Stay separate;One senior team;``),
+beside Forms' bookkeeping columns (``ID``, ``Start time``, ``Email``, ...). It is recognised when
+the file has no ``ranking`` column and fewer than two columns of rank numbers, and exactly one
+other column has semicolon lists in at least 80% of its non-blank cells; that column is then read
+as the ``ranking`` column of the long layout (so the options must be given, and rows and reasons
+are as there). A ``group`` column is read as usual; other question columns are ignored. When two
+columns qualify, the file is refused: rename the ranking column to ``ranking``.
+
+Header names are matched ignoring case and surrounding whitespace; a UTF-8 byte-order mark is
+tolerated. The separator is a comma unless the header line has none and has tabs or semicolons
+(as some spreadsheet programs write).
+
+Row numbers are 1-based file lines with the header as line 1, so the first ballot is row 2; they
+are the lines a spreadsheet or text editor shows (blank lines and line breaks inside quoted cells
+are counted).
+
+>>> import io
+>>> text = "group,ranking\\nManagers,C>A>B\\nCitizens,A>A\\nCitizens,\\nManagers,b>c\\n"
+>>> imp = read_ballots_csv(io.StringIO(text), options=["A", "B", "C"])
+>>> imp.layout, imp.rankings, imp.groups, imp.rows
+('long', [('C', 'A', 'B'), ('B', 'C')], ['Managers', 'Managers'], (2, 5))
+>>> [(r.row, r.reason) for r in imp.rejected], imp.abstentions
+([(3, 'ranks option A twice')], (4,))
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from itertools import repeat
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pandas as pd
+
+from partnership_tools.vote.ballots import BallotMatrix
+from partnership_tools.vote.model import Option
+from partnership_tools.vote.validation import (
+    BallotError,
+    _as_options,
+    _parse_with,
+    _rank_number,
+    _Resolver,
+    ranking_from_positions,
+    validate_ranking,
+)
+
+__all__ = [
+    "BallotFileError",
+    "BallotImport",
+    "RejectedBallot",
+    "read_ballots_csv",
+    "read_options_file",
+    "write_ballots_csv",
+]
+
+RANKING_COLUMN = "ranking"
+GROUP_COLUMNS = frozenset({"group", "stakeholder group"})
+PARTICIPANT_COLUMNS = frozenset({"participant", "participant code"})
+#: Wide-layout columns that are neither options nor read: timestamps and form-export bookkeeping.
+IGNORED_COLUMNS = frozenset(
+    {
+        "timestamp",
+        "id",
+        "start time",
+        "completion time",
+        "email",
+        "email address",
+        "name",
+        "last modified time",
+        "submitted at",
+    }
+)
+REPLACED_REASON = "replaced by a later ballot with the same participant code (row {row})"
+
+_ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,12}")
+_FORMS_HEADER = re.compile(r"(?P<prefix>.*?)\s*\[(?P<inner>[^\[\]]*)\]\s*", re.DOTALL)
+_EXPECTED_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+_EOF_IN_STRING = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+class BallotFileError(ValueError):
+    """A ballot or options file that cannot be read at all; the message is one plain sentence."""
+
+
+@dataclass(frozen=True)
+class RejectedBallot:
+    """A ballot that was not counted: its file row, why, and its text as found in the file.
+
+    In the wide layout the text lists the cells as ``id=value``, in column order.
+    """
+
+    row: int
+    reason: str
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ballot as a JSON-ready dict.
+
+        >>> RejectedBallot(3, "ranks option A twice", "A>B>A").to_dict()
+        {'row': 3, 'reason': 'ranks option A twice', 'text': 'A>B>A'}
+        """
+        return {"row": self.row, "reason": self.reason, "text": self.text}
+
+
+@dataclass(frozen=True, eq=False)
+class BallotImport:
+    """The result of reading a ballot file.
+
+    ``matrix`` holds the valid ballots only (with their groups); ``participants[i]`` and
+    ``rows[i]`` are the raw participant code (or ``None``) and the file row of ballot ``i`` in the
+    matrix. The caller hashes the codes (:func:`partnership_tools.vote.model.hash_participant`) before
+    storing anything. ``rejected`` lists the ballots that were not counted and why; ``abstentions``
+    lists the rows of blank ballots. Rows are file lines with the header as line 1.
+
+    >>> imp = read_ballots_csv(io.StringIO("participant,ranking\\nk1,B>A\\nk2,\\n"), options=["A", "B"])
+    >>> imp.option_ids, imp.n_ballots, imp.rankings, imp.participants, imp.rows, imp.abstentions
+    (('A', 'B'), 1, [('B', 'A')], ('k1',), (2,), (3,))
+    >>> imp.matrix.ranks.tolist()
+    [[2, 1]]
+    """
+
+    path: str | None
+    layout: str
+    options: tuple[Option, ...]
+    matrix: BallotMatrix
+    participants: tuple[str | None, ...]
+    rows: tuple[int, ...]
+    rejected: tuple[RejectedBallot, ...] = ()
+    abstentions: tuple[int, ...] = ()
+
+    @property
+    def option_ids(self) -> tuple[str, ...]:
+        return self.matrix.option_ids
+
+    @property
+    def n_ballots(self) -> int:
+        """The number of valid ballots."""
+        return self.matrix.n_ballots
+
+    @property
+    def rankings(self) -> list[tuple[str, ...]]:
+        """The valid ballots as tuples of option ids (built on demand: slow for millions)."""
+        return self.matrix.rankings()
+
+    @property
+    def groups(self) -> list[str | None]:
+        """The group of each valid ballot (``None`` when not given)."""
+        return self.matrix.groups()
+
+    def summary(self) -> str:
+        """One sentence counting what was read.
+
+        >>> imp = read_ballots_csv(io.StringIO("ranking\\nA>B\\nA>A\\n\\n"), options=["A", "B"])
+        >>> imp.summary()
+        '1 valid ballot, 1 rejected, 0 blank.'
+        """
+        n = self.n_ballots
+        return (
+            f"{n:,} valid ballot{'' if n == 1 else 's'}, {len(self.rejected):,} rejected, "
+            f"{len(self.abstentions):,} blank."
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary. The raw participant codes are left out so they never reach a file
+        by accident; ``has_participant_codes`` says whether any were read.
+
+        >>> imp = read_ballots_csv(io.StringIO("ranking,group\\nB>A,x\\n"), options=["A", "B"])
+        >>> d = imp.to_dict()
+        >>> d["rankings"], d["groups"], d["rows"], d["option_ids"]
+        ([['B', 'A']], ['x'], [2], ['A', 'B'])
+        """
+        return {
+            "path": self.path,
+            "layout": self.layout,
+            "option_ids": list(self.option_ids),
+            "options": [o.to_dict() for o in self.options],
+            "rankings": [list(r) for r in self.rankings],
+            "groups": self.groups,
+            "rows": list(self.rows),
+            "has_participant_codes": any(p is not None for p in self.participants),
+            "rejected": [r.to_dict() for r in self.rejected],
+            "abstentions": list(self.abstentions),
+        }
+
+
+# -- reading text ------------------------------------------------------------------------------
+def _source_name(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    name = getattr(source, "name", None)
+    return str(name) if isinstance(name, (str, os.PathLike)) else "(given as a stream)"
+
+
+def _read_bytes(source: Any, what: str, name: str) -> bytes | str:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise BallotFileError(f"The {what} {name} does not exist.") from None
+        except IsADirectoryError:
+            raise BallotFileError(f"The {what} {name} is a folder, not a file.") from None
+        except PermissionError:
+            raise BallotFileError(
+                f"The {what} {name} cannot be opened (permission denied)."
+            ) from None
+        except OSError as exc:
+            raise BallotFileError(
+                f"The {what} {name} cannot be read ({exc.strerror or 'input/output error'})."
+            ) from None
+    try:
+        data = source.read()
+    except UnicodeDecodeError:
+        raise BallotFileError(f"The {what} {name} is not UTF-8 text.") from None
+    if isinstance(data, (bytearray, memoryview)):
+        data = bytes(data)
+    if not isinstance(data, (bytes, str)):
+        raise BallotFileError(f"The {what} {name} did not give text to read.")
+    return data
+
+
+def _decode(data: bytes | str, what: str, name: str) -> str:
+    """The text of a file: UTF-8 with or without a byte-order mark, else a plain error."""
+    if isinstance(data, str):
+        text = data
+    else:
+        if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+            raise BallotFileError(
+                f"The {what} {name} is a spreadsheet workbook, not a CSV file; "
+                "save it as CSV UTF-8 and try again."
+            )
+        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise BallotFileError(
+                f"The {what} {name} is UTF-16 text, not UTF-8; save it as CSV UTF-8 and try again."
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                raise BallotFileError(
+                    f"The {what} {name} is not UTF-8 text (byte {exc.start + 1} cannot be read); "
+                    "save it as CSV UTF-8 and try again."
+                ) from None
+    text = text.lstrip("\ufeff")
+    if "\x00" in text:
+        raise BallotFileError(f"The {what} {name} is a binary file, not text.")
+    if not text.strip():
+        raise BallotFileError(f"The {what} {name} is empty.")
+    return text
+
+
+def _sniff_separator(text: str) -> str:
+    """A comma, unless the first non-blank line has none but has tabs or semicolons."""
+    start = len(text) - len(text.lstrip("\r\n"))
+    end = text.find("\n", start)
+    first = text[start : end if end >= 0 else len(text)]
+    if "," in first:
+        return ","
+    if "\t" in first:
+        return "\t"
+    if ";" in first:
+        return ";"
+    return ","
+
+
+# -- options -----------------------------------------------------------------------------------
+def _ids_for_labels(labels: Sequence[str]) -> list[str]:
+    """The labels themselves when all are short and id-like, else ``A``, ``B``, ``C``, ..."""
+    if all(_ID_LIKE.fullmatch(label) for label in labels):
+        return list(labels)
+    return [_column_letters(i) for i in range(len(labels))]
+
+
+def _checked_options(items: Iterable[Option | str], where: str) -> tuple[Option, ...]:
+    """Options from Option objects and/or plain texts, checked for repeats.
+
+    When every item is a text, the texts are the labels and the ids follow
+    :func:`_ids_for_labels`; a text among Option objects is an option with that id and label.
+    """
+    items = [o.strip() if isinstance(o, str) else o for o in items]
+    items = [o for o in items if not (isinstance(o, str) and not o)]
+    texts = [o for o in items if isinstance(o, str)]
+    seen_text: set[str] = set()
+    for t in texts:
+        if t in seen_text:
+            raise BallotFileError(f"{where} names option '{t}' twice.")
+        seen_text.add(t)
+    try:
+        if texts and len(texts) == len(items):
+            ids = _ids_for_labels(texts)
+            opts = tuple(Option(id=i, label=t) for i, t in zip(ids, texts, strict=True))
+        else:
+            opts = _as_options(items)
+    except ValueError as exc:
+        raise BallotFileError(f"{where} has an option that cannot be used: {exc}") from None
+    seen: set[str] = set()
+    for o in opts:
+        if o.id in seen:
+            raise BallotFileError(f"{where} names option '{o.id}' twice.")
+        seen.add(o.id)
+        for ch in ">,;=":
+            if ch in o.id:
+                raise BallotFileError(f"{where} has option id '{o.id}', which contains '{ch}'.")
+    if not opts:
+        raise BallotFileError(f"{where} lists no options.")
+    return opts
+
+
+def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option, ...]:
+    """Read an option list: one option per line, ``id,label`` CSV lines, or JSON.
+
+    Lines: blank lines and lines starting with ``#`` are skipped, and so is a first line
+    ``id,label``. A file of one-field lines gives labels: the ids are the labels themselves when
+    every label is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise
+    ``A``, ``B``, ``C``, ... in file order (the same rule as wide-layout headers). JSON: a list of
+    option objects (``{"id": ..., "label": ...}``, as in a session file) or of texts, or a whole
+    session object, whose last round's options are used (all its options if it has no round).
+    Raises :class:`BallotFileError` when the file cannot be read or lists an option twice.
+
+    >>> read_options_file(io.StringIO("id,label\\nA,Share a chief executive\\nB,Pool budgets\\n"))[1]
+    Option(id='B', label='Pool budgets', description='', proposer='', amended_from=None, merged_from=())
+    >>> [o.id for o in read_options_file(io.StringIO('[{"id": "X", "label": "Ex"}, "Y"]'))]
+    ['X', 'Y']
+    >>> [(o.id, o.label) for o in read_options_file(io.StringIO("Pool budgets\\nJoint team\\n"))]
+    [('A', 'Pool budgets'), ('B', 'Joint team')]
+    """
+    name = _source_name(source)
+    what = "options file"
+    text = _decode(_read_bytes(source, what, name), what, name)
+    where = f"The options file {name}"
+    stripped = text.strip()
+    if stripped[:1] in "[{":
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise BallotFileError(f"{where} is not valid JSON (line {exc.lineno}).") from None
+        return _checked_options(_options_from_json(data, where), where)
+    items: list[Option | str] = []
+    for fields in csv.reader(io.StringIO(text)):
+        fields = [f.strip() for f in fields]
+        if not fields or not any(fields) or fields[0].startswith("#"):
+            continue
+        if not items and [f.casefold() for f in fields[:2]] == ["id", "label"]:
+            continue
+        if len(fields) == 1 or not fields[1]:
+            items.append(fields[0])
+        else:
+            if not fields[0]:
+                raise BallotFileError(f"{where} has an option with a label but no id.")
+            items.append(Option(id=fields[0], label=fields[1]))
+    return _checked_options(items, where)
+
+
+def _options_from_json(data: Any, where: str) -> list[Option | str]:
+    if isinstance(data, dict) and isinstance(data.get("options"), list):
+        items = data["options"]
+        rounds = data.get("rounds") or []
+        if rounds and isinstance(rounds[-1], dict) and rounds[-1].get("option_ids"):
+            wanted = [str(i) for i in rounds[-1]["option_ids"]]
+            by_id = {str(o.get("id")): o for o in items if isinstance(o, dict)}
+            missing = [i for i in wanted if i not in by_id]
+            if missing:
+                raise BallotFileError(
+                    f"{where} names unknown option '{missing[0]}' in its last round."
+                )
+            items = [by_id[i] for i in wanted]
+        data = items
+    if not isinstance(data, list):
+        raise BallotFileError(f"{where} holds JSON that is not a list of options.")
+    out: list[Option | str] = []
+    for item in data:
+        if isinstance(item, str):
+            out.append(item)
+        elif isinstance(item, dict) and str(item.get("id") or "").strip():
+            d = dict(item)
+            d["id"] = str(d["id"]).strip()
+            d.setdefault("label", d["id"])
+            if not str(d["label"] or "").strip():
+                d["label"] = d["id"]
+            try:
+                out.append(Option.from_dict(d))
+            except (ValueError, TypeError) as exc:
+                raise BallotFileError(f"{where} has an option that cannot be used: {exc}") from None
+        else:
+            raise BallotFileError(f"{where} has an entry that is neither an option nor a text.")
+    return out
+
+
+def _resolve_given_options(
+    options: Sequence[Option | str] | str | None, options_file: Any
+) -> tuple[Option, ...] | None:
+    if options is not None and options_file is not None:
+        raise ValueError("Give either options or options_file, not both.")
+    if options_file is not None:
+        return read_options_file(options_file)
+    if options is None:
+        return None
+    if isinstance(options, str):
+        options = options.split(",")
+    return _checked_options(options, "The options list")
+
+
+# -- CSV parsing -------------------------------------------------------------------------------
+def _header_key(text: str) -> str:
+    return " ".join(text.replace("\ufeff", "").split()).casefold()
+
+
+def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
+    """The data rows (all cells as text, missing cells as empty text, columns numbered from 0),
+    the header cells, and the separator.
+
+    The header is read as an ordinary row (``header=None``) so that a row longer than the header
+    is an error rather than being taken, as pandas otherwise does, for an index column.
+    """
+    sep = _sniff_separator(text)
+    fail = f"The ballot file {name} is not valid CSV"
+    try:
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            na_filter=False,
+            engine="c",
+        )
+    except pd.errors.ParserError as exc:
+        message = str(exc)
+        m = _EXPECTED_FIELDS.search(message)
+        if m:
+            expected, line, saw = m.groups()
+            raise BallotFileError(
+                f"{fail}: line {line} has {saw} fields where the header has {expected}."
+            ) from None
+        m = _EOF_IN_STRING.search(message)
+        if m:
+            raise BallotFileError(
+                f"{fail}: a quoted cell that starts on line {int(m.group(1)) + 1} is never closed."
+            ) from None
+        raise BallotFileError(f"{fail} (check its quotes and separators).") from None
+    except pd.errors.EmptyDataError:
+        raise BallotFileError(f"The ballot file {name} is empty.") from None
+    if not len(table):
+        raise BallotFileError(f"The ballot file {name} is empty.")
+    names = [str(h).replace("\ufeff", "").strip() for h in table.iloc[0].tolist()]
+    df = table.iloc[1:]
+    df.columns = pd.RangeIndex(df.shape[1])
+    return df, names, sep
+
+
+def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, list[str]]:
+    """Codes and unique values of a column: ``values[codes]`` is the column (stripped if asked)."""
+    raw = df[j].to_numpy(dtype=object)  # read with na_filter=False: missing cells are ""
+    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    values = uniques.tolist()
+    try:
+        values = list(map(str.strip, values)) if strip else values
+    except TypeError:  # pragma: no cover - a cell that is not text (cannot happen with dtype=str)
+        values = [u.strip() if isinstance(u, str) else "" for u in values]
+    codes = np.asarray(codes, dtype=np.int64)
+    if len(codes) and codes.min() < 0:
+        codes = np.where(codes < 0, len(values), codes)
+        values.append("")
+    return codes, values
+
+
+def _count_lines(text: str) -> int:
+    if "\n" in text:
+        return text.count("\n") + (0 if text.endswith("\n") else 1)
+    return text.count("\r") + (0 if text.endswith("\r") else 1)
+
+
+def _row_lines(df: pd.DataFrame, text: str, sep: str) -> np.ndarray:
+    """The file line on which each data row starts (header = line 1 in the usual case)."""
+    n = len(df)
+    simple = np.arange(2, n + 2, dtype=np.int64)
+    if _count_lines(text) == n + 1:  # one line per row: no blank lines, no line breaks in cells
+        return simple
+    # Blank lines or line breaks inside quoted cells: count physical lines as csv reads them.
+    starts: list[int] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    previous_end = 0
+    seen_header = False
+    for row in reader:
+        start = previous_end + 1
+        previous_end = reader.line_num
+        if not row or (len(row) == 1 and not row[0].strip()):  # pandas skips these lines too
+            continue
+        if not seen_header:
+            seen_header = True
+            continue
+        starts.append(start)
+    if len(starts) != n:  # pragma: no cover - csv and pandas disagree; fall back to counting rows
+        return simple
+    return np.asarray(starts, dtype=np.int64)
+
+
+# -- shared assembly ---------------------------------------------------------------------------
+@dataclass
+class _Rows:
+    """Per-row outcome before assembly: 0 valid, 1 blank, 2 rejected."""
+
+    status: np.ndarray  # (N,) int8
+    ranks: np.ndarray  # (N, n) ranks for valid rows (anything elsewhere)
+    reasons: dict[int, str]  # row index -> reason, for rejected rows
+    texts: dict[int, str]  # row index -> ballot text, for rejected rows
+
+
+VALID, BLANK, REJECTED = 0, 1, 2
+
+
+def _meta_column(names: list[str], wanted: frozenset[str], name: str) -> int | None:
+    found = [j for j, h in enumerate(names) if _header_key(h) in wanted]
+    if len(found) > 1:
+        raise BallotFileError(
+            f"The ballot file {name} has two '{_header_key(names[found[0]])}' columns."
+        )
+    return found[0] if found else None
+
+
+def _assemble(
+    df: pd.DataFrame,
+    name: str | None,
+    layout: str,
+    options: tuple[Option, ...],
+    rows: _Rows,
+    lines: np.ndarray,
+    group_col: int | None,
+    participant_col: int | None,
+    text_of_row: Any,
+) -> BallotImport:
+    n_rows = len(df)
+    status = rows.status.copy()
+    reasons = dict(rows.reasons)
+    texts = dict(rows.texts)
+
+    participant_values: list[str] = []
+    p_codes = None
+    if participant_col is not None:
+        p_codes, participant_values = _column(df, participant_col)
+        norm = np.array([*map(str.upper, participant_values), ""], dtype=object)
+        norm_codes, norm_uniques = pd.factorize(norm)
+        blank_code = norm_codes[-1]
+        person = np.asarray(norm_codes[:-1], dtype=np.int64)[p_codes]
+        has_code = person != blank_code
+        if has_code.any():
+            idx = np.arange(n_rows)
+            last = np.full(len(norm_uniques), -1, dtype=np.int64)
+            np.maximum.at(last, person[has_code], idx[has_code])
+            replaced = has_code & (last[person] != idx)
+            for i in np.flatnonzero(replaced).tolist():
+                if i not in texts:
+                    texts[i] = text_of_row(i)
+                reasons[i] = REPLACED_REASON.format(row=int(lines[last[person[i]]]))
+                status[i] = REJECTED
+
+    valid = status == VALID
+    valid_idx = np.flatnonzero(valid)
+    n = len(options)
+    dtype = np.int8 if n < 127 else np.int16
+    ranks = np.ascontiguousarray(rows.ranks[valid_idx], dtype=dtype)
+
+    group_codes = np.full(len(valid_idx), -1, dtype=np.int32)
+    group_names: tuple[str, ...] = ()
+    if group_col is not None and len(valid_idx):
+        g_codes, g_values = _column(df, group_col)
+        # Merge values that only differed by surrounding whitespace, then number the groups in
+        # order of first appearance among the valid ballots (as BallotMatrix.from_rankings does).
+        merged_codes, merged_names = pd.factorize(np.array(g_values, dtype=object))
+        per_row = np.asarray(merged_codes, dtype=np.int64)[g_codes[valid_idx]]
+        names_arr = np.asarray(merged_names, dtype=object)
+        blank = np.array([v == "" for v in names_arr], dtype=bool)
+        present = ~blank[per_row]
+        if present.any():
+            order_codes, order_uniques = pd.factorize(per_row[present])
+            group_codes[present] = order_codes
+            group_names = tuple(str(names_arr[k]) for k in order_uniques)
+
+    participants: tuple[str | None, ...]
+    if p_codes is not None:
+        lookup = np.array([v or None for v in participant_values], dtype=object)
+        participants = tuple(lookup[p_codes[valid_idx]].tolist())
+    else:
+        participants = (None,) * len(valid_idx)
+
+    matrix = BallotMatrix(tuple(o.id for o in options), ranks, group_codes, group_names)
+    rejected = tuple(
+        RejectedBallot(int(lines[i]), reasons[i], texts.get(i, "")) for i in sorted(reasons)
+    )
+    abstentions = tuple(int(x) for x in lines[status == BLANK].tolist())
+    return BallotImport(
+        path=name,
+        layout=layout,
+        options=options,
+        matrix=matrix,
+        participants=participants,
+        rows=tuple(lines[valid_idx].tolist()),
+        rejected=rejected,
+        abstentions=abstentions,
+    )
+
+
+# -- long layout -------------------------------------------------------------------------------
+def _fast_parse(uniques: list[str], resolver: _Resolver) -> tuple[np.ndarray, np.ndarray]:
+    """Vectorised parsing of the common case ``C>A>B`` when every option id is one ASCII character.
+
+    Returns ``(ok, ranks)``: ``ok[u]`` is True when unique string ``u`` is a well-formed ranking of
+    known, distinct ids written exactly as ``X>Y>Z`` (any case, no spaces), and then ``ranks[u]``
+    holds its ranks. Anything else is left to the general parser, which also words the reasons.
+    """
+    n = len(resolver.ids)
+    u_count = len(uniques)
+    ok = np.zeros(u_count, dtype=bool)
+    ranks = np.zeros((u_count, n), dtype=np.int8)
+    if not u_count or not resolver.single_char or n > 64:
+        return ok, ranks
+    lut = np.full(256, -1, dtype=np.int16)
+    for j, oid in enumerate(resolver.ids):
+        if ord(oid) >= 128:
+            return ok, ranks
+        lut[ord(oid)] = j
+    for j, oid in enumerate(resolver.ids):  # case-insensitive ids, where unambiguous
+        for variant in {oid.lower(), oid.upper()}:
+            if len(variant) == 1 and ord(variant) < 128 and lut[ord(variant)] == -1:
+                if resolver.knows(variant) and resolver(variant) == oid:
+                    lut[ord(variant)] = j
+    try:
+        raw = np.array(uniques, dtype="S")
+    except UnicodeEncodeError:
+        return ok, ranks
+    width = raw.dtype.itemsize
+    if width == 0:
+        return ok, ranks
+    if width % 2 == 0:  # pad to an odd width so that ids sit at even offsets
+        raw = raw.astype(f"S{width + 1}")
+        width += 1
+    b = raw.view(np.uint8).reshape(u_count, width)  # NUL-padded; the text has no NUL (checked)
+    lengths = (b != 0).sum(axis=1)
+    places = (width + 1) // 2
+    inside = np.arange(width)[None, :] < lengths[:, None]
+    well = (lengths % 2 == 1) & (lengths <= 2 * n - 1)
+    well &= ~(inside[:, 1::2] & (b[:, 1::2] != ord(">"))).any(axis=1)
+    idx = lut[b[:, 0::2]]  # (U, places): option index, -1 for anything else
+    id_inside = inside[:, 0::2]
+    well &= ~(id_inside & (idx < 0)).any(axis=1)
+    # Scatter positions into an extra last column for padding; a repeated id overwrites its
+    # first position, so a ranking is distinct exactly when it fills as many columns as places.
+    idx = np.where(id_inside & (idx >= 0), idx, n)
+    full = np.zeros((u_count, n + 1), dtype=np.int8)
+    full[np.arange(u_count)[:, None], idx] = np.arange(1, places + 1, dtype=np.int8)[None, :]
+    ranks = full[:, :n]
+    well &= (ranks > 0).sum(axis=1) == (lengths + 1) // 2
+    ranks[~well] = 0
+    ok[well] = True
+    return ok, np.ascontiguousarray(ranks)
+
+
+_SPLIT_CHUNK = 100_000
+
+
+def _split_parse(
+    uniques: list[str], todo: np.ndarray, resolver: _Resolver, ranks: np.ndarray
+) -> np.ndarray:
+    """Vectorised parsing of ``X > Y > Z`` rankings with ids or labels of any length.
+
+    For the unique strings numbered in ``todo``, splits them all on ``>`` at once, resolves each
+    distinct token once, and scatters the positions into ``ranks``. Returns the numbers of the
+    strings it parsed; anything unusual (other separators, ties, unknown tokens, repeats, empty
+    places) is left to the general parser, which also words the reasons.
+    """
+    n = len(resolver.ids)
+    position = {oid: j for j, oid in enumerate(resolver.ids)}
+    token_index: dict[str, int] = {}  # token -> option index, -1 when not exactly one option
+    done: list[np.ndarray] = []
+    for start in range(0, len(todo), _SPLIT_CHUNK):
+        chunk = todo[start : start + _SPLIT_CHUNK]
+        texts = [uniques[u] for u in chunk.tolist()]
+        counts = np.fromiter(map(str.count, texts, repeat(">")), dtype=np.int64, count=len(texts))
+        counts += 1
+        tokens = ">".join(texts).split(">")
+        if len(tokens) != counts.sum():  # pragma: no cover - cannot happen; stay safe
+            continue
+        for token in set(tokens).difference(token_index):
+            token_index[token] = _token_position(token, resolver, position)
+        idx = np.fromiter(map(token_index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        row = np.repeat(np.arange(len(chunk)), counts)
+        pos = np.arange(len(tokens)) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+        well = counts <= n
+        well[row[idx < 0]] = False
+        keep = well[row]
+        filled = np.zeros((len(chunk), n), dtype=ranks.dtype)
+        filled[row[keep], idx[keep]] = pos[keep]
+        # A repeated option overwrites its own cell, leaving fewer filled cells than places.
+        well &= (filled > 0).sum(axis=1) == counts
+        ranks[chunk[well]] = filled[well]
+        done.append(chunk[well])
+    return np.concatenate(done) if done else np.zeros(0, dtype=np.int64)
+
+
+def _token_position(token: str, resolver: _Resolver, position: dict[str, int]) -> int:
+    """The index of the option a token names, or -1 (unknown, or a place the splitter leaves to
+    the general parser: one holding another separator or a tie)."""
+    if any(ch in token for ch in ",;="):
+        return -1
+    try:
+        return position[resolver(token)]
+    except BallotError:
+        return -1
+
+
+def _read_long(df: pd.DataFrame, options: tuple[Option, ...], ranking_col: int) -> _Rows:
+    codes, uniques = _column(df, ranking_col, strip=False)  # the parsers strip as needed
+    resolver = _Resolver(options)
+    n = len(options)
+    # Each distinct ranking text is parsed once: by bytes (one-character ids), then by splitting
+    # on ">" (any ids or labels), then one by one for whatever is left (and for the reasons).
+    ok, u_ranks = _fast_parse(uniques, resolver)
+    u_ranks = u_ranks.astype(np.int8 if n < 127 else np.int16)
+    ok[_split_parse(uniques, np.flatnonzero(~ok), resolver, u_ranks)] = True
+    u_status = np.where(ok, VALID, REJECTED).astype(np.int8)
+    u_reason: dict[int, str] = {}
+    index = {oid: j for j, oid in enumerate(resolver.ids)}
+    for u in np.flatnonzero(~ok).tolist():
+        try:
+            ranking = _parse_with(uniques[u], resolver)
+        except BallotError as exc:
+            u_reason[u] = exc.reason
+            continue
+        if not ranking:
+            u_status[u] = BLANK
+            continue
+        u_status[u] = VALID
+        for pos, oid in enumerate(ranking, start=1):
+            u_ranks[u, index[oid]] = pos
+    status = u_status[codes]
+    reasons: dict[int, str] = {}
+    texts: dict[int, str] = {}
+    if u_reason:
+        for i in np.flatnonzero(status == REJECTED).tolist():
+            reasons[i] = u_reason[int(codes[i])]
+            texts[i] = uniques[int(codes[i])].strip()
+    return _Rows(status, u_ranks[codes], reasons, texts)
+
+
+# -- wide layout -------------------------------------------------------------------------------
+def _column_letters(i: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA, ..."""
+    out = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _strip_forms_wrapper(headers: list[str]) -> list[str]:
+    """``Rank the options [Pool budgets]`` -> ``Pool budgets`` when every header shares the prefix."""
+    matches = [_FORMS_HEADER.fullmatch(h) for h in headers]
+    if not headers or not all(matches):
+        return headers
+    prefixes = {_header_key(m.group("prefix")) for m in matches if m}
+    inner = [m.group("inner").strip() for m in matches if m]
+    if len(prefixes) != 1 or not all(inner):
+        return headers
+    return inner
+
+
+def _plan_wide(
+    names: list[str], option_cols: list[int], given: tuple[Option, ...] | None, name: str
+) -> tuple[tuple[Option, ...], list[int]]:
+    """Options in matrix order and, for each, the column that holds its ranks."""
+    headers = _strip_forms_wrapper([names[j] for j in option_cols])
+    seen: dict[str, str] = {}
+    for h in headers:
+        key = _header_key(h)
+        if key in seen:
+            raise BallotFileError(f"The ballot file {name} has two columns for option '{h}'.")
+        seen[key] = h
+    if given is None:
+        ids = _ids_for_labels(headers)
+        return tuple(Option(id=i, label=h) for i, h in zip(ids, headers, strict=True)), option_cols
+    resolver = _Resolver(given)
+    column_of: dict[str, int] = {}
+    for h, j in zip(headers, option_cols, strict=True):
+        try:
+            oid = resolver(h)
+        except BallotError:
+            raise BallotFileError(
+                f"The ballot file {name} has a column '{h}' that matches none of the options given."
+            ) from None
+        if oid in column_of:
+            raise BallotFileError(f"The ballot file {name} has two columns for option '{oid}'.")
+        column_of[oid] = j
+    missing = [o.id for o in given if o.id not in column_of]
+    if missing:
+        raise BallotFileError(f"The ballot file {name} has no column for option '{missing[0]}'.")
+    return given, [column_of[o.id] for o in given]
+
+
+_BLANK_CELL, _NOT_WHOLE, _OUT_OF_RANGE = 0, -1, -2
+
+
+def _read_wide(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int], name: str) -> _Rows:
+    """Check every row of rank numbers at once; word the reasons of the rejected rows one by one.
+
+    Each cell becomes a small code: its rank (1..n), 0 when blank, -1 when not a whole number,
+    -2 when out of range. A row of valid cells is a valid ballot exactly when the set of its ranks
+    is {1, ..., m} for its m ranked options: checked with one bit per rank when n <= 62.
+    """
+    n_rows, n = len(df), len(options)
+    ids = [o.id for o in options]
+    dtype = np.int8 if n < 127 else np.int16
+    cells: list[np.ndarray] = []
+    raw_cols: list[tuple[np.ndarray, list[str]]] = []
+    any_number = False
+    any_text = False
+    for j in cols:
+        codes, uniques = _column(df, j)
+        raw_cols.append((codes, uniques))
+        u_code = np.zeros(len(uniques), dtype=dtype)
+        for u, cell in enumerate(uniques):
+            try:
+                number = _rank_number(cell)
+            except ValueError:
+                u_code[u] = _NOT_WHOLE
+                any_text = True
+                continue
+            if number is None:
+                u_code[u] = _BLANK_CELL
+            else:
+                any_number = True
+                u_code[u] = number if 1 <= number <= n else _OUT_OF_RANGE
+        cells.append(u_code[codes])
+    if any_text and not any_number:
+        raise BallotFileError(
+            f"The ballot file {name} has neither a 'ranking' column nor a column per option, "
+            "so its layout is not recognised."
+        )
+    ranks = np.stack(cells, axis=1) if cells else np.zeros((n_rows, 0), dtype=dtype)
+    bad_cell = (ranks < 0).any(axis=1)
+    m = (ranks > 0).sum(axis=1)
+    if n <= 62:
+        bits = np.zeros(n_rows, dtype=np.uint64)
+        for column in cells:
+            used = column > 0
+            shift = np.where(used, column, 0).astype(np.uint64)
+            bits |= np.where(used, np.left_shift(np.uint64(1), shift), np.uint64(0))
+        expected = np.left_shift(np.left_shift(np.uint64(1), m.astype(np.uint64)) - 1, 1)
+        not_a_sequence = bits != expected
+    else:
+        clean = np.where(ranks > 0, ranks, 0)
+        srt = np.sort(clean, axis=1)
+        ties = ((srt[:, 1:] == srt[:, :-1]) & (srt[:, 1:] > 0)).any(axis=1)
+        not_a_sequence = ties | (clean.max(axis=1, initial=0) != m)
+    invalid = bad_cell | not_a_sequence
+    all_blank = (ranks == 0).all(axis=1)
+    status = np.where(invalid, REJECTED, np.where(all_blank, BLANK, VALID)).astype(np.int8)
+
+    reasons: dict[int, str] = {}
+    texts: dict[int, str] = {}
+    for i in np.flatnonzero(invalid).tolist():
+        row = {ids[k]: raw_cols[k][1][raw_cols[k][0][i]] for k in range(n)}
+        texts[i] = ", ".join(f"{oid}={cell}" for oid, cell in row.items())
+        try:
+            ranking_from_positions(row, ids)
+        except BallotError as exc:
+            reasons[i] = exc.reason
+        else:  # pragma: no cover - the vectorised checks and the validator disagree
+            raise AssertionError(f"row {i} was flagged but validates: {row}")
+    return _Rows(status, ranks, reasons, texts)
+
+
+def _wide_text(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int]):
+    def text_of_row(i: int) -> str:
+        return ", ".join(
+            f"{o.id}={str(df[j].iat[i]).strip()}" for o, j in zip(options, cols, strict=True)
+        )
+
+    return text_of_row
+
+
+# -- Forms layout ------------------------------------------------------------------------------
+#: Share of a column's non-blank cells that must be semicolon lists for it to be a Forms ranking.
+FORMS_LIST_SHARE = 0.8
+
+
+def _forms_ranking_column(
+    df: pd.DataFrame, names: list[str], keys: list[str], name: str
+) -> int | None:
+    """The column of a Microsoft Forms ranking question, or ``None`` when the file is not one.
+
+    Only looked for when there are fewer than two columns of rank numbers (so a wide file stays
+    wide). A candidate is a column that is not a known meta or bookkeeping column and whose
+    non-blank cells are at least :data:`FORMS_LIST_SHARE` semicolon lists (``X;Y;Z;``).
+    """
+    meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS
+    candidates: list[int] = []
+    n_rank_columns = 0
+    for j, key in enumerate(keys):
+        if not key or key in meta:
+            continue
+        codes, values = _column(df, j)
+        counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(0)
+        filled = listed = 0
+        numbers = True
+        for count, value in zip(counts.tolist(), values, strict=True):
+            if not value or not count:
+                continue
+            filled += count
+            if ";" in value and value.strip("; \t"):
+                listed += count
+            try:
+                _rank_number(value)
+            except ValueError:
+                numbers = False
+        if not filled:
+            continue
+        n_rank_columns += numbers
+        if n_rank_columns >= 2:  # a wide file: stop before scanning its other columns
+            return None
+        if listed >= FORMS_LIST_SHARE * filled:
+            candidates.append(j)
+    if not candidates:
+        return None
+    if len(candidates) > 1:
+        quoted = [f"'{names[j]}'" for j in candidates]
+        listed_names = ", ".join(quoted[:-1]) + " and " + quoted[-1]
+        count = "two" if len(candidates) == 2 else str(len(candidates))
+        raise BallotFileError(
+            f"The ballot file {name} has {count} columns that could hold the rankings, "
+            f"{listed_names}; rename the ranking column to 'ranking'."
+        )
+    return candidates[0]
+
+
+# -- entry point -------------------------------------------------------------------------------
+def read_ballots_csv(
+    source: str | os.PathLike[str] | IO[Any],
+    options: Sequence[Option | str] | str | None = None,
+    options_file: str | os.PathLike[str] | IO[Any] | None = None,
+) -> BallotImport:
+    """Read ballots from a CSV file in the long, wide or Forms layout (see the module docstring).
+
+    ``source`` is a path or an open file (text or binary). ``options`` lists the options as
+    :class:`~partnership_tools.vote.model.Option` objects, or as texts (a list, or one comma-separated
+    text): the texts are labels, and the ids are the texts themselves when all are short and
+    id-like (``"A,B,C"``), otherwise ``A``, ``B``, ``C``, ... in the order given.
+    ``options_file`` names a file read by :func:`read_options_file`. The long and Forms layouts
+    need one of them; the wide layout uses them, if given, to match its columns (by id or label)
+    to those options, in their order.
+
+    A ballot that ranks an option twice, names an unknown option, ties two options, skips a rank
+    or uses a rank that is not a whole number from 1 to n is rejected; a blank ballot is an
+    abstention; neither is counted. When a participant code appears on several ballots (compared
+    ignoring case and surrounding spaces), the last one stands and earlier ones are rejected.
+    Row numbers are 1-based file lines counting the header as line 1: the first ballot is row 2.
+
+    Raises :class:`BallotFileError` (one plain sentence naming the file) when the file cannot be
+    read at all: missing, not UTF-8, empty, not CSV, or with no recognisable layout.
+
+    >>> text = "Timestamp,Rank the options [Pool budgets],Rank the options [Joint team]\\n"
+    >>> text += "2024-05-01,2,1\\n2024-05-01,1,1\\n2024-05-02,,\\n"
+    >>> imp = read_ballots_csv(io.StringIO(text))
+    >>> imp.layout, [(o.id, o.label) for o in imp.options]
+    ('wide', [('A', 'Pool budgets'), ('B', 'Joint team')])
+    >>> imp.rankings, [(r.row, r.reason) for r in imp.rejected], imp.abstentions
+    ([('B', 'A')], [(3, 'ties options A and B at rank 1')], (4,))
+    """
+    name = _source_name(source)
+    given = _resolve_given_options(options, options_file)
+    text = _decode(_read_bytes(source, "ballot file", name), "ballot file", name)
+    df, names, sep = _parse_table(text, name)
+    keys = [_header_key(h) for h in names]
+    path: str | None = None if name == "(given as a stream)" else name
+
+    group_col = _meta_column(names, GROUP_COLUMNS, name)
+    participant_col = _meta_column(names, PARTICIPANT_COLUMNS, name)
+    lines = _row_lines(df, text, sep)
+
+    layout = "long"
+    ranking_col: int | None = None
+    if RANKING_COLUMN in keys:
+        ranking_col = _meta_column(names, frozenset({RANKING_COLUMN}), name)
+    else:
+        ranking_col = _forms_ranking_column(df, names, keys, name)
+        layout = "forms"
+    if ranking_col is not None:
+        if given is None:
+            raise BallotFileError(
+                f"The ballot file {name} needs the list of options (--options or --options-file) "
+                "because the long layout only shows the options each voter ranked, and an option "
+                "nobody ranked still counts."
+            )
+        rows = _read_long(df, given, ranking_col)
+        col = ranking_col
+        return _assemble(
+            df,
+            path,
+            layout,
+            given,
+            rows,
+            lines,
+            group_col,
+            participant_col,
+            lambda i: str(df[col].iat[i]).strip(),
+        )
+
+    meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS
+    option_cols = []
+    for j, key in enumerate(keys):
+        if key in meta:
+            continue
+        if not key:
+            if (df[j].str.strip() != "").any():
+                raise BallotFileError(
+                    f"The ballot file {name} has a column with no header (column {j + 1})."
+                )
+            continue
+        option_cols.append(j)
+    if len(option_cols) < 2:
+        raise BallotFileError(
+            f"The ballot file {name} has neither a 'ranking' column nor a column per option, "
+            "so its layout is not recognised."
+        )
+    wide_options, cols = _plan_wide(names, option_cols, given, name)
+    rows = _read_wide(df, wide_options, cols, name)
+    return _assemble(
+        df,
+        path,
+        "wide",
+        wide_options,
+        rows,
+        lines,
+        group_col,
+        participant_col,
+        _wide_text(df, wide_options, cols),
+    )
+
+
+# -- writing -----------------------------------------------------------------------------------
+def write_ballots_csv(
+    path: str | os.PathLike[str],
+    option_ids: Sequence[str],
+    rankings: Sequence[Sequence[str]],
+    groups: Sequence[str | None] | None = None,
+) -> Path:
+    """Write ballots in the long layout (``ranking`` like ``C>A>B``, plus ``group`` if given).
+
+    Every ranking is checked with :func:`~partnership_tools.vote.validation.validate_ranking` first
+    (raising :class:`~partnership_tools.vote.validation.BallotError`); an empty ranking is written as a
+    blank cell, which reads back as an abstention. The file is written atomically: to a temporary
+    file in the same folder, then moved over ``path`` (a new file gets mode 0644, an existing
+    one keeps its mode). Returns the path written.
+
+    >>> import tempfile, pathlib
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_ballots_csv(pathlib.Path(d) / "b.csv", ["A", "B", "C"], [("C", "A"), ("B",)], ["x", None])
+    ...     print(p.read_text(), end="")
+    ...     read_ballots_csv(p, options=["A", "B", "C"]).rankings
+    ranking,group
+    C>A,x
+    B,
+    [('C', 'A'), ('B',)]
+    """
+    option_ids = tuple(option_ids)
+    for oid in option_ids:
+        if not oid or oid != oid.strip() or any(ch in oid for ch in ">,;=\n\r"):
+            raise ValueError(f"Option id {oid!r} cannot be written in a ranking column.")
+    if groups is not None and len(groups) != len(rankings):
+        raise ValueError("groups must have one entry per ranking.")
+    lines = [validate_ranking(list(r), option_ids) for r in rankings]
+    target = Path(path)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            writer = csv.writer(fh, lineterminator="\n")
+            writer.writerow(["ranking", "group"] if groups is not None else ["ranking"])
+            if groups is None:
+                writer.writerows([">".join(r)] for r in lines)
+            else:
+                writer.writerows(
+                    [">".join(r), "" if g is None else g]
+                    for r, g in zip(lines, groups, strict=True)
+                )
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp_name, target.stat().st_mode & 0o777 if target.exists() else 0o644)
+        os.replace(tmp_name, target)
+    except BaseException:
+        try:
+            os.unlink(tmp_name)
+        except OSError:
+            pass
+        raise
+    return target

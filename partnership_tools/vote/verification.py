@@ -1,0 +1,122 @@
+"""Recorded results and digests: what a saved session said, and proof it was not edited since.
+
+When a session is saved, :func:`record_session` counts every round and compares consecutive rounds;
+the file keeps those results, the counting settings, the kit version, and SHA-256 digests over the
+canonical JSON of the inputs (the session) and of the results. :func:`verify_session_data` recounts
+from the inputs and reports, round by round, whether the recorded results still hold.
+
+>>> from partnership_tools.vote.model import Ballot, Option, Round, Session
+>>> s = Session(id="d", question="Q?", created_at="t",
+...             options=(Option("A", "a"), Option("B", "b")),
+...             rounds=(Round(1, ("A", "B"), "closed", (Ballot(("A",), submitted_at="t"),)),))
+>>> rec = record_session(s)
+>>> rec["results"]["rounds"]["1"]["winners"]
+['A']
+>>> verify_session_data(s, rec).ok
+True
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from partnership_tools.kernel.checks import Check, Verdict, differences, sha256_of
+from partnership_tools.kernel.files import canonical_json
+from partnership_tools.vote.model import Session
+
+# Every setting the count depends on, stored with the results so a reviewer knows the rules used.
+COUNT_SETTINGS: dict[str, Any] = {
+    "rule": "modified_borda_count",
+    "mbc_points": "a ballot ranking m options gives m, m-1, ..., 1; unranked 0",
+    "consensus_coefficient": "MBC points / (valid ballots x options on the paper)",
+    "classic_borda": "rank k of n gets n-k; unranked 0",
+    "pairwise": "a ranked option is above every unranked one; two unranked are not compared",
+    "ties": "reported, never broken",
+    "comparison": "coefficients follow lineage; merged options compare with the sum of their "
+    "parents' points and the best parent's coefficient",
+}
+
+
+def count_session(session: Session) -> dict[str, Any]:
+    """Count every round that has ballots (or is closed) and compare consecutive rounds.
+
+    Returns ``{"rounds": {"1": RoundResult.to_dict(), ...}, "summaries": {"1": str},
+    "comparisons": {"1-2": RoundComparison.to_dict()}}`` (JSON-safe).
+    """
+    from partnership_tools.vote.summary import summarise
+    from partnership_tools.vote.tally import compare_consecutive, tally_session
+
+    results = tally_session(session)
+    summaries = {str(n): summarise(res, session.threshold) for n, res in results.items()}
+    comparisons = {
+        f"{a}-{b}": c.to_dict() for (a, b), c in compare_consecutive(session, results).items()
+    }
+    # A JSON round trip makes the in-memory record identical to what a file gives back.
+    return json.loads(
+        canonical_json(
+            {
+                "rounds": {str(n): res.to_dict() for n, res in results.items()},
+                "summaries": summaries,
+                "comparisons": comparisons,
+            }
+        )
+    )
+
+
+def record_session(session: Session) -> dict[str, Any]:
+    """The ``results``, ``settings``, ``kit_version`` and ``digest`` parts of a session file."""
+    from partnership_tools.kernel.version import __version__
+
+    results = count_session(session)
+    inputs = session.to_dict()
+    settings = dict(COUNT_SETTINGS)
+    digest = {
+        "algorithm": "sha256",
+        "inputs": sha256_of({"session": inputs, "settings": settings}),
+        "results": sha256_of(results),
+    }
+    digest["combined"] = sha256_of({"inputs": digest["inputs"], "results": digest["results"]})
+    return {"kit_version": __version__, "settings": settings, "results": results, "digest": digest}
+
+
+def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
+    """Recount ``session`` and check it against ``record`` (the file's results and digest)."""
+    recorded = record.get("results")
+    digest = record.get("digest") or {}
+    if not recorded:
+        return Verdict((), recorded=False)
+    fresh = record_session(session)
+    checks: list[Check] = []
+    inputs_ok = digest.get("inputs") == fresh["digest"]["inputs"]
+    checks.append(
+        Check(
+            "inputs digest",
+            inputs_ok,
+            ""
+            if inputs_ok
+            else "the ballots, options or settings were changed after the file was saved",
+        )
+    )
+    results_digest_ok = digest.get("results") == sha256_of(recorded)
+    checks.append(
+        Check(
+            "results digest",
+            results_digest_ok,
+            ""
+            if results_digest_ok
+            else "the recorded results were edited after the file was saved",
+        )
+    )
+    now = fresh["results"]
+    for key in sorted(set(recorded.get("rounds", {})) | set(now["rounds"]), key=int):
+        a = recorded.get("rounds", {}).get(key)
+        b = now["rounds"].get(key)
+        diffs = differences(a, b) if a is not None and b is not None else ["round missing"]
+        checks.append(Check(f"round {key}", not diffs, "; ".join(diffs)))
+    for key in sorted(set(recorded.get("comparisons", {})) | set(now["comparisons"])):
+        a = recorded.get("comparisons", {}).get(key)
+        b = now["comparisons"].get(key)
+        diffs = differences(a, b) if a is not None and b is not None else ["comparison missing"]
+        checks.append(Check(f"comparison of rounds {key}", not diffs, "; ".join(diffs)))
+    return Verdict(tuple(checks))

@@ -1,0 +1,98 @@
+"""Self-contained reports: content, escaping, no remote resources, PDF output."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from partnership_tools.cli.main import main
+from partnership_tools.reports.session_report import ReportError, render_report, write_report
+from partnership_tools.vote.model import Ballot, Option, Round, Session
+from partnership_tools.vote.sessionfile import write_session
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT / "sample_data" / "county_joint_working.json"
+EVIL = "<img src=x onerror=alert(1)>"
+
+
+def evil_session(tmp_path) -> Path:
+    s = Session(
+        id="evil",
+        question="Shall we <script>alert('q')</script>?",
+        threshold=0.5,
+        options=(Option("A", EVIL), Option("B", "Plain & simple"), Option("C", "Third")),
+        rounds=(
+            Round(
+                1,
+                ("A", "B", "C"),
+                "closed",
+                tuple(
+                    Ballot(r, group=g, submitted_at="2026-01-01T10:00:00Z")
+                    for r, g in [(("A", "B"), "<b>G</b>"), (("B",), "x"), (("A", "C", "B"), "x")]
+                ),
+            ),
+        ),
+        groups=("<b>G</b>", "x"),
+        created_at="2026-01-01T09:00:00Z",
+    )
+    return write_session(s, tmp_path / "evil.json")
+
+
+@pytest.fixture(scope="module")
+def sample_html() -> str:
+    return render_report(SAMPLE)
+
+
+def test_report_holds_question_rounds_summary_lineage_and_digest(sample_html):
+    data = json.loads(SAMPLE.read_text())
+    assert data["session"]["question"] in sample_html
+    assert "Round 1" in sample_html and "Round 2" in sample_html
+    assert "From round 1 to round 2" in sample_html
+    assert data["digest"]["combined"] in sample_html
+    assert data["results"]["summaries"]["2"].split(".")[0] in sample_html
+    # lineage: the merged option names both parents
+    assert re.search(r"merged from C: One senior management team; D: Joint committee", sample_html)
+    assert "Verified" in sample_html
+
+
+def test_report_embeds_charts_and_loads_nothing_remote(sample_html):
+    # 4 charts per round (MBC, ranks, pairwise, groups) x 2 rounds + 1 change chart
+    assert sample_html.count("<svg") == 9
+    assert 'class="marks"' in sample_html or 'role="graphics-document"' in sample_html
+    for tag in re.findall(r"<(?:script|link|img|iframe)[^>]*>", sample_html):
+        pytest.fail(f"report references an external resource: {tag}")
+    urls = set(re.findall(r"(?:src|href)\s*=\s*\"([^\"]+)\"", sample_html))
+    assert not [u for u in urls if u.startswith(("http:", "https:", "//"))]
+    assert "@media print" in sample_html and "size: A4" in sample_html
+
+
+def test_report_escapes_user_text(tmp_path):
+    html = render_report(evil_session(tmp_path))
+    assert EVIL not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;b&gt;G&lt;/b&gt;" in html
+    assert "Plain &amp; simple" in html
+
+
+def test_pdf_report(tmp_path):
+    out = write_report(SAMPLE, tmp_path / "r.pdf", "pdf")
+    head = out.read_bytes()[:5]
+    assert head == b"%PDF-"
+    assert out.stat().st_size > 20_000  # charts and tables, not an empty page
+
+
+def test_cli_report_and_bad_input(tmp_path, capsys):
+    out = tmp_path / "r.html"
+    assert main(["report", str(SAMPLE), "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert main(["report", str(bad), "-o", str(tmp_path / "x.html")]) == 2
+    assert "neither a saved vote nor a saved review" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()  # nothing half-written
+    with pytest.raises(ReportError, match="html or pdf"):
+        write_report(SAMPLE, tmp_path / "r.doc", "doc")
