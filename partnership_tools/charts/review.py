@@ -36,6 +36,7 @@ from partnership_tools.charts.theme import (
     THRESHOLD_COLOUR,
     use_house_theme,
 )
+from partnership_tools.review.instrument import BAND_KEYS, DEFAULT_BAND_LABELS
 
 __all__ = [
     "ANSWERS_PANEL",
@@ -56,8 +57,8 @@ NO_VIEW_PANEL = "Don't know / not applicable"
 SUPPRESSED_TEXT = "suppressed"
 TOO_FEW_TEXT = "too few answers"
 _NO_VIEW_COLOURS = ["#969696", "#CCCCCC"]
-_BAND_ORDER = ("strength", "discuss", "concern")
-_DEFAULT_BAND_LABELS = {"strength": "Strength", "discuss": "Worth discussing", "concern": "Concern"}
+_BAND_ORDER = BAND_KEYS
+_DEFAULT_BAND_LABELS = DEFAULT_BAND_LABELS
 
 
 def _pick_wave(df: pd.DataFrame, wave: str | None, column: str = "wave") -> str | None:

@@ -119,9 +119,9 @@ def load_round_for_tally(args: argparse.Namespace):
         return session.question, threshold, number, options, matrix, [], []
     if args.round_number not in (None, 1):
         raise CliError("A ballots CSV holds a single round; drop --round.")
-    options = [o.strip() for o in args.options.split(",")] if args.options else None
+    listed = [o.strip() for o in args.options.split(",")] if args.options else None
     try:
-        imported = read_ballots_csv(path, options=options, options_file=args.options_file)
+        imported = read_ballots_csv(path, options=listed, options_file=args.options_file)
     except BallotFileError as exc:
         raise CliError(str(exc)) from None
     threshold = args.threshold if args.threshold is not None else 0.7
@@ -138,6 +138,7 @@ def load_round_for_tally(args: argparse.Namespace):
 
 def cmd_tally(args: argparse.Namespace) -> int:
     from partnership_tools.vote.count import count_round
+    from partnership_tools.vote.rules import get_rule
     from partnership_tools.vote.summary import summarise
 
     if args.threshold is not None and not 0 < args.threshold <= 1:
@@ -176,6 +177,11 @@ def cmd_tally(args: argparse.Namespace) -> int:
                 for o in result.options
             ],
             "groups": [g.to_dict() for g in result.groups],
+            # every registered counting rule, the kit's own and any added since
+            "rules": {
+                name: {"title": get_rule(name).title, "scores": scores}
+                for name, scores in result.scores_by_rule.items()
+            },
             "summary": summary,
         }
         print(json.dumps(out, indent=2, ensure_ascii=False))

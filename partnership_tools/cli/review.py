@@ -82,7 +82,7 @@ def add_score_parser(subparsers: Any) -> argparse.ArgumentParser:
         type=int,
         default=DEFAULT_MIN_GROUP_SIZE,
         metavar="K",
-        help="hide groups smaller than K (default 5)",
+        help=f"hide groups smaller than K (default {DEFAULT_MIN_GROUP_SIZE})",
     )
     p.add_argument(
         "--gap-threshold",

@@ -23,14 +23,19 @@ different processor's rounding is not mistaken for an edit).
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from partnership_tools.reports.replay import Replay, ReplayError
-from partnership_tools.vote.verification import Check, Verdict
+from partnership_tools.kernel.checks import (
+    Check,
+    Verdict,
+    close_enough,
+    differences,
+    digest_checks,
+)
+from partnership_tools.kernel.savedfile import Replay, ReplayError
 
 __all__ = ["ReviewRecord", "load_review_record", "replay_review_file", "verify_review_data"]
 
@@ -94,48 +99,37 @@ def load_review_record(path: str | os.PathLike[str]) -> ReviewRecord:
 
 
 # -- comparing ---------------------------------------------------------------------------------
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return math.isclose(float(a), float(b), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return a == b
-
-
 def _show(v: Any) -> str:
     if isinstance(v, float):
         return f"{v:.4g}"
     return json.dumps(v, ensure_ascii=False)[:80]
 
 
+def _same(a: Any, b: Any) -> bool:
+    return close_enough(a, b, REL_TOL, ABS_TOL)
+
+
+def _row_name(path: Sequence[str]) -> str:
+    return f"{path[0]}: {'.'.join(path[1:])}" if len(path) > 1 else "".join(path)
+
+
 def _row_differences(
     recorded: Mapping[str, Mapping[str, Any]], now: Mapping[str, Mapping[str, Any]]
 ) -> list[str]:
-    """Plain descriptions of how two sets of keyed rows differ (at most MAX_DIFFERENCES)."""
-    out: list[str] = []
-    for key in list(recorded) + [k for k in now if k not in recorded]:
-        if len(out) >= MAX_DIFFERENCES:
-            break
-        a, b = recorded.get(key), now.get(key)
-        if a is None:
-            out.append(f"{key} was not recorded but now arises")
-            continue
-        if b is None:
-            out.append(f"{key} was recorded but no longer arises")
-            continue
-        for col in list(a) + [c for c in b if c not in a]:
-            if not _same(a.get(col), b.get(col)):
-                out.append(
-                    f"{key}: {col} was recorded as {_show(a.get(col))} but recomputes as"
-                    f" {_show(b.get(col))}"
-                )
-                if len(out) >= MAX_DIFFERENCES:
-                    break
-    return out
+    """Plain descriptions of how two sets of keyed rows differ (at most MAX_DIFFERENCES), through
+    the kernel's :func:`~partnership_tools.kernel.checks.differences`: rows in recorded order,
+    then cells, numbers compared within :data:`REL_TOL`."""
+    return differences(
+        dict(recorded),
+        dict(now),
+        limit=MAX_DIFFERENCES,
+        verb="recomputes",
+        depth=2,
+        same=_same,
+        show=_show,
+        name=_row_name,
+        headlines=None,
+    )
 
 
 def _keyed(rows: Iterable[Mapping[str, Any]], *key_cols: str) -> dict[str, Mapping[str, Any]]:
@@ -278,24 +272,11 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
     checks: list[Check] = []
     if digest:
         now = review_digest(review_inputs(dict(data)), recorded)
-        inputs_ok = digest.get("inputs") == now["inputs"]
-        checks.append(
-            Check(
-                "inputs digest",
-                inputs_ok,
-                ""
-                if inputs_ok
-                else "the responses, instrument, settings or action plan were changed after the"
-                " file was saved",
-            )
-        )
-        results_ok = digest.get("results") == now["results"]
-        checks.append(
-            Check(
-                "results digest",
-                results_ok,
-                "" if results_ok else "the recorded results were edited after the file was saved",
-            )
+        checks += digest_checks(
+            digest,
+            now["inputs"],
+            now["results"],
+            "the responses, instrument, settings or action plan",
         )
     else:
         checks.append(

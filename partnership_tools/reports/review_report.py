@@ -61,9 +61,9 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _suppressed_text(reason: Any, k: int) -> str:
-    from partnership_tools.review.scoring import _REASON_TEXT
+    from partnership_tools.review.scoring import reason_text
 
-    return _REASON_TEXT.get(str(reason), "hidden").format(k=k) if reason else "hidden"
+    return reason_text(reason, k)
 
 
 def review_settings_table(review: Any, result: Any) -> dict[str, str]:

@@ -35,7 +35,35 @@ def _env() -> Environment:
     )
     env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.0f}%"
     env.filters["num"] = lambda v, d=2: "" if v is None else f"{float(v):.{d}f}"
+    env.filters["score"] = _score
     return env
+
+
+def _score(v: Any) -> str:
+    """A rule's score as shown: whole numbers as they are, fractions to 3 decimal places.
+
+    >>> _score(7), _score(1.5), _score(4 / 3)
+    ('7', '1.500', '1.333')
+    """
+    if v is None:
+        return ""
+    return str(v) if isinstance(v, int) else f"{float(v):.3f}"
+
+
+def other_rules(result: Any) -> list[dict[str, Any]]:
+    """The registered counting rules a round's report shows beyond MBC, classic Borda and first
+    preferences: ``[{"name", "title", "scores"}]`` in registration order.
+
+    >>> from partnership_tools.vote.count import count_rankings
+    >>> [r["title"] for r in other_rules(count_rankings(["A"], [["A"]]))]
+    ['Dowdall (rank k scores 1/k)']
+    """
+    from partnership_tools.vote.rules import RULES
+
+    return [
+        {"name": name, "title": RULES[name].title if name in RULES else name, "scores": scores}
+        for name, scores in result.other_rules.items()
+    ]
 
 
 def inline_svg(chart: Any) -> Markup:
@@ -100,6 +128,7 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "advice": advice(result, session.threshold),
                 "charts": charts,
                 "groups": result.groups,
+                "other_rules": other_rules(result),
                 "paper": sum(1 for b in r.ballots if b.source == "paper"),
                 "partial": sum(1 for b in r.ballots if len(b.ranking) < len(r.option_ids)),
             }

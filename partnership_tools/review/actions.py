@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.instrument import Instrument
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,23 +79,25 @@ class ActionItem:
             raise ValueError(f"An action's status must be one of: {', '.join(ACTION_STATUSES)}.")
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "dimension": self.dimension,
-            "action": self.action,
-            "owner": self.owner,
-            "due": self.due,
-            "status": self.status,
-        }
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ActionItem:
-        return cls(
-            dimension=d["dimension"],
-            action=d["action"],
-            owner=d.get("owner") or "",
-            due=d.get("due"),
-            status=d.get("status") or "open",
-        )
+        return converter.structure(d, cls)
+
+
+def _action_from_data(d: Mapping[str, Any], _cls: type) -> ActionItem:
+    """Lenient reading: a blank owner is "", a blank status is "open", dates may be datetimes."""
+    return ActionItem(
+        dimension=d["dimension"],
+        action=d["action"],
+        owner=d.get("owner") or "",
+        due=d.get("due"),
+        status=d.get("status") or "open",
+    )
+
+
+converter.register_structure_hook(ActionItem, _action_from_data)
 
 
 @dataclass(frozen=True)
@@ -166,9 +169,17 @@ class ActionPlan:
         return cls(tuple(items))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"items": [i.to_dict() for i in self.items]}
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> ActionPlan:
-        rows = d.get("items", []) if isinstance(d, Mapping) else d
-        return cls(tuple(ActionItem.from_dict(r) for r in rows))
+        return converter.structure(d, cls)
+
+
+def _plan_from_data(d: Mapping[str, Any] | Iterable[Mapping[str, Any]], _cls: type) -> ActionPlan:
+    """``{"items": [...]}`` or, as older files have it, the bare list of actions."""
+    rows = d.get("items", []) if isinstance(d, Mapping) else d
+    return ActionPlan(tuple(converter.structure(r, ActionItem) for r in rows))
+
+
+converter.register_structure_hook(ActionPlan, _plan_from_data)

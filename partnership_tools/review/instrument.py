@@ -28,6 +28,7 @@ from typing import Any
 
 import yaml
 
+from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.schema import (
     InstrumentError,
     Problem,
@@ -118,49 +119,61 @@ class Scale:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        alias_of: dict[int, list[str]] = {}
-        for a, v in self.aliases:
-            alias_of.setdefault(v, []).append(a)
-        points = []
-        for v, lab in zip(self.values, self.labels, strict=True):
-            p: dict[str, Any] = {"value": v, "label": lab}
-            if v in alias_of:
-                p["aliases"] = alias_of[v]
-            points.append(p)
-        d: dict[str, Any] = {
-            "points": points,
-            "positive": list(self.positive),
-            "negative": list(self.negative),
-        }
-        for key, code, label in (
-            ("dont_know", self.dont_know, self.dont_know_label),
-            ("not_applicable", self.not_applicable, self.not_applicable_label),
-        ):
-            if code is not None:
-                d[key] = {"code": code, "label": label}
-                if code in alias_of:
-                    d[key]["aliases"] = alias_of[code]
-        return d
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Scale:
-        aliases: list[tuple[str, int]] = []
-        for p in d["points"]:
-            aliases += [(a, int(p["value"])) for a in p.get("aliases", [])]
-        kw: dict[str, Any] = {}
-        for key in ("dont_know", "not_applicable"):
-            if d.get(key):
-                kw[key] = int(d[key]["code"])
-                kw[f"{key}_label"] = str(d[key]["label"])
-                aliases += [(a, int(d[key]["code"])) for a in d[key].get("aliases", [])]
-        return cls(
-            values=tuple(int(p["value"]) for p in d["points"]),
-            labels=tuple(str(p["label"]) for p in d["points"]),
-            positive=tuple(int(v) for v in d["positive"]),
-            negative=tuple(int(v) for v in d["negative"]),
-            aliases=tuple(aliases),
-            **kw,
-        )
+        return converter.structure(d, cls)
+
+
+def _scale_to_data(obj: Scale) -> dict[str, Any]:
+    alias_of: dict[int, list[str]] = {}
+    for a, v in obj.aliases:
+        alias_of.setdefault(v, []).append(a)
+    points = []
+    for v, lab in zip(obj.values, obj.labels, strict=True):
+        p: dict[str, Any] = {"value": v, "label": lab}
+        if v in alias_of:
+            p["aliases"] = alias_of[v]
+        points.append(p)
+    d: dict[str, Any] = {
+        "points": points,
+        "positive": list(obj.positive),
+        "negative": list(obj.negative),
+    }
+    for key, code, label in (
+        ("dont_know", obj.dont_know, obj.dont_know_label),
+        ("not_applicable", obj.not_applicable, obj.not_applicable_label),
+    ):
+        if code is not None:
+            d[key] = {"code": code, "label": label}
+            if code in alias_of:
+                d[key]["aliases"] = alias_of[code]
+    return d
+
+
+def _scale_from_data(d: Any, _cls: type) -> Scale:
+    aliases: list[tuple[str, int]] = []
+    for p in d["points"]:
+        aliases += [(a, int(p["value"])) for a in p.get("aliases", [])]
+    kw: dict[str, Any] = {}
+    for key in ("dont_know", "not_applicable"):
+        if d.get(key):
+            kw[key] = int(d[key]["code"])
+            kw[f"{key}_label"] = str(d[key]["label"])
+            aliases += [(a, int(d[key]["code"])) for a in d[key].get("aliases", [])]
+    return Scale(
+        values=tuple(int(p["value"]) for p in d["points"]),
+        labels=tuple(str(p["label"]) for p in d["points"]),
+        positive=tuple(int(v) for v in d["positive"]),
+        negative=tuple(int(v) for v in d["negative"]),
+        aliases=tuple(aliases),
+        **kw,
+    )
+
+
+converter.register_unstructure_hook(Scale, _scale_to_data)
+converter.register_structure_hook(Scale, _scale_from_data)
 
 
 @dataclass(frozen=True)
@@ -172,11 +185,11 @@ class Item:
     reverse: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "text": self.text, "reverse": self.reverse}
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Item:
-        return cls(id=str(d["id"]), text=str(d["text"]), reverse=bool(d.get("reverse", False)))
+        return converter.structure(d, cls)
 
 
 @dataclass(frozen=True)
@@ -201,22 +214,34 @@ class Dimension:
         return tuple(i.id for i in self.items)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": self.id, "title": self.title}
-        if self.description:
-            d["description"] = self.description
-        d["min_valid_answers"] = self.min_valid_answers
-        d["items"] = [i.to_dict() for i in self.items]
-        return d
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dimension:
-        return cls(
-            id=str(d["id"]),
-            title=str(d["title"]),
-            items=tuple(Item.from_dict(i) for i in d["items"]),
-            min_valid_answers=int(d.get("min_valid_answers", 1)),
-            description=str(d.get("description") or "").strip(),
-        )
+        return converter.structure(d, cls)
+
+
+def _dimension_to_data(obj: Dimension) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": obj.id, "title": obj.title}
+    if obj.description:
+        d["description"] = obj.description
+    d["min_valid_answers"] = obj.min_valid_answers
+    d["items"] = [to_data(i) for i in obj.items]
+    return d
+
+
+def _dimension_from_data(d: Any, _cls: type) -> Dimension:
+    return Dimension(
+        id=str(d["id"]),
+        title=str(d["title"]),
+        items=tuple(converter.structure(i, Item) for i in d["items"]),
+        min_valid_answers=int(d.get("min_valid_answers", 1)),
+        description=str(d.get("description") or "").strip(),
+    )
+
+
+converter.register_unstructure_hook(Dimension, _dimension_to_data)
+converter.register_structure_hook(Dimension, _dimension_from_data)
 
 
 @dataclass(frozen=True)
@@ -225,12 +250,15 @@ class Bands:
 
     ``mean >= strength`` is a strength, ``discuss <= mean < strength`` is worth discussing, and
     ``concern <= mean < discuss`` (``concern`` defaults to the bottom of the scale) is a concern.
+    :meth:`band` is the one place that turns a mean into a band.
 
     >>> b = Bands(strength=4.0, discuss=3.0)
     >>> [b.band(m) for m in (5, 4.0, 3.0, 2.99)]
     ['strength', 'strength', 'discuss', 'concern']
     >>> b.label("discuss")
     'Worth discussing'
+    >>> Bands(strength=4.0, discuss=3.0, concern=2.0).band(1.5) is None  # below every band
+    True
     """
 
     strength: float
@@ -243,34 +271,58 @@ class Bands:
         merged.update(dict(self.labels))
         object.__setattr__(self, "labels", tuple((k, merged[k]) for k in BAND_KEYS))
 
+    def cut_points(self) -> tuple[tuple[str, float], ...]:
+        """Each band's key and lowest mean, best band first (the concern band's lowest mean is
+        ``concern``, or minus infinity when it is not set: the bottom of the scale).
+
+        >>> Bands(strength=4.0, discuss=3.0).cut_points()
+        (('strength', 4.0), ('discuss', 3.0), ('concern', -inf))
+        """
+        concern = float("-inf") if self.concern is None else float(self.concern)
+        return (("strength", self.strength), ("discuss", self.discuss), ("concern", concern))
+
     def band(self, mean: float | None) -> str | None:
-        """The band key for a mean, or None for a missing mean."""
+        """The band key for a mean: the first band (best first) whose cut point the mean reaches.
+
+        None for a missing (None or NaN) mean, or one below the ``concern`` cut point.
+        """
         if mean is None or mean != mean:  # NaN
             return None
-        if mean >= self.strength:
-            return "strength"
-        if mean >= self.discuss:
-            return "discuss"
-        return "concern"
+        for key, lowest in self.cut_points():
+            if mean >= lowest:
+                return key
+        return None
 
     def label(self, band: str | None) -> str:
         return dict(self.labels).get(band or "", "")
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"strength": self.strength, "discuss": self.discuss}
-        if self.concern is not None:
-            d["concern"] = self.concern
-        d["labels"] = dict(self.labels)
-        return d
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Bands:
-        return cls(
-            strength=float(d["strength"]),
-            discuss=float(d["discuss"]),
-            concern=float(d["concern"]) if d.get("concern") is not None else None,
-            labels=tuple((d.get("labels") or {}).items()),
-        )
+        return converter.structure(d, cls)
+
+
+def _bands_to_data(obj: Bands) -> dict[str, Any]:
+    d: dict[str, Any] = {"strength": obj.strength, "discuss": obj.discuss}
+    if obj.concern is not None:
+        d["concern"] = obj.concern
+    d["labels"] = dict(obj.labels)
+    return d
+
+
+def _bands_from_data(d: Any, _cls: type) -> Bands:
+    return Bands(
+        strength=float(d["strength"]),
+        discuss=float(d["discuss"]),
+        concern=float(d["concern"]) if d.get("concern") is not None else None,
+        labels=tuple((d.get("labels") or {}).items()),
+    )
+
+
+converter.register_unstructure_hook(Bands, _bands_to_data)
+converter.register_structure_hook(Bands, _bands_from_data)
 
 
 @dataclass(frozen=True)
@@ -314,22 +366,34 @@ class RespondentField:
         return self.spellings().get(normalise_text(text))
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"id": self.id, "label": self.label, "required": self.required}
-        if self.values:
-            d["values"] = list(self.values)
-        if self.aliases:
-            d["aliases"] = dict(self.aliases)
-        return d
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> RespondentField:
-        return cls(
-            id=str(d["id"]),
-            label=str(d["label"]),
-            required=bool(d.get("required", False)),
-            values=tuple(str(v) for v in d.get("values") or ()),
-            aliases=tuple((d.get("aliases") or {}).items()),
-        )
+        return converter.structure(d, cls)
+
+
+def _respondent_field_to_data(obj: RespondentField) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": obj.id, "label": obj.label, "required": obj.required}
+    if obj.values:
+        d["values"] = list(obj.values)
+    if obj.aliases:
+        d["aliases"] = dict(obj.aliases)
+    return d
+
+
+def _respondent_field_from_data(d: Any, _cls: type) -> RespondentField:
+    return RespondentField(
+        id=str(d["id"]),
+        label=str(d["label"]),
+        required=bool(d.get("required", False)),
+        values=tuple(str(v) for v in d.get("values") or ()),
+        aliases=tuple((d.get("aliases") or {}).items()),
+    )
+
+
+converter.register_unstructure_hook(RespondentField, _respondent_field_to_data)
+converter.register_structure_hook(RespondentField, _respondent_field_from_data)
 
 
 @dataclass(frozen=True)
@@ -400,23 +464,7 @@ class Instrument:
 
     # -- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "id": self.id,
-            "title": self.title,
-            "version": self.version,
-            "citation": self.citation,
-            "licence": self.licence,
-        }
-        if self.description:
-            d["description"] = self.description
-        d["gap_threshold"] = self.gap_threshold
-        if self.coverage_field:
-            d["coverage_field"] = self.coverage_field
-        d["scale"] = self.scale.to_dict()
-        d["bands"] = self.bands.to_dict()
-        d["respondent_fields"] = [f.to_dict() for f in self.respondent_fields]
-        d["dimensions"] = [dm.to_dict() for dm in self.dimensions]
-        return d
+        return to_data(self)
 
     @classmethod
     def from_dict(
@@ -427,22 +475,50 @@ class Instrument:
         ``trusted`` is for the shipped instruments only (see :func:`.schema.validate_instrument_data`).
         """
         validate_instrument_data(d, source, trusted=trusted)
-        return cls(
-            id=str(d["id"]),
-            title=str(d["title"]).strip(),
-            version=str(d["version"]),
-            citation=str(d["citation"]).strip(),
-            licence=str(d["licence"]).strip(),
-            description=str(d.get("description") or "").strip(),
-            gap_threshold=float(d.get("gap_threshold", 1.0)),
-            coverage_field=d.get("coverage_field"),
-            scale=Scale.from_dict(d["scale"]),
-            bands=Bands.from_dict(d["bands"]),
-            respondent_fields=tuple(
-                RespondentField.from_dict(f) for f in d.get("respondent_fields") or ()
-            ),
-            dimensions=tuple(Dimension.from_dict(dm) for dm in d["dimensions"]),
-        )
+        return converter.structure(d, cls)
+
+
+def _instrument_to_data(obj: Instrument) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "id": obj.id,
+        "title": obj.title,
+        "version": obj.version,
+        "citation": obj.citation,
+        "licence": obj.licence,
+    }
+    if obj.description:
+        d["description"] = obj.description
+    d["gap_threshold"] = obj.gap_threshold
+    if obj.coverage_field:
+        d["coverage_field"] = obj.coverage_field
+    d["scale"] = to_data(obj.scale)
+    d["bands"] = to_data(obj.bands)
+    d["respondent_fields"] = [to_data(f) for f in obj.respondent_fields]
+    d["dimensions"] = [to_data(dm) for dm in obj.dimensions]
+    return d
+
+
+def _instrument_from_data(d: Any, _cls: type) -> Instrument:
+    return Instrument(
+        id=str(d["id"]),
+        title=str(d["title"]).strip(),
+        version=str(d["version"]),
+        citation=str(d["citation"]).strip(),
+        licence=str(d["licence"]).strip(),
+        description=str(d.get("description") or "").strip(),
+        gap_threshold=float(d.get("gap_threshold", 1.0)),
+        coverage_field=d.get("coverage_field"),
+        scale=converter.structure(d["scale"], Scale),
+        bands=converter.structure(d["bands"], Bands),
+        respondent_fields=tuple(
+            converter.structure(f, RespondentField) for f in d.get("respondent_fields") or ()
+        ),
+        dimensions=tuple(converter.structure(dm, Dimension) for dm in d["dimensions"]),
+    )
+
+
+converter.register_unstructure_hook(Instrument, _instrument_to_data)
+converter.register_structure_hook(Instrument, _instrument_from_data)
 
 
 def _shipped_dir() -> Path:

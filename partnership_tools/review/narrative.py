@@ -15,14 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import pandas as pd
 
+from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.instrument import Instrument
-
-if TYPE_CHECKING:  # pragma: no cover
-    from partnership_tools.review.scoring import ReviewResult
+from partnership_tools.review.settings import ReviewSettings
 
 __all__ = ["DONT_KNOW_SHARE", "Finding", "concerns", "describe_review", "strengths"]
 
@@ -44,6 +43,40 @@ KINDS = (
 )
 
 
+class _Coverage(Protocol):
+    def warnings_for(self, wave: str) -> tuple[str, ...]: ...
+
+
+class ScoredReview(Protocol):
+    """What the findings are written from: the shape of
+    :class:`partnership_tools.review.scoring.ReviewResult`, named here so that this module does not
+    import the scoring package (scoring uses narrative, never the other way round)."""
+
+    @property
+    def focus_wave(self) -> str | None: ...
+
+    @property
+    def settings(self) -> ReviewSettings: ...
+
+    @property
+    def dimensions(self) -> pd.DataFrame: ...
+
+    @property
+    def gaps(self) -> pd.DataFrame: ...
+
+    @property
+    def changes(self) -> pd.DataFrame: ...
+
+    @property
+    def coverage(self) -> _Coverage | None: ...
+
+    @property
+    def strengths(self) -> tuple[Finding, ...]: ...
+
+    @property
+    def concerns(self) -> tuple[Finding, ...]: ...
+
+
 @dataclass(frozen=True)
 class Finding:
     """One plain-English finding."""
@@ -54,16 +87,11 @@ class Finding:
     wave: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "text": self.text,
-            "dimension": self.dimension,
-            "wave": self.wave,
-        }
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Finding:
-        return cls(str(d["kind"]), str(d["text"]), d.get("dimension"), d.get("wave"))
+        return converter.structure(d, cls)
 
 
 def _words(instrument: Instrument, values: tuple[int, ...]) -> str:
@@ -89,6 +117,8 @@ def _dimension_findings(row: pd.Series, instrument: Instrument, wave: str) -> li
                 wave,
             )
         ]
+    if pd.isna(row["band"]):  # below every band's cut point: no band to describe
+        return []
     mean, pos, neg = float(row["mean"]), float(row["pct_positive"]), float(row["pct_negative"])
     pos_w = _words(instrument, instrument.scale.positive)
     band = row["band"]
@@ -122,7 +152,7 @@ def _dimension_findings(row: pd.Series, instrument: Instrument, wave: str) -> li
     return out
 
 
-def describe_review(result: ReviewResult, instrument: Instrument) -> tuple[Finding, ...]:
+def describe_review(result: ScoredReview, instrument: Instrument) -> tuple[Finding, ...]:
     """All findings for the result's focus wave, in this order: strengths (best first), things to
     discuss, concerns (worst first), too few answers, "don't know", gaps, consensus, changes, coverage."""
     wave = result.focus_wave
@@ -211,11 +241,11 @@ def describe_review(result: ReviewResult, instrument: Instrument) -> tuple[Findi
     return tuple(out)
 
 
-def strengths(result: ReviewResult) -> tuple[Finding, ...]:
+def strengths(result: ScoredReview) -> tuple[Finding, ...]:
     """The strengths of the focus wave, best first."""
     return result.strengths
 
 
-def concerns(result: ReviewResult) -> tuple[Finding, ...]:
+def concerns(result: ScoredReview) -> tuple[Finding, ...]:
     """The concerns of the focus wave, worst first."""
     return result.concerns

@@ -26,7 +26,6 @@ import io
 import math
 import os
 import re
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -36,6 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from partnership_tools.kernel.serial import converter, to_data
+from partnership_tools.kernel.tabular import (
+    Dialect,
+    TabularError,
+    decode_bytes,
+    detect_dialect,
+    read_xlsx,
+)
 from partnership_tools.review.instrument import Instrument, RespondentField, Scale, load_instrument
 from partnership_tools.review.schema import normalise_text
 
@@ -85,19 +92,21 @@ class InvalidCell:
     kind: str = "not_a_number"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "why": self.why,
-            "kind": self.kind,
-        }
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> InvalidCell:
-        return cls(
-            int(d["row"]), str(d["column"]), str(d["value"]), str(d["why"]), str(d.get("kind", ""))
-        )
+        return converter.structure(d, cls)
+
+
+def _invalid_cell_from_data(d: Mapping[str, Any], _cls: type) -> InvalidCell:
+    """Lenient reading: numbers and text are coerced; a missing ``kind`` reads as ""."""
+    return InvalidCell(
+        int(d["row"]), str(d["column"]), str(d["value"]), str(d["why"]), str(d.get("kind", ""))
+    )
+
+
+converter.register_structure_hook(InvalidCell, _invalid_cell_from_data)
 
 
 # -- reading single answers -------------------------------------------------------------------
@@ -203,6 +212,7 @@ def _read_field(
                 if cell is None or (isinstance(cell, float) and math.isnan(cell))
                 else str(cell).strip()
             )
+            res: tuple[str | None, str | None, str | None]
             if not text:
                 res = (
                     (None, "required", f"blank, but {fld.id} must be answered")
@@ -413,6 +423,14 @@ class Responses:
 
     # -- (de)serialisation -----------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
+        return to_data(self)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Responses:
+        return converter.structure(d, cls)
+
+    def _to_data(self) -> dict[str, Any]:
+        """The unstructure hook (registered below the class): one record per respondent."""
         rows = []
         f = self.frame
         items = f[list(self.item_ids)].to_numpy(dtype=float)
@@ -444,7 +462,8 @@ class Responses:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Responses:
+    def _from_data(cls, d: Mapping[str, Any]) -> Responses:
+        """The structure hook (registered below the class): the inverse of :meth:`_to_data`."""
         item_ids = tuple(d["item_ids"])
         field_ids = tuple(d.get("field_ids") or ())
         rows = d.get("rows") or []
@@ -463,6 +482,10 @@ class Responses:
         return cls(
             str(d["instrument_id"]), pd.DataFrame(data, columns=list(data)), item_ids, field_ids
         )
+
+
+converter.register_unstructure_hook(Responses, Responses._to_data)
+converter.register_structure_hook(Responses, lambda d, _cls: Responses._from_data(d))
 
 
 # -- importing files --------------------------------------------------------------------------
@@ -526,38 +549,33 @@ class _Table:
     dropped: int = 0  # blank rows skipped
 
 
-def _decode(raw: bytes, name: str) -> tuple[str, list[str]]:
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ResponseFileError(
-            f"{name} is not a text file in UTF-8; save it as 'CSV UTF-8' and try again."
-        ) from None
-    return text, [
-        f"{name} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."
-    ]
-
-
 def _read_csv(path: Path) -> _Table:
+    """A CSV/TSV file decoded and split as :func:`~partnership_tools.kernel.tabular.read_table`
+    does (its encodings and separator detection), then parsed strictly so ragged rows are caught."""
     name = path.name
     raw = path.read_bytes()
     if not raw.strip():
         raise ResponseFileError(f"{name} is empty.")
-    text, warnings = _decode(raw, name)
+    try:
+        decoded = decode_bytes(raw, name)
+    except TabularError as exc:
+        raise ResponseFileError(str(exc)) from None
+    text = decoded.text
+    warnings = []
+    if decoded.encoding == "cp1252":
+        warnings.append(
+            f"{name} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."
+        )
     if "\x00" in text[:4096]:
         raise ResponseFileError(
             f"{name} looks like a binary file, not CSV; export the responses as CSV or .xlsx."
         )
-    first = text.lstrip("\r\n").split("\n", 1)[0]
-    sep = max([",", ";", "\t"], key=first.count) if path.suffix.lower() != ".tsv" else "\t"
+    dialect = Dialect("\t") if path.suffix.lower() == ".tsv" else detect_dialect(text)
     try:
         df = pd.read_csv(
             io.StringIO(text),
-            sep=sep,
+            sep=dialect.separator,
+            quotechar=dialect.quotechar,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -579,44 +597,15 @@ def _read_csv(path: Path) -> _Table:
     return _table_from(df, name, warnings)
 
 
-def _excel_cell(v: Any) -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return str(v).upper()
-    if isinstance(v, float):
-        return str(int(v)) if v.is_integer() else repr(v)
-    if hasattr(v, "isoformat"):
-        return v.isoformat()
-    return str(v)
-
-
 def _read_excel(path: Path, sheet: str | int | None) -> _Table:
+    """One sheet of a workbook, read by :func:`~partnership_tools.kernel.tabular.read_xlsx`
+    (read-only, its ``<dimension>`` reset, its uncompressed size checked first)."""
     name = path.name
     try:
-        import openpyxl
-        from openpyxl.utils.exceptions import InvalidFileException
-    except ImportError:  # pragma: no cover - openpyxl is a dependency
-        raise ResponseFileError("Reading .xlsx files needs the openpyxl package.") from None
-    try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise ResponseFileError(
-            f"{name} could not be opened as an Excel workbook; save it again as .xlsx or CSV."
-        ) from None
-    try:
-        if sheet is None:
-            ws = wb.worksheets[0]
-        elif isinstance(sheet, int):
-            ws = wb.worksheets[sheet]
-        else:
-            ws = wb[sheet]
-    except (KeyError, IndexError):
-        raise ResponseFileError(
-            f"{name} has no sheet {sheet!r}; its sheets are: {', '.join(wb.sheetnames)}."
-        ) from None
-    rows = [[_excel_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    wb.close()
+        table = read_xlsx(path, sheet, name=name)
+    except TabularError as exc:
+        raise ResponseFileError(str(exc)) from None
+    rows = [list(r) for r in table.rows]
     width = max((len(r) for r in rows), default=0)
     if not rows or width == 0:
         raise ResponseFileError(f"{name} has an empty first sheet.")
@@ -776,8 +765,8 @@ def read_responses(
     for f in inst.respondent_fields:
         cols = [pos for pos, t in found.items() if t == ("field", f.id)]
         if cols:
-            vals, bad = _read_field(list(cells[cols[0]]), f)
-            data[f.id] = vals
+            field_vals, bad = _read_field(list(cells[cols[0]]), f)
+            data[f.id] = field_vals
             note(bad, cols[0])
         elif f.required:
             warnings.append(f"No column answers the required field {f.id!r} ({f.label}).")

@@ -28,7 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partnership_tools.kernel.files import atomic_write_text
+from partnership_tools.kernel.checks import digest_of
+from partnership_tools.kernel.files import atomic_write_text, canonical_json
+from partnership_tools.kernel.savedfile import REVIEW_KIND, SavedFileFormat
+from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.actions import ActionPlan
 from partnership_tools.review.instrument import Instrument, InstrumentError
 from partnership_tools.review.responses import Responses
@@ -37,6 +40,7 @@ from partnership_tools.review.settings import ReviewSettings
 __all__ = [
     "REVIEW_FILE_KIND",
     "REVIEW_INPUT_KEYS",
+    "REVIEW_FORMAT",
     "REVIEW_MIGRATIONS",
     "REVIEW_SCHEMA_VERSION",
     "Review",
@@ -51,7 +55,7 @@ __all__ = [
 ]
 
 REVIEW_SCHEMA_VERSION = 2
-REVIEW_FILE_KIND = "partnership-tools/review"
+REVIEW_FILE_KIND = REVIEW_KIND
 #: The parts of a review file that are its inputs (what the SHA-256 ``digest.inputs`` covers).
 REVIEW_INPUT_KEYS = (
     "id",
@@ -72,19 +76,8 @@ def review_inputs(data: dict[str, Any]) -> dict[str, Any]:
 
 def review_digest(inputs: dict[str, Any], result: Any) -> dict[str, str]:
     """SHA-256 digests over the canonical JSON of the inputs and of the recorded result, computed
-    the same way as a session file's (:func:`partnership_tools.kernel.checks.sha256_of`)."""
-    from partnership_tools.kernel.checks import sha256_of
-
-    # A JSON round trip first, so the digest is the same in memory and after reading the file.
-    inputs = json.loads(json.dumps(inputs, allow_nan=False))
-    result = json.loads(json.dumps(result, allow_nan=False))
-    digest = {
-        "algorithm": "sha256",
-        "inputs": sha256_of(inputs),
-        "results": sha256_of(result),
-    }
-    digest["combined"] = sha256_of({"inputs": digest["inputs"], "results": digest["results"]})
-    return digest
+    the same way as a session file's (:func:`partnership_tools.kernel.checks.digest_of`)."""
+    return digest_of(inputs, result)
 
 
 def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
@@ -101,37 +94,30 @@ def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
 REVIEW_MIGRATIONS = {1: _migrate_1_to_2}
 
 
+class ReviewFileError(ValueError):
+    """A review file could not be read; the message is one plain sentence."""
+
+
+REVIEW_FORMAT = SavedFileFormat(
+    REVIEW_FILE_KIND,
+    REVIEW_SCHEMA_VERSION,
+    REVIEW_MIGRATIONS,
+    "review file",
+    ReviewFileError,
+    kind_required=False,
+)
+"""The review file's envelope: kind (optional in old files), schema_version and migrations."""
+
+
 def migrate_review_data(data: Any, source: str = "<review>") -> tuple[dict[str, Any], int | None]:
-    """Check a review file's envelope and bring an older version up to date.
+    """Check a review file's envelope and bring an older version up to date (:data:`REVIEW_FORMAT`).
 
     Returns the data at :data:`REVIEW_SCHEMA_VERSION` and the version it was migrated from (None
     when it was current); raises :class:`ReviewFileError` for a file from a newer version of the
     kit, with the version needed.
     """
-    if not isinstance(data, dict) or "schema_version" not in data:
-        raise ReviewFileError(f"{source} is not a review file: it has no schema_version.")
-    version = data["schema_version"]
-    if data.get("kind", REVIEW_FILE_KIND) != REVIEW_FILE_KIND:
-        raise ReviewFileError(f"{source} holds a {data.get('kind')!r}, not a review.")
-    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise ReviewFileError(
-            f"{source} is a review file of version {version!r}, which no version of Partnership"
-            " Tools wrote."
-        )
-    if version > REVIEW_SCHEMA_VERSION:
-        raise ReviewFileError(
-            f"{source} is a review file of version {version!r}; this version of Partnership Tools"
-            f" reads versions up to {REVIEW_SCHEMA_VERSION}: upgrade partnership-tools to open it."
-        )
-    original = version
-    while version < REVIEW_SCHEMA_VERSION:
-        data = REVIEW_MIGRATIONS[version](data)
-        version = data["schema_version"]
-    return data, (original if original != REVIEW_SCHEMA_VERSION else None)
-
-
-class ReviewFileError(ValueError):
-    """A review file could not be read; the message is one plain sentence."""
+    loaded = REVIEW_FORMAT.load(data, source)
+    return loaded.data, loaded.migrated_from
 
 
 @dataclass(frozen=True, eq=False)
@@ -179,37 +165,11 @@ class Review:
         return dataclasses.replace(recorded, digest=digest)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": REVIEW_SCHEMA_VERSION,
-            "kind": REVIEW_FILE_KIND,
-            "id": self.id,
-            "title": self.title,
-            "created_at": self.created_at,
-            "notes": self.notes,
-            "instrument": self.instrument.to_dict(),
-            "settings": self.settings.to_dict(),
-            "responses": self.responses.to_dict(),
-            "action_plan": self.action_plan.to_dict(),
-            "result": self.result,
-            "digest": self.digest,
-            "kit_version": self.kit_version,
-        }
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "<review>") -> Review:
-        return cls(
-            id=str(d["id"]),
-            title=str(d.get("title") or ""),
-            instrument=Instrument.from_dict(d["instrument"], source=f"{source}: instrument"),
-            responses=Responses.from_dict(d["responses"]),
-            settings=ReviewSettings.from_dict(d.get("settings") or {}),
-            action_plan=ActionPlan.from_dict(d.get("action_plan") or {}),
-            created_at=str(d.get("created_at") or ""),
-            notes=str(d.get("notes") or ""),
-            result=d.get("result"),
-            digest=d.get("digest"),
-            kit_version=d.get("kit_version"),
-        )
+        return _review_from_dict(d, source)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Review) and self.to_dict() == other.to_dict()
@@ -217,12 +177,49 @@ class Review:
     __hash__ = None  # type: ignore[assignment]
 
 
+def _unstructure_review(review: Review) -> dict[str, Any]:
+    """A review file's data: the envelope, the inputs, then what was recorded."""
+    return {
+        "schema_version": REVIEW_SCHEMA_VERSION,
+        "kind": REVIEW_FILE_KIND,
+        "id": review.id,
+        "title": review.title,
+        "created_at": review.created_at,
+        "notes": review.notes,
+        "instrument": review.instrument.to_dict(),
+        "settings": review.settings.to_dict(),
+        "responses": review.responses.to_dict(),
+        "action_plan": review.action_plan.to_dict(),
+        "result": review.result,
+        "digest": review.digest,
+        "kit_version": review.kit_version,
+    }
+
+
+def _review_from_dict(d: dict[str, Any], source: str = "<review>") -> Review:
+    """A review from a file's (current-version) data; tolerant of the blanks older files left."""
+    return Review(
+        id=str(d["id"]),
+        title=str(d.get("title") or ""),
+        instrument=Instrument.from_dict(d["instrument"], source=f"{source}: instrument"),
+        responses=Responses.from_dict(d["responses"]),
+        settings=ReviewSettings.from_dict(d.get("settings") or {}),
+        action_plan=ActionPlan.from_dict(d.get("action_plan") or {}),
+        created_at=str(d.get("created_at") or ""),
+        notes=str(d.get("notes") or ""),
+        result=d.get("result"),
+        digest=d.get("digest"),
+        kit_version=d.get("kit_version"),
+    )
+
+
+converter.register_unstructure_hook(Review, _unstructure_review)
+converter.register_structure_hook(Review, lambda d, _: _review_from_dict(d))
+
+
 def review_to_json(review: Review) -> str:
     """The canonical JSON text of a review (sort_keys, indent=2, ensure_ascii=False, newline)."""
-    return (
-        json.dumps(review.to_dict(), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
-        + "\n"
-    )
+    return canonical_json(review.to_dict())
 
 
 def review_from_json(text: str, source: str = "<review>") -> Review:

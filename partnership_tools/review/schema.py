@@ -262,7 +262,7 @@ def _semantic_problems(d: dict[str, Any]) -> list[Problem]:
                 "higher values mean more agreement: list the top of the scale as positive.",
             )
         )
-    codes = {}
+    codes: dict[str, Any] = {}
     for key in ("dont_know", "not_applicable"):
         if key in scale:
             c = scale[key]["code"]

@@ -15,6 +15,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from partnership_tools.kernel.serial import converter, to_data
+
 __all__ = ["DEFAULT_MIN_GROUP_SIZE", "ReviewSettings"]
 
 DEFAULT_MIN_GROUP_SIZE = 5
@@ -54,25 +56,26 @@ class ReviewSettings:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "by": self.by,
-            "min_group_size": self.min_group_size,
-            "gap_threshold": self.gap_threshold,
-            "waves": list(self.waves),
-            "before": self.before,
-            "after": self.after,
-            "focus_wave": self.focus_wave,
-        }
+        return to_data(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> ReviewSettings:
-        gt = d.get("gap_threshold")
-        return cls(
-            by=d.get("by") or None,
-            min_group_size=int(d.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)),
-            gap_threshold=float(gt) if gt is not None else None,
-            waves=tuple(d.get("waves") or ()),
-            before=d.get("before") or None,
-            after=d.get("after") or None,
-            focus_wave=d.get("focus_wave") or None,
-        )
+        return converter.structure(d, cls)
+
+
+def _settings_from_data(d: Any, _cls: type) -> ReviewSettings:
+    """Lenient reading of saved settings: blanks are None, numbers may be text, keys may be missing
+    (then the defaults apply); the class's own checks raise ``ValueError``."""
+    gt = d.get("gap_threshold")
+    return ReviewSettings(
+        by=d.get("by") or None,
+        min_group_size=int(d.get("min_group_size", DEFAULT_MIN_GROUP_SIZE)),
+        gap_threshold=float(gt) if gt is not None else None,
+        waves=tuple(d.get("waves") or ()),
+        before=d.get("before") or None,
+        after=d.get("after") or None,
+        focus_wave=d.get("focus_wave") or None,
+    )
+
+
+converter.register_structure_hook(ReviewSettings, _settings_from_data)

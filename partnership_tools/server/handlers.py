@@ -46,6 +46,7 @@ import jinja2
 import tornado.web
 from tornado.ioloop import IOLoop
 
+from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
 from partnership_tools.store import Store, StoreError
 from partnership_tools.vote.model import Ballot, Round, Session
 from partnership_tools.vote.validation import BallotError, ranking_from_positions
@@ -152,11 +153,14 @@ def _thread_store(db_path: Path) -> Store:
 @dataclass
 class ParticipantApp:
     """What every participant handler shares: the store (through a thread pool), the templates,
-    the per-server secret and the logger. One instance per server, in ``web_app.settings``."""
+    the per-server secret and the logger. One instance per server (the extension app's
+    ``participants``). ``min_group_size``: the smallest group a review form promises to report
+    when a review's own settings cannot be read."""
 
     db_path: Path
     log: logging.Logger
     base_url: str = "/"
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
     secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
     max_body: int = MAX_BODY_BYTES
     workers: int = 8

@@ -168,11 +168,15 @@ def _conn(store: Store):
     return conn
 
 
-def read_context(store: Store, review_id: str) -> FormContext | None:
-    """The review's title, instrument (cached by its stored text) and form wave, or None."""
+def read_context(
+    store: Store, review_id: str, default_min_group_size: int | None = None
+) -> FormContext | None:
+    """The review's title, instrument (cached by its stored text) and form wave, or None.
+    ``default_min_group_size`` (default ``DEFAULT_MIN_GROUP_SIZE``) stands in when the review's
+    settings cannot be read."""
     import json
 
-    from partnership_tools.review.settings import ReviewSettings
+    from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE, ReviewSettings
 
     conn = _conn(store)
     row = conn.execute(
@@ -194,7 +198,7 @@ def read_context(store: Store, review_id: str) -> FormContext | None:
     try:
         k = ReviewSettings.from_dict(json.loads(settings_json or "{}")).min_group_size
     except (ValueError, TypeError):
-        k = 5
+        k = default_min_group_size or DEFAULT_MIN_GROUP_SIZE
     return FormContext(review_id, title or review_id, inst, form_wave(conn, review_id), k)
 
 
@@ -387,7 +391,7 @@ class ReviewFormHandler(BaseParticipantHandler):
         super().render(template_name, **kw)
 
     async def context(self, review_id: str) -> FormContext:
-        ctx = await self.app.run(read_context, review_id)
+        ctx = await self.app.run(read_context, review_id, self.app.min_group_size)
         if ctx is None:
             raise PageError(
                 404,

@@ -8,8 +8,10 @@ The server runs in this process (``ServerApp.launch_instance``) with:
 * the token (``--token`` or a random one) guarding the facilitator and projector apps and every
   Jupyter API; the ballot pages under ``/vote`` need no token and reach only the store;
 * idle kernels culled (Voilà does not shut a kernel down when its page closes);
-* ``PARTNERSHIP_TOOLS_DB`` set to the absolute store path, so every kernel and the ballot pages use
-  the same store (and ``PYTHONPATH`` naming this kit, so kernels import the same code);
+* the extension's options on the command line (``--PartnershipToolsApp.db=<absolute store
+  path>``, ``--PartnershipToolsApp.public_url=...``): the extension hands them on to every kernel,
+  so the kernels and the ballot pages use the same store (and ``PYTHONPATH`` names this kit, so
+  kernels import the same code);
 * 127.0.0.1 unless ``--host`` says otherwise; port 8866 (``--port 0`` picks a free one).
 
 When the server listens it prints the facilitator, projector, review and ballot URLs.
@@ -47,6 +49,8 @@ WILDCARD_HOSTS = ("", "0.0.0.0", "::")
 
 #: Extensions this command enables; every other one found in the Jupyter config is disabled.
 ENABLED_EXTENSIONS = ("voila.server_extension", "partnership_tools.server")
+#: The configurable class of our extension (``--PartnershipToolsApp.db=...``).
+EXTENSION_APP = "PartnershipToolsApp"
 #: Extensions disabled even when no config file names them.
 ALWAYS_DISABLED = (
     "jupyterlab",
@@ -173,8 +177,11 @@ def server_argv(
     extensions: dict[str, bool],
     cull_idle: int = 600,
     allow_root: bool | None = None,
+    db: Path | None = None,
+    public_url: str | None = None,
 ) -> list[str]:
-    """The ``jupyter server`` options this command runs with."""
+    """The ``jupyter server`` options this command runs with (``db`` and ``public_url`` become
+    the extension's ``--PartnershipToolsApp`` options when given)."""
     if allow_root is None:
         allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
     argv = [
@@ -197,6 +204,10 @@ def server_argv(
     ]
     if allow_root:
         argv.append("--ServerApp.allow_root=True")
+    if db is not None:
+        argv.append(f"--{EXTENSION_APP}.db={db}")
+    if public_url:
+        argv.append(f"--{EXTENSION_APP}.public_url={public_url.rstrip('/')}")
     return argv
 
 
@@ -298,7 +309,7 @@ def kit_pythonpath(env: dict[str, str]) -> str:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from partnership_tools.store import ENV_DB, Store, StoreError, default_db_path
+    from partnership_tools.store import Store, StoreError, default_db_path
 
     notebooks = Path(args.notebooks).expanduser() if args.notebooks else DEFAULT_NOTEBOOKS
     if not notebooks.is_dir():
@@ -325,9 +336,6 @@ def run_serve(args: argparse.Namespace) -> int:
         store.close()
 
     token = args.token or secrets.token_urlsafe(24)
-    os.environ[ENV_DB] = str(db)
-    if getattr(args, "public_url", None):
-        os.environ["PT_PUBLIC_URL"] = args.public_url.rstrip("/")
     os.environ["PYTHONPATH"] = kit_pythonpath(dict(os.environ))
     argv = server_argv(
         notebooks=notebooks.resolve(),
@@ -336,6 +344,8 @@ def run_serve(args: argparse.Namespace) -> int:
         token=token,
         extensions=extension_settings(sorted(configured_extensions())),
         cull_idle=args.cull_idle,
+        db=db,
+        public_url=getattr(args, "public_url", None),
     )
     launch(argv, session_id)
     return 0
@@ -350,7 +360,8 @@ def launch(argv: list[str], session_id: str | None) -> None:
             super().start_app()
             scheme = "https" if self.certfile else "http"
             base = f"{scheme}://{display_host(self.ip)}:{self.port}{self.base_url.rstrip('/')}"
-            base = os.environ.get("PT_PUBLIC_URL") or base
+            point = self.extension_manager.extension_points.get("partnership_tools")
+            base = getattr(getattr(point, "app", None), "public_url", "") or base
             urls = AppURLs(base, self.identity_provider.token, session_id)
             print(urls.text(), flush=True)
             root = Path(self.root_dir)

@@ -375,11 +375,11 @@ def save_draft(
             else:
                 new_answers[k] = int(v)
         new_fields = dict(draft.fields)
-        for k, v in (fields or {}).items():
-            if v is None or not str(v).strip():
+        for k, text in (fields or {}).items():
+            if text is None or not str(text).strip():
                 new_fields.pop(k, None)
             else:
-                new_fields[k] = str(v)
+                new_fields[k] = str(text)
         new_comments = draft.comments if comments is None else str(comments).strip()
         pages = list(draft.pages)
         if page is not None and page not in pages:

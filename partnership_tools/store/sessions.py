@@ -39,6 +39,7 @@ from partnership_tools.vote.model import (
     Session,
     hash_participant,
 )
+from partnership_tools.vote.records import from_record, to_record
 
 
 @dataclass(frozen=True)
@@ -50,11 +51,16 @@ class BallotReceipt:
     replaced: bool
 
     def to_dict(self) -> dict:
-        return {"ballot_id": self.ballot_id, "receipt": self.receipt, "replaced": self.replaced}
+        """``{"ballot_id", "receipt", "replaced"}``, through the kit's converter.
+
+        >>> BallotReceipt.from_dict(BallotReceipt(3, "K7Q2", False).to_dict())
+        BallotReceipt(ballot_id=3, receipt='K7Q2', replaced=False)
+        """
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict) -> BallotReceipt:
-        return cls(int(d["ballot_id"]), str(d["receipt"]), bool(d["replaced"]))
+        return from_record(cls, d)
 
 
 class Store:
@@ -423,6 +429,7 @@ class Store:
                 b.source,
             ),
         )
+        assert cur.lastrowid is not None  # an INSERT always sets it
         return int(cur.lastrowid)
 
     def add_ballot(self, session_id: str, number: int, ballot: Ballot) -> BallotReceipt:

@@ -35,6 +35,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import ipywidgets as widgets
 
+from partnership_tools.ui.poller import Poller  # noqa: F401 - kept here for older imports
+
 LOGGER_NAME = "partnership_tools.ui"
 log = logging.getLogger(LOGGER_NAME)
 
@@ -330,42 +332,6 @@ def busy(*controls: widgets.Widget) -> Iterator[None]:
     finally:
         for c, was in zip(controls, before, strict=True):
             c.disabled = was
-
-
-class Poller:
-    """Call ``callback`` every ``interval`` seconds on a daemon thread until :meth:`stop`.
-
-    Used for the live ballot count. A failing call is logged and polling goes on.
-    """
-
-    def __init__(self, interval: float, callback: Callable[[], None], name: str = "pt-poller"):
-        self.interval = float(interval)
-        self.callback = callback
-        self.name = name
-        self._stop = threading.Event()
-        self._thread: Any = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
-
-    def start(self) -> None:
-        if self.running:
-            return
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-
-    def _run(self) -> None:
-        stop = self._stop
-        while not stop.wait(self.interval):
-            try:
-                self.callback()
-            except Exception:  # noqa: BLE001 - keep polling; the log has the details
-                log.exception("The live update failed")
 
 
 # ------------------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from typing import Any
 import ipywidgets as widgets
 
 from partnership_tools.ui.common import (
-    ENV_DOWNLOADS,
     Feedback,
     UIError,
     action,
@@ -60,18 +59,20 @@ MIME = {
 def export_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
     """Where exported files go: ``$PT_DOWNLOADS_DIR``, else ``downloads/`` beside the store
     (``db_path``, default the store named by ``$PARTNERSHIP_TOOLS_DB``)."""
-    env = os.environ.get(ENV_DOWNLOADS, "").strip()
-    if env:
-        return Path(env).expanduser()
+    from partnership_tools.kernel.exports import export_dir as folder_for
+
     if db_path is None:
         from partnership_tools.store import default_db_path
 
         db_path = default_db_path()
-    return Path(db_path).expanduser().parent / "downloads"
+    return folder_for(db_path)
 
 
 def stamped_path(kind: str, name: str, db_path: str | os.PathLike[str] | None = None) -> Path:
     """``<export folder>/<kind>-<name>-<UTC time>.json``: a new file name for each save.
+
+    The time has second precision; a second save within the same second gets ``-2``, ``-3``, …
+    after the time rather than overwriting the first.
 
     >>> stamped_path("session", "a/b", "/tmp/x.sqlite").name.startswith("session-a-b-")
     True
@@ -79,7 +80,13 @@ def stamped_path(kind: str, name: str, db_path: str | os.PathLike[str] | None = 
     from partnership_tools.kernel.clock import utc_now
 
     stamp = utc_now().replace(":", "").replace("-", "")
-    return export_dir(db_path) / f"{kind}-{safe_filename(name, kind)}-{stamp}.json"
+    folder = export_dir(db_path)
+    stem = f"{kind}-{safe_filename(name, kind)}-{stamp}"
+    path, n = folder / f"{stem}.json", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}-{n}.json"
+    return path
 
 
 def _resolve(value: Any) -> Any:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from pathlib import Path
 from typing import Any
 
 import ipywidgets as widgets
@@ -33,7 +32,6 @@ from partnership_tools.store import Store
 from partnership_tools.ui.common import (
     ChartSlot,
     Feedback,
-    Poller,
     UIError,
     WidgetApp,
     action,
@@ -48,7 +46,9 @@ from partnership_tools.ui.common import (
     style_widget,
     warm_up_altair,
 )
-from partnership_tools.ui.export import ChartExport, ReportDownload, export_dir, stamped_path
+from partnership_tools.ui.export import ChartExport, export_dir
+from partnership_tools.ui.poller import StorePoller
+from partnership_tools.ui.saving import SaveFlow, Snapshot
 from partnership_tools.vote.model import Session
 
 log = logging.getLogger("partnership_tools.ui")
@@ -125,8 +125,9 @@ class ProjectorApp(WidgetApp):
         self.count: int | None = None
         self._signature: tuple | None = None
         self._lock = threading.RLock()
-        self._poller: Poller | None = None
-        self._poll_store: Store | None = None
+        self.poller = StorePoller(
+            poll_interval, self._poll, db_path=self.db_path, name="pt-projector"
+        )
         self._syncing = False
         self._chart_seq = 0
         self._build()
@@ -194,12 +195,14 @@ class ProjectorApp(WidgetApp):
         )
         show(self.chart_export.widget, False)
         # The report covers the session as it stands: it is saved (with its digest) first.
-        self.report = ReportDownload(
-            self._report_source,
-            out_dir=export_dir(self.db_path),
-            formats=("html",),
+        self.saving = SaveFlow(
+            self._snapshot,
+            db_path=self.db_path,
             feedback=self.feedback,
+            formats=("html",),
+            report_from="fresh",
         )
+        self.report = self.saving.report
         show(self.report.widget, False)
         self.results_view = w.VBox(
             [
@@ -235,14 +238,14 @@ class ProjectorApp(WidgetApp):
         """The app for a Voilà page: ``session_id`` defaults to the URL's ``?session=``."""
         return cls(db_path=db_path, session_id=session_from_query(session_id))
 
-    def _report_source(self) -> Path:
-        """Save the session as it stands (results and digest recorded) for the report."""
-        from partnership_tools.vote.sessionfile import write_session
+    def _snapshot(self) -> Snapshot:
+        """The session as it stands (results and digest recorded), for the report."""
+        from partnership_tools.vote.sessionfile import session_to_json
 
         if not self.session_id:
             raise UIError("Pick a session first.")
         session = self.store.load_session(self.session_id)
-        return write_session(session, stamped_path("session", session.id, self.db_path))
+        return Snapshot("session", session.id, session_to_json(session))
 
     @property
     def base_url(self) -> str | None:
@@ -468,7 +471,7 @@ class ProjectorApp(WidgetApp):
         from partnership_tools.charts import vote
 
         labels = session.labels
-        parts = [
+        parts: list[Any] = [
             vote.mbc_chart(
                 vote.result_frame(result, labels),
                 session.threshold,
@@ -510,18 +513,12 @@ class ProjectorApp(WidgetApp):
         )
 
     # -- polling ----------------------------------------------------------------------------------
-    def _poll(self) -> None:
-        if self._poll_store is None:
-            self._poll_store = Store(self.db_path)
-        self.check(store=self._poll_store)
+    def _poll(self, store: Store) -> None:
+        self.check(store=store)
 
     def start_polling(self) -> None:
-        if not self.poll_interval:
-            return
-        if self._poller is None:
-            self._poller = Poller(self.poll_interval, self._poll, name="pt-projector")
-        self._poller.start()
+        """Follow the store every ``poll_interval`` seconds (nothing when polling is off)."""
+        self.poller.start()
 
     def stop_polling(self) -> None:
-        if self._poller is not None:
-            self._poller.stop()
+        self.poller.stop()

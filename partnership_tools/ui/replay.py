@@ -471,7 +471,7 @@ class ReplayApp:
         if self.draw_charts:
             # The projector's own charts: build_chart uses nothing of the projector instance.
             chart = ProjectorApp.build_chart(
-                None,  # type: ignore[arg-type]
+                None,
                 s,
                 number,
                 result,
@@ -583,7 +583,7 @@ class ReplayApp:
 
         inst = review.instrument
         rng = (inst.scale.low, inst.scale.high)
-        parts = [rc.profile_chart(result.dimensions, wave=wave, scale_range=rng)]
+        parts: list[Any] = [rc.profile_chart(result.dimensions, wave=wave, scale_range=rng)]
         if result.settings.by:
             parts.append(rc.group_heatmap_chart(result.dimensions, wave=wave, scale_range=rng))
         c = result.changes

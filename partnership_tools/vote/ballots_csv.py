@@ -27,8 +27,8 @@ are as there). A ``group`` column is read as usual; other question columns are i
 columns qualify, the file is refused: rename the ranking column to ``ranking``.
 
 Header names are matched ignoring case and surrounding whitespace; a UTF-8 byte-order mark is
-tolerated. The separator is a comma unless the header line has none and has tabs or semicolons
-(as some spreadsheet programs write).
+tolerated. The separator (comma, semicolon, tab or ``|``) is found from the data, not the header
+alone (:func:`partnership_tools.kernel.tabular.detect_dialect`).
 
 Row numbers are 1-based file lines with the header as line 1, so the first ballot is row 2; they
 are the lines a spreadsheet or text editor shows (blank lines and line breaks inside quoted cells
@@ -60,8 +60,17 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from partnership_tools.kernel.serial import converter
+from partnership_tools.kernel.tabular import (
+    Decoded,
+    TabularError,
+    decode_bytes,
+    detect_dialect,
+    workbook_signature,
+)
 from partnership_tools.vote.ballots import BallotMatrix
 from partnership_tools.vote.model import Option
+from partnership_tools.vote.records import to_record
 from partnership_tools.vote.validation import (
     BallotError,
     _as_options,
@@ -127,7 +136,7 @@ class RejectedBallot:
         >>> RejectedBallot(3, "ranks option A twice", "A>B>A").to_dict()
         {'row': 3, 'reason': 'ranks option A twice', 'text': 'A>B>A'}
         """
-        return {"row": self.row, "reason": self.reason, "text": self.text}
+        return to_record(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,18 +206,26 @@ class BallotImport:
         >>> d["rankings"], d["groups"], d["rows"], d["option_ids"]
         ([['B', 'A']], ['x'], [2], ['A', 'B'])
         """
-        return {
-            "path": self.path,
-            "layout": self.layout,
-            "option_ids": list(self.option_ids),
-            "options": [o.to_dict() for o in self.options],
-            "rankings": [list(r) for r in self.rankings],
-            "groups": self.groups,
-            "rows": list(self.rows),
-            "has_participant_codes": any(p is not None for p in self.participants),
-            "rejected": [r.to_dict() for r in self.rejected],
-            "abstentions": list(self.abstentions),
-        }
+        return to_record(self)
+
+
+def _import_record(imp: BallotImport) -> dict[str, Any]:
+    """How a :class:`BallotImport` is written: derived rankings and groups, no raw codes."""
+    return {
+        "path": imp.path,
+        "layout": imp.layout,
+        "option_ids": list(imp.option_ids),
+        "options": to_record(imp.options),
+        "rankings": [list(r) for r in imp.rankings],
+        "groups": imp.groups,
+        "rows": list(imp.rows),
+        "has_participant_codes": any(p is not None for p in imp.participants),
+        "rejected": to_record(imp.rejected),
+        "abstentions": list(imp.abstentions),
+    }
+
+
+converter.register_unstructure_hook(BallotImport, _import_record)
 
 
 # -- reading text ------------------------------------------------------------------------------
@@ -248,29 +265,30 @@ def _read_bytes(source: Any, what: str, name: str) -> bytes | str:
 
 
 def _decode(data: bytes | str, what: str, name: str) -> str:
-    """The text of a file: UTF-8 with or without a byte-order mark, else a plain error."""
+    """The text of a file, decoded by :func:`~partnership_tools.kernel.tabular.decode_bytes`;
+    ballots must be UTF-8 (with or without a byte-order mark), anything else is refused plainly."""
     if isinstance(data, str):
         text = data
     else:
-        if data.startswith(b"PK\x03\x04") or data.startswith(b"\xd0\xcf\x11\xe0"):
+        if workbook_signature(data):
             raise BallotFileError(
                 f"The {what} {name} is a spreadsheet workbook, not a CSV file; "
                 "save it as CSV UTF-8 and try again."
             )
-        if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            decoded = decode_bytes(data, name)
+        except TabularError:
+            decoded = Decoded("", "unknown", _first_bad_utf8_byte(data))
+        if decoded.encoding == "utf-16":
             raise BallotFileError(
                 f"The {what} {name} is UTF-16 text, not UTF-8; save it as CSV UTF-8 and try again."
             )
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                raise BallotFileError(
-                    f"The {what} {name} is not UTF-8 text (byte {exc.start + 1} cannot be read); "
-                    "save it as CSV UTF-8 and try again."
-                ) from None
+        if decoded.bad_byte is not None:
+            raise BallotFileError(
+                f"The {what} {name} is not UTF-8 text (byte {decoded.bad_byte} cannot be read); "
+                "save it as CSV UTF-8 and try again."
+            )
+        text = decoded.text
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise BallotFileError(f"The {what} {name} is a binary file, not text.")
@@ -279,18 +297,17 @@ def _decode(data: bytes | str, what: str, name: str) -> str:
     return text
 
 
+def _first_bad_utf8_byte(data: bytes) -> int:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start + 1
+    return 1  # pragma: no cover - decode_bytes reads every UTF-8 text
+
+
 def _sniff_separator(text: str) -> str:
-    """A comma, unless the first non-blank line has none but has tabs or semicolons."""
-    start = len(text) - len(text.lstrip("\r\n"))
-    end = text.find("\n", start)
-    first = text[start : end if end >= 0 else len(text)]
-    if "," in first:
-        return ","
-    if "\t" in first:
-        return "\t"
-    if ";" in first:
-        return ";"
-    return ","
+    """The separator found from the data (:func:`~partnership_tools.kernel.tabular.detect_dialect`)."""
+    return detect_dialect(text).separator
 
 
 # -- options -----------------------------------------------------------------------------------

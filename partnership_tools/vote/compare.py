@@ -46,6 +46,7 @@ from typing import TYPE_CHECKING, Any
 
 from partnership_tools.vote.count import RoundResult
 from partnership_tools.vote.model import Session
+from partnership_tools.vote.records import from_record, lenient, to_record
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -86,36 +87,11 @@ class OptionChange:
     consensus_change: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "kind": self.kind,
-            "predecessors": list(self.predecessors),
-            "mbc": self.mbc,
-            "consensus": self.consensus,
-            "before_mbc": self.before_mbc,
-            "before_consensus": self.before_consensus,
-            "mbc_change": self.mbc_change,
-            "consensus_change": self.consensus_change,
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> OptionChange:
-        def opt(v: Any, t: type) -> Any:
-            return None if v is None else t(v)
-
-        return cls(
-            id=str(d["id"]),
-            label=str(d["label"]),
-            kind=str(d["kind"]),
-            predecessors=tuple(d["predecessors"]),
-            mbc=int(d["mbc"]),
-            consensus=float(d["consensus"]),
-            before_mbc=opt(d.get("before_mbc"), int),
-            before_consensus=opt(d.get("before_consensus"), float),
-            mbc_change=opt(d.get("mbc_change"), int),
-            consensus_change=opt(d.get("consensus_change"), float),
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -138,25 +114,11 @@ class Disappearance:
     consensus: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "fate": self.fate,
-            "successors": list(self.successors),
-            "mbc": self.mbc,
-            "consensus": self.consensus,
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Disappearance:
-        return cls(
-            id=str(d["id"]),
-            label=str(d["label"]),
-            fate=str(d["fate"]),
-            successors=tuple(d["successors"]),
-            mbc=int(d["mbc"]),
-            consensus=float(d["consensus"]),
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -243,29 +205,28 @@ class RoundComparison:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "before_option_ids": list(self.before_option_ids),
-            "after_option_ids": list(self.after_option_ids),
-            "before_ballots": self.before_ballots,
-            "after_ballots": self.after_ballots,
-            "before_n_options": self.before_n_options,
-            "after_n_options": self.after_n_options,
-            "options": [o.to_dict() for o in self.options],
-            "disappeared": [d.to_dict() for d in self.disappeared],
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RoundComparison:
-        return cls(
-            before_option_ids=tuple(d["before_option_ids"]),
-            after_option_ids=tuple(d["after_option_ids"]),
-            before_ballots=int(d["before_ballots"]),
-            after_ballots=int(d["after_ballots"]),
-            before_n_options=int(d["before_n_options"]),
-            after_n_options=int(d["after_n_options"]),
-            options=tuple(OptionChange.from_dict(o) for o in d.get("options") or ()),
-            disappeared=tuple(Disappearance.from_dict(x) for x in d.get("disappeared") or ()),
-        )
+        return from_record(cls, d)
+
+
+# Old records may leave out the "before" figures of a new option, or empty lists.
+lenient(
+    OptionChange,
+    lambda d: {
+        **d,
+        **{
+            k: d.get(k)
+            for k in ("before_mbc", "before_consensus", "mbc_change", "consensus_change")
+        },
+    },
+)
+lenient(
+    RoundComparison,
+    lambda d: {**d, "options": d.get("options") or (), "disappeared": d.get("disappeared") or ()},
+)
 
 
 def predecessors_in(session: Session, option_id: str, earlier: tuple[str, ...]) -> tuple[str, ...]:
@@ -342,10 +303,12 @@ def compare_rounds(session: Session, before: RoundResult, after: RoundResult) ->
             for p in preds:
                 succ[p].append(o.id)
         if preds:
-            b_mbc: int | None = sum(before.option(p).mbc for p in preds)
-            b_cons: float | None = max(before.option(p).consensus for p in preds)
-            d_mbc: int | None = o.mbc - b_mbc
-            d_cons: float | None = o.consensus - b_cons
+            parent_mbc = sum(before.option(p).mbc for p in preds)
+            parent_cons = max(before.option(p).consensus for p in preds)
+            b_mbc: int | None = parent_mbc
+            b_cons: float | None = parent_cons
+            d_mbc: int | None = o.mbc - parent_mbc
+            d_cons: float | None = o.consensus - parent_cons
         else:
             b_mbc = b_cons = d_mbc = d_cons = None
         changes.append(

@@ -33,12 +33,17 @@ Condorcet winner and an empty Smith set (there is nothing to compare).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from partnership_tools.kernel.serial import converter
+from partnership_tools.vote import rules
 from partnership_tools.vote.ballots import BallotMatrix
+from partnership_tools.vote.rank_counts import RoundCounts, round_counts
+from partnership_tools.vote.records import from_record, lenient, to_record
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -81,32 +86,12 @@ class OptionResult:
     min_group: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "mbc": self.mbc,
-            "consensus": self.consensus,
-            "borda": self.borda,
-            "first_preferences": self.first_preferences,
-            "rank_counts": list(self.rank_counts),
-            "min_group_consensus": self.min_group_consensus,
-            "min_group": self.min_group,
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> OptionResult:
-        mgc = d.get("min_group_consensus")
-        return cls(
-            id=str(d["id"]),
-            label=str(d.get("label") or d["id"]),
-            mbc=int(d["mbc"]),
-            consensus=float(d["consensus"]),
-            borda=int(d["borda"]),
-            first_preferences=int(d["first_preferences"]),
-            rank_counts=tuple(int(c) for c in d["rank_counts"]),
-            min_group_consensus=None if mgc is None else float(mgc),
-            min_group=d.get("min_group"),
-        )
+        """Lenient about old records: a missing or empty ``label`` reads as the id."""
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -126,21 +111,11 @@ class GroupResult:
     consensus: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "group": self.group,
-            "ballots": self.ballots,
-            "mbc": dict(self.mbc),
-            "consensus": dict(self.consensus),
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> GroupResult:
-        return cls(
-            group=str(d["group"]),
-            ballots=int(d["ballots"]),
-            mbc={str(k): int(v) for k, v in d["mbc"].items()},
-            consensus={str(k): float(v) for k, v in d["consensus"].items()},
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -150,7 +125,9 @@ class RoundResult:
     ``option_ids`` is the ballot-paper order; ``options`` is sorted by MBC points, highest first,
     ties keeping ballot-paper order. ``pairwise[X][Y]`` is the number of ballots ranking X above Y
     (for every Y other than X). ``winners`` holds every option tied at the top MBC score (empty
-    when there are no ballots or no option got a point).
+    when there are no ballots or no option got a point). ``other_rules`` holds the scores of every
+    registered counting rule beyond the three each option holds (MBC, classic Borda, first
+    preferences), e.g. Dowdall; :attr:`scores_by_rule` gives all of them.
 
     >>> r = count_rankings(["A", "B"], [["A", "B"], ["A"]], groups=["x", None])
     >>> r.ranking, r.consensus  # A: 2 + 1 = 3 of 2 x 2; B: 1 of 4
@@ -169,6 +146,7 @@ class RoundResult:
     winners: tuple[str, ...]
     groups: tuple[GroupResult, ...] = ()
     no_group_ballots: int = 0
+    other_rules: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- lookups ---------------------------------------------------------------------------
     def option(self, option_id: str) -> OptionResult:
@@ -211,6 +189,29 @@ class RoundResult:
     @property
     def first_preferences(self) -> dict[str, int]:
         return {o.id: o.first_preferences for o in self._paper_order()}
+
+    @property
+    def scores_by_rule(self) -> dict[str, dict[str, Any]]:
+        """Every rule's scores, ``{rule name: {option id: score}}`` in ballot-paper order: the
+        Modified Borda Count, classic Borda and first preferences, then :attr:`other_rules`."""
+        paper = self._paper_order()
+        out: dict[str, dict[str, Any]] = {
+            name: {o.id: getattr(o, name) for o in paper} for name in rules.FIELD_RULES
+        }
+        out.update(self.other_rules)
+        return out
+
+    def counts(self) -> RoundCounts:
+        """The :class:`RoundCounts` this result keeps: rank counts and MBC points (as a single
+        group row) and the pairwise matrix, without the ballots."""
+        n = self.n_options
+        paper = self._paper_order()
+        rank_counts = np.zeros((n, n + 1), dtype=np.int64)
+        for j, o in enumerate(paper):
+            rank_counts[j, 1:] = o.rank_counts
+            rank_counts[j, 0] = self.ballots - sum(o.rank_counts)
+        points = np.array([[o.mbc for o in paper]], dtype=np.int64).reshape(1, n)
+        return RoundCounts(self.option_ids, rank_counts, points, self.pairwise_matrix())
 
     @property
     def top_consensus(self) -> float:
@@ -326,36 +327,20 @@ class RoundResult:
 
     # -- serialisation ---------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict (plain ints, floats, strings, lists and dicts) in a fixed order."""
-        return {
-            "option_ids": list(self.option_ids),
-            "ballots": self.ballots,
-            "n_options": self.n_options,
-            "options": [o.to_dict() for o in self.options],
-            "pairwise": {x: dict(row) for x, row in self.pairwise.items()},
-            "condorcet_winner": self.condorcet_winner,
-            "smith_set": list(self.smith_set),
-            "winners": list(self.winners),
-            "groups": [g.to_dict() for g in self.groups],
-            "no_group_ballots": self.no_group_ballots,
-        }
+        """A JSON-safe dict (plain ints, floats, strings, lists and dicts) in a fixed order.
+
+        ``other_rules`` is written only for rules that cannot be rescored from the record
+        (registered without ``from_counts``), and only when there are any, so with the kit's own
+        rules the record is exactly what it always was.
+        """
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RoundResult:
-        return cls(
-            option_ids=tuple(str(i) for i in d["option_ids"]),
-            ballots=int(d["ballots"]),
-            n_options=int(d["n_options"]),
-            options=tuple(OptionResult.from_dict(o) for o in d["options"]),
-            pairwise={
-                str(x): {str(y): int(v) for y, v in row.items()} for x, row in d["pairwise"].items()
-            },
-            condorcet_winner=d.get("condorcet_winner"),
-            smith_set=tuple(d.get("smith_set") or ()),
-            winners=tuple(d.get("winners") or ()),
-            groups=tuple(GroupResult.from_dict(g) for g in d.get("groups") or ()),
-            no_group_ballots=int(d.get("no_group_ballots") or 0),
-        )
+        """Lenient about old records (missing ``condorcet_winner``, ``smith_set``, ``winners``,
+        ``groups`` or ``no_group_ballots``); registered ``from_counts`` rules are rescored from
+        the recorded rank counts and MBC points."""
+        return from_record(cls, d)
 
 
 # ------------------------------------------------------------------------------------------
@@ -402,10 +387,11 @@ def count_round(
     row ranks ``1 .. m`` exactly once each and that group codes are in range (``ValueError``
     otherwise); turn it off only for matrices already checked.
 
-    The work is a few passes over the transposed ranks (one contiguous row per option): per
-    option, one ``np.bincount`` over (group, m, rank) cells yields its MBC points per group, its
-    rank counts and so Borda and first preferences; the pairwise matrix is ``n(n-1)`` vectorised
-    comparisons of option rows, so no ``N x n x n`` tensor is ever built.
+    The ballots are read once, by :func:`~partnership_tools.vote.rank_counts.round_counts` (MBC
+    points per group, rank counts, pairwise matrix); every score then comes from the counting
+    rules registry (:mod:`partnership_tools.vote.rules`) applied to those counts: MBC, classic
+    Borda and first preferences fill each :class:`OptionResult`, and every other registered rule
+    goes into :attr:`RoundResult.other_rules`.
 
     >>> m = BallotMatrix.from_rankings(("A", "B", "C"), [("A", "B", "C"), ("B", "C", "A")])
     >>> r = count_round(m, labels={"A": "Alpha"})
@@ -413,20 +399,25 @@ def count_round(
     ({'A': 4, 'B': 5, 'C': 3}, {'A': 2, 'B': 3, 'C': 1}, {'A': 1, 'B': 1, 'C': 0})
     >>> r.winners, r.option("A").label, r.pairwise["B"]
     (('B',), 'Alpha', {'A': 1, 'C': 2})
+    >>> r.other_rules["dowdall"]  # A: 1 + 1/3, B: 1/2 + 1, C: 1/3 + 1/2
+    {'A': 1.3333333333333333, 'B': 1.5, 'C': 0.8333333333333333}
     """
     option_ids = tuple(ballots.option_ids)
     labels = dict(labels or {})
     n = len(option_ids)
-    ranks = np.asarray(ballots.ranks)
     codes = np.asarray(ballots.group_codes)
     group_names = tuple(ballots.group_names)
     n_groups = len(group_names)
-    N = int(ranks.shape[0])
-    group_mbc, rank_counts, pair = _tally(ranks, codes, n, n_groups, validate)
-    mbc = group_mbc.sum(axis=0)
-    borda_weight = np.where(np.arange(n + 1) > 0, n - np.arange(n + 1), 0)  # rank k -> n - k
-    borda = rank_counts @ borda_weight
-    first = rank_counts[:, 1] if n else np.zeros(0, dtype=np.int64)
+    N = int(np.asarray(ballots.ranks).shape[0])
+    counts = round_counts(ballots, validate=validate)
+    group_mbc, rank_counts, pair = counts.group_points, counts.rank_counts, counts.pairwise
+    field_scores = {name: rules.get_rule(name).score(counts) for name in rules.FIELD_RULES}
+    mbc = np.asarray(field_scores["mbc"])
+    borda = np.asarray(field_scores["borda"])
+    first = np.asarray(field_scores["first_preferences"])
+    other_rules = {
+        name: rule(counts) for name, rule in rules.RULES.items() if name not in rules.FIELD_RULES
+    }
 
     group_ballots = np.bincount(codes.astype(np.int64) + 1, minlength=n_groups + 1)
     denominator = N * n
@@ -466,7 +457,7 @@ def count_round(
     options = []
     for j in order.tolist():
         if voting_groups:
-            g_min = min(voting_groups, key=lambda g, j=j: (group_consensus[g, j], g))
+            g_min = min(voting_groups, key=lambda g: (float(group_consensus[g, j]), g))
             min_cons: float | None = float(group_consensus[g_min, j])
             min_group: str | None = group_names[g_min]
         else:
@@ -501,6 +492,7 @@ def count_round(
         winners=winners,
         groups=tuple(groups),
         no_group_ballots=int(group_ballots[0]),
+        other_rules=other_rules,
     )
 
 
@@ -526,106 +518,59 @@ def smith_set(pairwise: np.ndarray | Sequence[Sequence[int]]) -> tuple[int, ...]
 # ------------------------------------------------------------------------------------------
 # Internals
 # ------------------------------------------------------------------------------------------
-TENSOR_LIMIT = 1 << 22
-"""Largest (groups + 1) x (n + 1)^2 count table built per option; beyond it a slower path that
-needs only (groups + 1) x (n + 1) cells is used."""
-
-
-def _tally(
-    ranks: np.ndarray, codes: np.ndarray, n: int, n_groups: int, validate: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``group_mbc`` (G + 1, n), ``rank_counts`` (n, n + 1) and ``pairwise`` (n, n), int64.
-
-    Row 0 of ``group_mbc`` is the ballots without a group; column 0 of ``rank_counts`` the
-    ballots leaving the option unranked. Everything works on the transposed ``(n, N)`` ranks so
-    that each step is a fast pass over one contiguous option row.
-    """
-    n_ballots = int(ranks.shape[0])
-    group_mbc = np.zeros((n_groups + 1, n), dtype=np.int64)
-    rank_counts = np.zeros((n, n + 1), dtype=np.int64)
-    pair = np.zeros((n, n), dtype=np.int64)
-    if validate:
-        _check_values(ranks, codes, n, n_groups)
-    if n_ballots == 0 or n == 0:
-        return group_mbc, rank_counts, pair
-
-    small = np.int8 if n < 127 else np.int16
-    ranks_t = np.ascontiguousarray(ranks.T, dtype=small)  # (n, N)
-    m = np.zeros(n_ballots, dtype=small)  # options ranked per ballot
-    for row in ranks_t:
-        m += row != 0
-    if validate:
-        _check_rows(ranks, ranks_t, m, n)
-
-    g = codes.astype(np.intp) + 1
-    cells = (n_groups + 1) * (n + 1) * (n + 1)
-    if cells <= TENSOR_LIMIT:
-        # counts[g, m, r] per option: ballots of group g ranking m options with this one at r
-        base = (g * (n + 1) + m) * (n + 1)
-        m_idx = np.arange(n + 1)[:, None]
-        r_idx = np.arange(n + 1)[None, :]
-        weight = np.where((r_idx >= 1) & (r_idx <= m_idx), m_idx - r_idx + 1, 0)
-        for j, r in enumerate(ranks_t):
-            counts = np.bincount(base + r, minlength=cells).reshape(n_groups + 1, n + 1, n + 1)
-            group_mbc[:, j] = np.einsum("gmr,mr->g", counts, weight)
-            rank_counts[j] = counts.sum(axis=(0, 1))
-    else:
-        g_base = g * (n + 1)
-        m1 = m + small(1)
-        for j, r in enumerate(ranks_t):
-            points = np.where(r > 0, m1 - r, small(0))
-            counts = np.bincount(g_base + points, minlength=(n_groups + 1) * (n + 1))
-            group_mbc[:, j] = counts.reshape(n_groups + 1, n + 1) @ np.arange(n + 1)
-            rank_counts[j] = np.bincount(r, minlength=n + 1)
-
-    # Pairwise: shift ranks down by one in unsigned arithmetic, so unranked (0) wraps to the
-    # largest value and sits below every ranked option; two unranked options compare equal.
-    unsigned = np.uint8 if small is np.int8 else np.uint16
-    eff = ranks_t.view(unsigned) - unsigned(1)
-    for x in range(n):
-        for y in range(x + 1, n):
-            pair[x, y] = np.count_nonzero(eff[x] < eff[y])
-            pair[y, x] = np.count_nonzero(eff[x] > eff[y])
-    return group_mbc, rank_counts, pair
-
-
-def _check_values(ranks: np.ndarray, codes: np.ndarray, n: int, n_groups: int) -> None:
-    if not np.issubdtype(ranks.dtype, np.integer):
-        raise ValueError("ranks must be an integer matrix.")
-    if not np.issubdtype(codes.dtype, np.integer):
-        raise ValueError("group_codes must be integers.")
-    if ranks.size and (ranks.min() < 0 or ranks.max() > n):
-        raise ValueError(f"ranks must lie between 0 (unranked) and {n}.")
-    if codes.size and (codes.min() < -1 or codes.max() >= n_groups):
-        raise ValueError("group_codes must be -1 (no group) or index group_names.")
-
-
-def _check_rows(ranks: np.ndarray, ranks_t: np.ndarray, m: np.ndarray, n: int) -> None:
-    """Each ballot's m non-zero ranks must be exactly 1, 2, ..., m."""
-    if n < 63:
-        # OR together the bits 1 << rank: a valid row gives bits 1..m (bit 0 from unranked
-        # cells, forced on), i.e. (1 << (m + 1)) - 1; a repeat or a gap cannot reach it with
-        # only m ranked cells.
-        dt = np.uint16 if n < 15 else np.uint32 if n < 31 else np.uint64
-        one = dt(1)
-        acc = np.zeros(ranks_t.shape[1], dtype=dt)
-        for row in ranks_t:
-            acc |= np.left_shift(one, row.astype(dt))
-        ok = (acc | one) == np.left_shift(one, m.astype(dt) + one) - one
-    else:
-        srt = np.sort(ranks, axis=1)
-        want = np.arange(1, n + 1)[None, :] - (n - m.astype(np.int64))[:, None]
-        ok = np.where(want > 0, srt == want, srt == 0).all(axis=1)
-    if not ok.all():
-        bad = int(np.flatnonzero(~ok)[0])
-        raise ValueError(
-            f"Ballot {bad} is not a valid ranking: its ranks must be 1, 2, ... m, each used once."
-        )
-
-
 def _smith_indices(p: np.ndarray) -> list[int]:
     n = p.shape[0]
     reach = p >= p.T  # x >= y: y does not beat x (includes x == y)
     for k in range(n):  # Warshall's transitive closure
         reach |= reach[:, k : k + 1] & reach[k : k + 1, :]
     return [x for x in range(n) if reach[x].all()]
+
+
+# ------------------------------------------------------------------------------------------
+# Serialisation hooks (on the kit's one converter)
+# ------------------------------------------------------------------------------------------
+lenient(OptionResult, lambda d: {**d, "label": d.get("label") or d["id"]})
+
+_round_to = make_dict_unstructure_fn(RoundResult, converter, other_rules=override(omit=True))
+_round_from = make_dict_structure_fn(RoundResult, converter, other_rules=override(omit=True))
+
+
+def _stored_rules(other_rules: Mapping[str, Any]) -> dict[str, Any]:
+    """The other rules a record must keep: those that cannot be rescored from it."""
+    return {
+        name: dict(scores)
+        for name, scores in other_rules.items()
+        if not (name in rules.RULES and rules.RULES[name].from_counts)
+    }
+
+
+def _unstructure_round(r: RoundResult) -> dict[str, Any]:
+    d = _round_to(r)
+    stored = _stored_rules(r.other_rules)
+    if stored:
+        d["other_rules"] = stored
+    return d
+
+
+def _structure_round(d: Mapping[str, Any], cls: type) -> RoundResult:
+    if not isinstance(d, Mapping):
+        raise TypeError(f"A RoundResult is read from a mapping, not {type(d).__name__}.")
+    filled = dict(d)
+    filled["condorcet_winner"] = d.get("condorcet_winner")
+    for key in ("smith_set", "winners", "groups"):
+        filled[key] = d.get(key) or ()
+    filled["no_group_ballots"] = d.get("no_group_ballots") or 0
+    base = _round_from(filled, cls)
+    counts = base.counts()
+    other = {
+        name: rule(counts)
+        for name, rule in rules.RULES.items()
+        if rule.from_counts and name not in rules.FIELD_RULES
+    }
+    stored = converter.structure(d.get("other_rules") or {}, dict[str, dict[str, Any]])
+    other.update(stored)
+    return replace(base, other_rules=other)
+
+
+converter.register_unstructure_hook(RoundResult, _unstructure_round)
+converter.register_structure_hook(RoundResult, _structure_round)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from partnership_tools.kernel.clock import utc_now
+from partnership_tools.vote.records import from_record, lenient, to_record
 
 ROUND_STATUSES = ("draft", "open", "closed")
 
@@ -67,25 +68,11 @@ class Option:
         return self.merged_from
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "label": self.label,
-            "description": self.description,
-            "proposer": self.proposer,
-            "amended_from": self.amended_from,
-            "merged_from": list(self.merged_from),
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Option:
-        return cls(
-            id=str(d["id"]),
-            label=str(d["label"]),
-            description=str(d.get("description") or ""),
-            proposer=str(d.get("proposer") or ""),
-            amended_from=d.get("amended_from") or None,
-            merged_from=tuple(d.get("merged_from") or ()),
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -114,25 +101,11 @@ class Ballot:
         return set(self.ranking) == set(option_ids)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "ranking": list(self.ranking),
-            "group": self.group,
-            "participant_hash": self.participant_hash,
-            "submitted_at": self.submitted_at,
-            "shown_order": list(self.shown_order),
-            "source": self.source,
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Ballot:
-        return cls(
-            ranking=tuple(d["ranking"]),
-            group=d.get("group") or None,
-            participant_hash=d.get("participant_hash") or None,
-            submitted_at=str(d.get("submitted_at") or ""),
-            shown_order=tuple(d.get("shown_order") or ()),
-            source=str(d.get("source") or "web"),
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -163,25 +136,11 @@ class Round:
         return [b.group for b in self.ballots]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "number": self.number,
-            "option_ids": list(self.option_ids),
-            "status": self.status,
-            "opened_at": self.opened_at,
-            "closed_at": self.closed_at,
-            "ballots": [b.to_dict() for b in self.ballots],
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Round:
-        return cls(
-            number=int(d["number"]),
-            option_ids=tuple(d["option_ids"]),
-            status=str(d.get("status") or "closed"),
-            ballots=tuple(Ballot.from_dict(b) for b in d.get("ballots") or ()),
-            opened_at=d.get("opened_at"),
-            closed_at=d.get("closed_at"),
-        )
+        return from_record(cls, d)
 
 
 @dataclass(frozen=True)
@@ -275,34 +234,58 @@ class Session:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "question": self.question,
-            "threshold": self.threshold,
-            "created_at": self.created_at,
-            "groups": list(self.groups),
-            "results_published": self.results_published,
-            "uses_codes": self.uses_codes,
-            "code_salt": self.code_salt,
-            "facilitator_key_hash": self.facilitator_key_hash,
-            "settings": dict(self.settings),
-            "options": [o.to_dict() for o in self.options],
-            "rounds": [r.to_dict() for r in self.rounds],
-        }
+        return to_record(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Session:
-        return cls(
-            id=str(d["id"]),
-            question=str(d["question"]),
-            threshold=float(d.get("threshold", 0.7)),
-            created_at=str(d.get("created_at") or ""),
-            groups=tuple(d.get("groups") or ()),
-            results_published=bool(d.get("results_published", False)),
-            uses_codes=bool(d.get("uses_codes", False)),
-            code_salt=str(d.get("code_salt") or ""),
-            facilitator_key_hash=str(d.get("facilitator_key_hash") or ""),
-            settings=dict(d.get("settings") or {}),
-            options=tuple(Option.from_dict(o) for o in d.get("options") or ()),
-            rounds=tuple(Round.from_dict(r) for r in d.get("rounds") or ()),
-        )
+        return from_record(cls, d)
+
+
+# -- reading records: what old or hand-written files may leave out -------------------------
+lenient(
+    Option,
+    lambda d: {
+        **d,
+        "description": d.get("description") or "",
+        "proposer": d.get("proposer") or "",
+        "amended_from": d.get("amended_from") or None,
+        "merged_from": d.get("merged_from") or (),
+    },
+)
+lenient(
+    Ballot,
+    lambda d: {
+        **d,
+        "group": d.get("group") or None,
+        "participant_hash": d.get("participant_hash") or None,
+        "submitted_at": d.get("submitted_at") or "",
+        "shown_order": d.get("shown_order") or (),
+        "source": d.get("source") or "web",
+    },
+)
+lenient(
+    Round,
+    lambda d: {
+        **d,
+        "status": d.get("status") or "closed",
+        "ballots": d.get("ballots") or (),
+        "opened_at": d.get("opened_at"),
+        "closed_at": d.get("closed_at"),
+    },
+)
+lenient(
+    Session,
+    lambda d: {
+        **d,
+        "threshold": float(d.get("threshold", 0.7)),
+        "created_at": d.get("created_at") or "",
+        "groups": d.get("groups") or (),
+        "results_published": bool(d.get("results_published", False)),
+        "uses_codes": bool(d.get("uses_codes", False)),
+        "code_salt": d.get("code_salt") or "",
+        "facilitator_key_hash": d.get("facilitator_key_hash") or "",
+        "settings": d.get("settings") or {},
+        "options": d.get("options") or (),
+        "rounds": d.get("rounds") or (),
+    },
+)

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from partnership_tools.kernel.files import atomic_write_text, canonical_json
+from partnership_tools.kernel.savedfile import SESSION_KIND, SavedFileFormat
 from partnership_tools.vote.model import Session
 
-KIND = "partnership-tools/session"
+KIND = SESSION_KIND
 SCHEMA_VERSION = 2
 
 
@@ -70,6 +71,9 @@ def migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
 
 MIGRATIONS = {1: migrate_1_to_2}
 
+#: The session file's envelope: kind, current schema_version and migrations (see the kernel).
+SESSION_FORMAT = SavedFileFormat(KIND, SCHEMA_VERSION, MIGRATIONS, "session file", SessionFileError)
+
 
 @dataclass(frozen=True)
 class SessionFile:
@@ -92,23 +96,9 @@ def session_from_data(data: Any, source: str = "the session file") -> Session:
 
 
 def load_session_data(data: Any, source: str = "the session file") -> SessionFile:
-    """Check the envelope, migrate an older version, and build the session."""
-    if not isinstance(data, dict) or data.get("kind") != KIND:
-        raise SessionFileError(f"{source} is not a Partnership Tools session file.")
-    version = data.get("schema_version")
-    if not isinstance(version, int):
-        raise SessionFileError(f"{source} has no schema_version.")
-    if version > SCHEMA_VERSION:
-        raise SessionFileError(
-            f"{source} uses schema_version {version}, but this version of Partnership Tools reads"
-            f" only up to {SCHEMA_VERSION}; upgrade partnership-tools to open it."
-        )
-    if version < 1:
-        raise SessionFileError(f"{source} has an unknown schema_version {version}.")
-    original = version
-    while version < SCHEMA_VERSION:
-        data = MIGRATIONS[version](data)
-        version = data["schema_version"]
+    """Check the envelope, migrate an older version (:data:`SESSION_FORMAT`), build the session."""
+    loaded = SESSION_FORMAT.load(data, source)
+    data = loaded.data
     try:
         session = Session.from_dict(data["session"])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -118,7 +108,7 @@ def load_session_data(data: Any, source: str = "the session file") -> SessionFil
     return SessionFile(
         session=session,
         schema_version=SCHEMA_VERSION,
-        migrated_from=original if original != SCHEMA_VERSION else None,
+        migrated_from=loaded.migrated_from,
         record=record,
         source=source,
     )

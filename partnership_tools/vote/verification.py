@@ -21,7 +21,14 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from partnership_tools.kernel.checks import Check, Verdict, differences, sha256_of
+from partnership_tools.kernel.checks import (
+    Check,
+    Verdict,
+    differences,
+    digest_checks,
+    digest_of,
+    sha256_of,
+)
 from partnership_tools.kernel.files import canonical_json
 from partnership_tools.vote.model import Session
 
@@ -69,14 +76,8 @@ def record_session(session: Session) -> dict[str, Any]:
     from partnership_tools.kernel.version import __version__
 
     results = count_session(session)
-    inputs = session.to_dict()
     settings = dict(COUNT_SETTINGS)
-    digest = {
-        "algorithm": "sha256",
-        "inputs": sha256_of({"session": inputs, "settings": settings}),
-        "results": sha256_of(results),
-    }
-    digest["combined"] = sha256_of({"inputs": digest["inputs"], "results": digest["results"]})
+    digest = digest_of({"session": session.to_dict(), "settings": settings}, results)
     return {"kit_version": __version__, "settings": settings, "results": results, "digest": digest}
 
 
@@ -87,26 +88,11 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
     if not recorded:
         return Verdict((), recorded=False)
     fresh = record_session(session)
-    checks: list[Check] = []
-    inputs_ok = digest.get("inputs") == fresh["digest"]["inputs"]
-    checks.append(
-        Check(
-            "inputs digest",
-            inputs_ok,
-            ""
-            if inputs_ok
-            else "the ballots, options or settings were changed after the file was saved",
-        )
-    )
-    results_digest_ok = digest.get("results") == sha256_of(recorded)
-    checks.append(
-        Check(
-            "results digest",
-            results_digest_ok,
-            ""
-            if results_digest_ok
-            else "the recorded results were edited after the file was saved",
-        )
+    checks = digest_checks(
+        digest,
+        fresh["digest"]["inputs"],
+        sha256_of(recorded),
+        "the ballots, options or settings",
     )
     now = fresh["results"]
     for key in sorted(set(recorded.get("rounds", {})) | set(now["rounds"]), key=int):

@@ -133,3 +133,33 @@ def test_console_script_exit_status():
     )
     assert out.returncode == 2
     assert out.stderr.strip() == "partnership-tools: nothing.json does not exist."
+
+
+def test_tally_json_lists_every_registered_rule(tmp_path, capsys):
+    from partnership_tools.vote.rules import registered
+
+    f = tmp_path / "b.csv"
+    f.write_text(SMALL)
+
+    def top_two(counts):  # ballots ranking the option first or second
+        r = counts.ballots.ranks
+        return ((r >= 1) & (r <= 2)).sum(axis=0)
+
+    with registered("top_two", "Top two (toy)", top_two):
+        code, out, err = run(["tally", str(f), "--options", "A,B,C,D", "--json"], capsys)
+    assert code == 0, err
+    rules = json.loads(out)["rules"]
+    # Valid ballots A>B>C>D, B>A, C>B>A: top two A 2 (b1, b2), B 3, C 1 (b3), D 0.
+    assert rules["top_two"] == {
+        "title": "Top two (toy)",
+        "scores": {"A": 2, "B": 3, "C": 1, "D": 0},
+    }
+    assert list(rules) == ["mbc", "borda", "first_preferences", "dowdall", "top_two"]
+    assert rules["mbc"]["scores"] == {"A": 6, "B": 7, "C": 5, "D": 1}
+    # Dowdall 1/k: A 1 + 1/2 + 1/3, B 1/2 + 1 + 1/2, C 1/3 + 1, D 1/4
+    assert rules["dowdall"]["scores"] == pytest.approx(
+        {"A": 11 / 6, "B": 2.0, "C": 4 / 3, "D": 0.25}
+    )
+    # without it, the rule is gone again
+    code, out, _ = run(["tally", str(f), "--options", "A,B,C,D", "--json"], capsys)
+    assert "top_two" not in json.loads(out)["rules"]

@@ -96,3 +96,31 @@ def test_cli_report_and_bad_input(tmp_path, capsys):
     assert not (tmp_path / "x.html").exists()  # nothing half-written
     with pytest.raises(ReportError, match="html or pdf"):
         write_report(SAMPLE, tmp_path / "r.doc", "doc")
+
+
+def test_report_lists_every_registered_rule_beyond_the_main_table():
+    from partnership_tools.vote.rules import registered
+
+    def top_two(counts):  # ballots ranking the option first or second
+        r = counts.ballots.ranks
+        return ((r >= 1) & (r <= 2)).sum(axis=0)
+
+    with registered("top_two", "Top two (toy rule)", top_two):
+        html = render_report(SAMPLE)
+    assert "Other counting rules" in html
+    first = html.split("<caption>Other counting rules</caption>", 1)[1].split("</table>", 1)[0]
+    assert 'data-rule="dowdall">Dowdall (rank k scores 1/k)</th>' in first
+    assert 'data-rule="top_two">Top two (toy rule)</th>' in first
+    # Round 1 recounted in plain Python from the file: Dowdall 1/k, and top-two counts
+    r1 = json.loads(SAMPLE.read_text())["session"]["rounds"][0]
+    dowdall = dict.fromkeys(r1["option_ids"], 0.0)
+    top = dict.fromkeys(r1["option_ids"], 0)
+    for b in r1["ballots"]:
+        for k, o in enumerate(b["ranking"], start=1):
+            dowdall[o] += 1 / k
+            top[o] += k <= 2
+    for oid in r1["option_ids"]:
+        row = re.search(rf'<th scope="row">{oid}: [^<]*</th>\s*(.*?)</tr>', first, re.S).group(1)
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        assert cells == [f"{dowdall[oid]:.3f}", str(top[oid])]
+    assert "top_two" not in render_report(SAMPLE)

@@ -97,3 +97,17 @@ def test_chart_export_follows_a_chart_slot(tmp_path, chart):
     assert e.save("gif") is None and "PNG or SVG" in e.feedback.last
     e.set_chart(None, name="other")
     assert e.name == "other" and e.link.value == ""
+
+
+def test_stamped_path_never_reuses_a_name(tmp_path, monkeypatch):
+    from partnership_tools.ui.export import stamped_path
+
+    monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path))
+    monkeypatch.setattr("partnership_tools.kernel.clock.utc_now", lambda: "2026-01-02T03:04:05Z")
+    first = stamped_path("session", "s 1")
+    assert first == tmp_path / "session-s-1-20260102T030405Z.json"
+    first.write_text("{}")
+    second = stamped_path("session", "s 1")
+    assert second == tmp_path / "session-s-1-20260102T030405Z-2.json"
+    second.write_text("{}")
+    assert stamped_path("session", "s 1").name == "session-s-1-20260102T030405Z-3.json"

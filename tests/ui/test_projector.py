@@ -235,3 +235,31 @@ def test_projector_report_button_saves_and_reports(tmp_path, monkeypatch):
     assert "Which &lt;b&gt;hub&lt;/b&gt;?" in text and "<b>hub</b>" not in text
     saved = sorted((tmp_path / "downloads").glob("session-*.json"))
     assert len(saved) == 1 and replay_file(saved[0]).verdict.ok
+
+
+def test_projector_report_saves_the_session_as_it_stands_each_time(store, tmp_path, monkeypatch):
+    """The screen follows a changing session: every report saves it afresh (never an older file)."""
+    from partnership_tools.vote.sessionfile import read_session
+
+    monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B"])
+    vote(store, s.id, 1, [("A", "B")])
+    store.close_round(s.id, 1)
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    first = app.report.make("html")
+    store.open_round(s.id, ["A", "B"])
+    vote(store, s.id, 2, [("B", "A"), ("B",)])
+    store.close_round(s.id, 2)
+    assert app.check() == "results" and app.shown_round == 2
+    second = app.report.make("html")
+    assert first is not None and second is not None and first != second
+    saved = list((tmp_path / "downloads").glob(f"session-{s.id}-*.json"))
+    assert len(saved) == 2
+
+    def source(report):  # report-<session file stem>.html
+        return tmp_path / "downloads" / (report.stem.removeprefix("report-") + ".json")
+
+    assert len(read_session(source(first)).rounds) == 1
+    assert len(read_session(source(second)).rounds) == 2
+    assert app.saving.result.value == ""  # the big screen shows no export link

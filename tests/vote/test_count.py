@@ -472,11 +472,11 @@ def test_wide_ballot_papers_use_the_right_integer_widths(n):
 
 
 def test_the_low_memory_path_gives_the_same_counts(monkeypatch):
-    import partnership_tools.vote.count as counting
+    import partnership_tools.vote.rank_counts as rank_counts
 
     rng = np.random.default_rng(3)
     ids, rankings, groups = _random_round(rng, 7, 200)
     expected = count_rankings(ids, rankings, groups).to_dict()
-    monkeypatch.setattr(counting, "TENSOR_LIMIT", 0)
+    monkeypatch.setattr(rank_counts, "TENSOR_LIMIT", 0)
     assert count_rankings(ids, rankings, groups).to_dict() == expected
     assert expected["options"][0]["mbc"] == max(brute_mbc(ids, rankings).values())

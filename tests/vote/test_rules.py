@@ -6,8 +6,17 @@ import pytest
 from hypothesis import given, settings
 
 from partnership_tools.vote.ballots import BallotMatrix
-from partnership_tools.vote.count import count_round
-from partnership_tools.vote.rules import RULES, Recount, get_rule, recount, register, rule_names
+from partnership_tools.vote.count import RoundResult, count_round
+from partnership_tools.vote.rules import (
+    RULES,
+    Recount,
+    get_rule,
+    recount,
+    register,
+    registered,
+    rule_names,
+    unregister,
+)
 
 try:
     from tests.strategies import rounds
@@ -102,3 +111,61 @@ def test_rules_agree_with_count_round(data):
     dowdall = get_rule("dowdall")(m)
     for o in r.options:
         assert dowdall[o.id] == pytest.approx(sum(c / k for k, c in enumerate(o.rank_counts, 1)))
+
+
+# -- one home per rule: a registered rule reaches count_round and the record -------------------
+def top_two(counts):
+    """Toy rule reading the raw ballots: ballots ranking the option first or second."""
+    r = counts.ballots.ranks
+    return ((r >= 1) & (r <= 2)).sum(axis=0)
+
+
+def test_registered_rule_is_removed_after_the_block():
+    with registered("top_two", "Top two", top_two) as rule:
+        assert rule_names()[-1] == "top_two" and get_rule("top_two") is rule
+        # HAND: b1 A>B>C>D, b2 B>A, b3 C: A 2, B 2, C 1 (b3), D 0
+        assert rule(HAND) == {"A": 2, "B": 2, "C": 1, "D": 0}
+    assert "top_two" not in RULES
+    with pytest.raises(KeyError):
+        unregister("top_two")
+    with pytest.raises(ValueError):
+        unregister("mbc")
+
+
+def test_count_round_scores_every_registered_rule():
+    plain = count_round(HAND)
+    assert set(plain.other_rules) == {"dowdall"}
+    assert plain.other_rules["dowdall"] == pytest.approx(
+        {"A": 1.5, "B": 1.5, "C": 4 / 3, "D": 0.25}
+    )
+    with registered("top_two", "Top two", top_two):
+        r = count_round(HAND)
+    assert r.other_rules["top_two"] == {"A": 2, "B": 2, "C": 1, "D": 0}
+    assert list(r.scores_by_rule) == ["mbc", "borda", "first_preferences", "dowdall", "top_two"]
+    assert r.scores_by_rule["mbc"] == {"A": 5, "B": 5, "C": 3, "D": 1}
+    assert r.scores_by_rule["borda"] == {"A": 5, "B": 5, "C": 4, "D": 0}
+
+
+def test_record_keeps_only_the_rules_it_cannot_rescore():
+    plain = count_round(HAND).to_dict()
+    assert "other_rules" not in plain  # the kit's own rules leave the record as it was
+    with registered("top_two", "Top two", top_two):
+        r = count_round(HAND)
+        d = r.to_dict()
+        # Dowdall is rescored from the recorded rank counts; the toy rule needs the ballots
+        assert d["other_rules"] == {"top_two": {"A": 2, "B": 2, "C": 1, "D": 0}}
+        assert {k: v for k, v in d.items() if k != "other_rules"} == plain
+        back = RoundResult.from_dict(d)
+        assert back == r and back.other_rules["dowdall"] == r.other_rules["dowdall"]
+    # read back without the toy rule registered, the record still holds its scores
+    assert RoundResult.from_dict(d).other_rules["top_two"] == {"A": 2, "B": 2, "C": 1, "D": 0}
+
+
+def test_rules_from_counts_are_rescored_not_recorded():
+    # last choices: rank n of n; HAND has n = 4 and only b1 ranks four options (D last)
+    with registered("last", "Last", lambda c: c.rank_counts[:, -1], from_counts=True):
+        r = count_round(HAND)
+        assert r.other_rules["last"] == {"A": 0, "B": 0, "C": 0, "D": 1}
+        d = r.to_dict()
+        assert "other_rules" not in d
+        assert RoundResult.from_dict(d) == r

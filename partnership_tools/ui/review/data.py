@@ -1,0 +1,440 @@
+"""The Data tab: choose the instrument (shipped, a YAML path or an upload), open a review from the
+store or import response files (with an import report of the columns not used and the cells
+that could not be read), show the sample, and keep the review in the store."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as widgets
+
+from partnership_tools.ui.common import (
+    Feedback,
+    UIError,
+    action,
+    busy,
+    button,
+    esc,
+    html_table,
+    html_widget,
+    safe_filename,
+)
+from partnership_tools.ui.review.shared import (
+    FROM_FILE,
+    MAX_UPLOAD_BYTES,
+    SAMPLE_INSTRUMENT,
+    WIDE,
+    instrument_problem,
+    sample_paths,
+    uploads,
+)
+from partnership_tools.ui.review.state import ReviewState
+
+SAMPLE_TITLE = "Sample review (ten lessons)"
+
+
+def instrument_html(inst: Any) -> str:
+    """The instrument in two lines: title, version, statements, dimensions, bands; citation and
+    licence."""
+    return (
+        f"<p><b>{esc(inst.title)}</b> (version {esc(inst.version)}): {len(inst.items)}"
+        f" statements in {len(inst.dimensions)} dimensions. Bands:"
+        f" {esc(inst.bands.label('strength'))} from {inst.bands.strength:g},"
+        f" {esc(inst.bands.label('concern'))} below {inst.bands.discuss:g}.</p>"
+        f"<p class='pt-muted'>{esc(inst.citation)} Licence: {esc(inst.licence)}.</p>"
+    )
+
+
+def import_report_html(imports: Sequence[Any]) -> str:
+    """The import report: per file its responses, statements matched and waves, the columns not
+    used, the statements with no column, the cells that could not be read (at most 200 listed)
+    and any warnings."""
+    parts = []
+    for imp in imports:
+        name = Path(imp.source).name
+        r = imp.responses
+        parts.append(
+            f"<h3>{esc(name)}</h3><p>{r.n} response(s); {len(imp.matched)} of"
+            f" {len(r.item_ids)} statements matched; waves: {esc(', '.join(r.waves))}.</p>"
+        )
+        if imp.unmatched_columns:
+            parts.append(
+                html_table(
+                    ["Column not used"],
+                    [[c] for c in imp.unmatched_columns],
+                    caption="Columns that match no statement or question",
+                )
+            )
+        if imp.missing_items:
+            parts.append(f"<p>Statements with no column: {esc(', '.join(imp.missing_items))}.</p>")
+        if imp.invalid_cells:
+            rows = [[c.row, c.column, c.value, c.why] for c in imp.invalid_cells[:200]]
+            parts.append(
+                html_table(
+                    ["Row", "Column", "Value", "Why it was left blank"],
+                    rows,
+                    numeric=[0],
+                    caption=f"{len(imp.invalid_cells)} cell(s) could not be read",
+                )
+            )
+            if len(imp.invalid_cells) > 200:
+                parts.append(f"<p>… and {len(imp.invalid_cells) - 200} more.</p>")
+        for warning in imp.warnings:
+            parts.append(f"<p class='pt-warning'>{esc(warning)}</p>")
+    return "<h3>Import report</h3>" + "".join(parts)
+
+
+class DataPanel:
+    """The Data tab's controls and what its buttons do.
+
+    Callbacks (the app wires them): ``on_instrument()`` after an instrument is chosen while there
+    are no responses; ``on_responses(responses, source, review)`` when responses are opened or
+    imported (``review`` is the stored review, or None); ``on_renamed()`` when the review's
+    title, id or place changes; ``stored_settings()`` gives the settings kept with the review.
+    """
+
+    def __init__(
+        self,
+        state: ReviewState,
+        feedback: Feedback,
+        on_instrument: Callable[[], None],
+        on_responses: Callable[[Any, str, Any], None],
+        on_renamed: Callable[[], None],
+        stored_settings: Callable[[], Any],
+    ) -> None:
+        self.state = state
+        self.feedback = feedback
+        self._on_instrument = on_instrument
+        self._on_responses = on_responses
+        self._on_renamed = on_renamed
+        self._stored_settings = stored_settings
+        self._build()
+        self.fill_instrument_list()
+
+    def _build(self) -> None:
+        w = widgets
+        full = w.Layout(width="100%", max_width="40em")
+        self.instrument_select = w.Dropdown(
+            description="Instrument", options=[], style=WIDE, layout=full
+        )
+        self.instrument_select.add_class("pt-instrument")
+        self.instrument_path = w.Text(
+            description="Instrument file",
+            placeholder="path to a .yaml file on the server",
+            style=WIDE,
+            layout=full,
+        )
+        self.instrument_path.add_class("pt-instrument-path")
+        self.instrument_upload = w.FileUpload(
+            accept=".yaml,.yml,.json",
+            multiple=False,
+            description="Upload instrument",
+            layout=w.Layout(width="auto"),
+        )
+        self.instrument_upload.add_class("pt-instrument-upload")
+        self.use_instrument_button = button("Use this instrument", "pt-use-instrument", "", "check")
+        self.use_instrument_button.on_click(lambda _b: self.use_selected_instrument())
+        self.instrument_info = html_widget("", "pt-instrument-info")
+
+        self.review_select = w.Dropdown(description="Review", options=[], style=WIDE, layout=full)
+        self.review_select.add_class("pt-review-select")
+        self.open_review_button = button("Open review", "pt-open-review", "primary", "folder-open")
+        self.open_review_button.on_click(lambda _b: self.open_review())
+
+        self.responses_upload = w.FileUpload(
+            accept=".csv,.xlsx,.txt,.tsv",
+            multiple=True,
+            description="Upload responses",
+            layout=w.Layout(width="auto"),
+        )
+        self.responses_upload.add_class("pt-responses-upload")
+        self.responses_path = w.Text(
+            description="Or a file path",
+            placeholder="path to a .csv or .xlsx file on the server",
+            style=WIDE,
+            layout=full,
+        )
+        self.responses_path.add_class("pt-responses-path")
+        self.import_wave = w.Text(
+            description="Wave (optional)",
+            placeholder="e.g. phase one; else the file's wave column",
+            style=WIDE,
+            layout=full,
+        )
+        self.import_wave.add_class("pt-import-wave")
+        self.import_button = button("Import responses", "pt-import", "primary", "upload")
+        self.import_button.on_click(lambda _b: self.import_files())
+        self.sample_button = button("Show the sample review", "pt-sample", "", "eye")
+        self.sample_button.on_click(lambda _b: self.load_sample())
+        self.import_report = html_widget("", "pt-import-report")
+
+        self.store_id = w.Text(
+            description="Review id", placeholder="e.g. spring-2025", style=WIDE, layout=full
+        )
+        self.store_id.add_class("pt-store-id")
+        self.store_title = w.Text(
+            description="Title", placeholder="e.g. Spring review 2025", style=WIDE, layout=full
+        )
+        self.store_title.add_class("pt-store-title")
+        self.store_button = button("Save to the store", "pt-store-review", "primary", "database")
+        self.store_button.on_click(lambda _b: self.store_review())
+        self.pane = w.VBox(
+            [
+                html_widget("<h2>Instrument</h2>"),
+                self.instrument_select,
+                self.instrument_path,
+                self.instrument_upload,
+                self.use_instrument_button,
+                self.instrument_info,
+                html_widget("<h2>Responses</h2><h3>A review in the store</h3>"),
+                self.review_select,
+                self.open_review_button,
+                html_widget(
+                    "<h3>Or import files</h3><p class='pt-muted'>CSV (UTF-8) or Excel .xlsx"
+                    " exported from an online form: one row per response. Columns are matched"
+                    " to statements by id or wording; several files (one per wave) can be"
+                    " imported together.</p>"
+                ),
+                self.responses_upload,
+                self.responses_path,
+                self.import_wave,
+                w.HBox(
+                    [self.import_button, self.sample_button], layout=w.Layout(flex_flow="row wrap")
+                ),
+                self.import_report,
+                html_widget(
+                    "<h2>Keep it in the store</h2><p class='pt-muted'>Save these responses as a"
+                    " review in the store, so its action plan and response form can be kept"
+                    " with it.</p>"
+                ),
+                self.store_id,
+                self.store_title,
+                self.store_button,
+            ]
+        )
+
+    # -- lists -----------------------------------------------------------------------------
+    def fill_instrument_list(self) -> None:
+        from partnership_tools.review.instrument import list_instruments
+
+        opts = [(f"{i.title} ({i.id})", i.id) for i in list_instruments()]
+        opts.append(("From a file (path or upload below)…", FROM_FILE))
+        self.instrument_select.options = opts
+
+    def fill_review_list(self) -> None:
+        from partnership_tools.store.reviews import list_reviews
+
+        rows = list_reviews(self.state.conn)
+        self.review_select.options = [
+            (f"{r['title'] or r['id']} ({r['id']}, {r['responses']} responses)", r["id"])
+            for r in rows
+        ]
+        if self.state.review_id in [r["id"] for r in rows]:
+            self.review_select.value = self.state.review_id
+
+    # -- instrument ------------------------------------------------------------------------
+    def set_instrument(self, inst: Any) -> None:
+        """Use ``inst``; responses to another instrument are dropped."""
+        state = self.state
+        if state.responses is not None and state.responses.instrument_id != inst.id:
+            state.forget_responses()
+            self.import_report.value = ""
+        state.instrument = inst
+        if inst.id in [v for _, v in self.instrument_select.options]:
+            self.instrument_select.value = inst.id
+        self.instrument_info.value = instrument_html(inst)
+
+    def _load_instrument(self, source: Any) -> Any:
+        from partnership_tools.review.instrument import load_instrument
+        from partnership_tools.review.schema import InstrumentError
+
+        try:
+            return load_instrument(source)
+        except InstrumentError as exc:
+            rows = [[p.place, p.message, p.fix] for p in exc.problems]
+            self.instrument_info.value = (
+                f"<p>{esc(Path(exc.source).name or exc.source)} could not be used:</p>"
+                + html_table(["Where", "What is wrong", "How to fix it"], rows)
+            )
+            raise UIError(instrument_problem(exc)) from None
+
+    @action("choosing the instrument")
+    def use_instrument(self, source: Any) -> Any:
+        """Use a shipped instrument (by id) or one from a YAML/JSON file."""
+        inst = self._load_instrument(source)
+        self.set_instrument(inst)
+        self.feedback.info(f"Using the instrument {inst.title}.")
+        if self.state.responses is None:
+            self._on_instrument()
+        return inst
+
+    @action("loading the instrument")
+    def use_selected_instrument(self) -> Any:
+        """The button: the dropdown's instrument, or the uploaded file, or the typed path."""
+        upload = uploads(self.instrument_upload)
+        if upload:
+            return self.load_instrument_file(upload[0]["name"], upload[0]["content"])
+        if self.instrument_select.value == FROM_FILE:
+            path = self.instrument_path.value.strip()
+            if not path:
+                raise UIError("Type the path of the instrument file, or upload it.")
+            return self.use_instrument(Path(path).expanduser())
+        return self.use_instrument(self.instrument_select.value)
+
+    @action("reading the instrument file")
+    def load_instrument_file(self, name: str, content: bytes) -> Any:
+        """Use an instrument from an uploaded file (``name`` keeps its extension)."""
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".yaml", ".yml", ".json"):
+            raise UIError(f"{name} is not a .yaml or .json instrument file.")
+        with tempfile.TemporaryDirectory(prefix="pt-instrument-") as tmp:
+            path = Path(tmp) / (safe_filename(Path(name).stem, "instrument") + suffix)
+            path.write_bytes(bytes(content))
+            inst = self._load_instrument(path)
+        self.set_instrument(inst)
+        self.instrument_upload.value = ()
+        self.feedback.success(f"Using the instrument {inst.title} from {name}.")
+        if self.state.responses is None:
+            self._on_instrument()
+        return inst
+
+    # -- responses -------------------------------------------------------------------------
+    @action("opening the review")
+    def open_review(self, review_id: str | None = None) -> Any:
+        """Open a review from the store: its instrument, responses, settings and action plan."""
+        from partnership_tools.store.reviews import ReviewStoreError, load_review
+
+        rid = review_id or self.review_select.value
+        if not rid:
+            raise UIError("There are no reviews in the store yet; import responses and save them.")
+        try:
+            with busy(self.open_review_button):
+                review = load_review(self.state.conn, rid)
+        except ReviewStoreError as exc:
+            raise UIError(str(exc)) from None
+        self.set_instrument(review.instrument)
+        self.state.imports = []
+        self.import_report.value = ""
+        self.store_id.value = review.id
+        self.store_title.value = review.title
+        self._on_responses(review.responses, f"the review {review.title or review.id}", review)
+        self.fill_review_list()
+        self.feedback.success(
+            f"Opened the review {review.title or review.id}: {review.responses.n} response(s)."
+        )
+        return review
+
+    @action("importing responses")
+    def import_files(self, paths: Sequence[str | os.PathLike[str]] | None = None) -> Any:
+        """Import response files (the arguments, else the uploads, else the typed path)."""
+        from partnership_tools.review.responses import ResponseFileError, Responses, read_responses
+
+        instrument = self.state.instrument
+        if instrument is None:
+            raise UIError("Choose the instrument first.")
+        wave = " ".join(self.import_wave.value.split()) or None
+        uploaded = [] if paths is not None else uploads(self.responses_upload)
+        if paths is None and not uploaded:
+            typed = self.responses_path.value.strip()
+            if not typed:
+                raise UIError("Upload a CSV or Excel file of responses, or type its path.")
+            paths = [Path(typed).expanduser()]
+        imports = []
+        with busy(self.import_button), tempfile.TemporaryDirectory(prefix="pt-responses-") as tmp:
+            files: list[Path] = [Path(p) for p in paths or ()]
+            for u in uploaded:
+                if len(u["content"]) > MAX_UPLOAD_BYTES:
+                    raise UIError(f"{u['name']} is larger than 20 MB; is it the right file?")
+                target = Path(tmp) / safe_filename(Path(u["name"]).name, "responses.csv")
+                target.write_bytes(u["content"])
+                files.append(target)
+            for p in files:
+                try:
+                    imports.append(read_responses(p, instrument, wave=wave))
+                except ResponseFileError as exc:
+                    raise UIError(str(exc)) from None
+        if not imports:
+            raise UIError("There was nothing to import.")
+        responses = Responses.combine([i.responses for i in imports])
+        if responses.n == 0:
+            raise UIError("The file has a header row but no responses.")
+        self.state.imports = imports
+        self.responses_upload.value = ()
+        self.import_report.value = import_report_html(imports)
+        names = ", ".join(Path(i.source).name for i in imports)
+        self._on_responses(responses, names, None)
+        self.store_id.value = self.store_id.value or safe_filename(
+            Path(imports[0].source).stem, "review"
+        )
+        problems = sum(len(i.invalid_cells) for i in imports)
+        extra = f"; {problems} cell(s) could not be read (see the Data tab)" if problems else ""
+        self.feedback.success(f"Imported {responses.n} response(s) from {names}{extra}.")
+        return imports
+
+    @action("loading the sample review")
+    def load_sample(self) -> Any:
+        """The sample: two waves of the ``ten_lessons`` instrument."""
+        self.import_wave.value = ""
+        self.use_instrument(SAMPLE_INSTRUMENT)
+        imports = self.import_files(sample_paths())
+        if imports is None:
+            return None
+        self.state.source = "the sample responses"
+        self.store_id.value = "sample-ten-lessons"
+        self.store_title.value = SAMPLE_TITLE
+        self.state.review_title = SAMPLE_TITLE
+        self._on_renamed()
+        self.feedback.info(
+            "Showing the sample review: two waves of the ten lessons health check. Open your own"
+            " review or import responses in the Data tab."
+        )
+        return imports
+
+    @action("saving the review to the store")
+    def store_review(self) -> str | None:
+        """Save the instrument and responses (and the action plan) as a review in the store."""
+        from partnership_tools.store.reviews import (
+            create_review,
+            list_reviews,
+            save_action_plan,
+            save_responses,
+        )
+
+        state = self.state
+        if state.instrument is None:
+            raise UIError("Choose the instrument first.")
+        rid = " ".join(self.store_id.value.split())
+        if not rid:
+            raise UIError("Give the review an id, e.g. spring-2025.")
+        if "/" in rid or len(rid) > 100:
+            raise UIError("A review id can be at most 100 characters, without a slash.")
+        title = " ".join(self.store_title.value.split()) or rid
+        existing = {r["id"] for r in list_reviews(state.conn)}
+        if rid in existing and rid != state.review_id:
+            raise UIError(
+                f"There is already a review {rid!r} in the store; choose another id, or open it."
+            )
+        with busy(self.store_button):
+            create_review(
+                state.conn,
+                rid,
+                title,
+                state.instrument,
+                self._stored_settings(),
+                replace=rid in existing,
+                created_at=state.review_created_at or None,
+            )
+            if state.responses is not None and state.responses.n:
+                save_responses(state.conn, rid, state.responses)
+            save_action_plan(state.conn, rid, state.plan)
+        state.review_id = rid
+        state.review_title = title
+        state.source = f"the review {title}"
+        self.fill_review_list()
+        self._on_renamed()
+        self.feedback.success(f"Saved the review {title} ({rid}) to the store.")
+        return rid

@@ -1,0 +1,41 @@
+"""The top of the review page: its title and a one-line summary of the review on show."""
+
+from __future__ import annotations
+
+from partnership_tools.ui.common import esc, html_widget
+from partnership_tools.ui.review.state import ReviewState
+
+
+def summary_html(state: ReviewState) -> str:
+    """The review's title, instrument, responses, waves and where it came from ("" without an
+    instrument)."""
+    if state.instrument is None:
+        return ""
+    waves = ", ".join(state.waves) or "none yet"
+    where = (
+        f"stored as <code>{esc(state.review_id)}</code>"
+        if state.review_id
+        else "not in the store yet"
+    )
+    title = state.review_title or state.source or "Review"
+    return (
+        f"<h2 class='pt-review-title'>{esc(title)}</h2><p>{esc(state.instrument.title)}:"
+        f" <b>{state.n}</b> response(s); waves: {esc(waves)}; from {esc(state.source)}"
+        f" ({where}).</p>"
+    )
+
+
+class HeaderPanel:
+    """``title`` (the page heading) and ``summary`` (``pt-review-summary``)."""
+
+    def __init__(self, state: ReviewState) -> None:
+        self.state = state
+        self.title = html_widget(
+            "<h1>Partnership review</h1><p class='pt-muted'>How the partners see their"
+            " partnership: strengths, concerns, groups, change between waves, and what to do"
+            " next.</p>"
+        )
+        self.summary = html_widget("", "pt-review-summary")
+
+    def show(self) -> None:
+        self.summary.value = summary_html(self.state)

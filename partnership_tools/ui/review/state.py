@@ -1,0 +1,50 @@
+"""The review on show, shared by the review app's panels (one object, changed in place)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class ReviewState:
+    """What the panels read and the app changes: the store, the instrument, the responses, the
+    latest result, where the review came from, and its action plan as saved.
+
+    Mutable on purpose: it is the page's one record of what is shown; panels read it, the app
+    and the Data panel change it.
+
+    >>> s = ReviewState(conn=None, db_path=Path("s.sqlite"))
+    >>> s.waves, s.review_id, s.n
+    ((), None, 0)
+    """
+
+    conn: Any
+    db_path: Path
+    instrument: Any = None
+    responses: Any = None
+    result: Any = None
+    review_id: str | None = None
+    review_title: str = ""
+    review_created_at: str = ""
+    source: str = ""
+    imports: list[Any] = field(default_factory=list)
+    plan: Any = None
+
+    @property
+    def waves(self) -> tuple[str, ...]:
+        """The waves in the responses, in order (``()`` with no responses)."""
+        return tuple(self.responses.waves) if self.responses is not None else ()
+
+    @property
+    def n(self) -> int:
+        """The number of responses (0 with none)."""
+        return int(self.responses.n) if self.responses is not None else 0
+
+    def forget_responses(self) -> None:
+        """Drop the responses and everything worked out from them (another instrument)."""
+        self.responses = None
+        self.result = None
+        self.review_id = None
+        self.imports = []
