@@ -56,7 +56,7 @@ __all__ = ["ENV_PUBLIC_URL", "PartnershipToolsApp"]
 ENV_PUBLIC_URL = "PT_PUBLIC_URL"
 
 
-class PartnershipToolsApp(ExtensionApp):  # type: ignore[misc]
+class PartnershipToolsApp(ExtensionApp):
     """The ballot and review-form pages, configured by traitlets (see the module docstring)."""
 
     name = "partnership_tools"

@@ -44,6 +44,7 @@ from typing import Any, NoReturn
 
 import jinja2
 import tornado.web
+from tornado.http1connection import HTTP1Connection
 from tornado.ioloop import IOLoop
 
 from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
@@ -320,7 +321,9 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
     # -- body ----------------------------------------------------------------------------------
     def prepare(self) -> None:
         if self.request.method in ("POST", "PUT", "PATCH"):
-            self.request.connection.set_max_body_size(HARD_BODY_LIMIT)
+            connection = self.request.connection
+            if isinstance(connection, HTTP1Connection):
+                connection.set_max_body_size(HARD_BODY_LIMIT)
             length = self.request.headers.get("Content-Length")
             if length is not None and length.isdigit() and int(length) > self.app.max_body:
                 self._too_large = True
@@ -446,7 +449,7 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
             status_code = exc.status
         super().send_error(status_code, **kwargs)
 
-    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         where = f"{self.request.method} {self.request.path}"
         if isinstance(value, PageError):
             self.log.info("participant page %s -> %d: %s", where, value.status, value.message)
@@ -486,7 +489,7 @@ class ParticipantStaticHandler(tornado.web.StaticFileHandler):
         self.set_header("Content-Type", "text/plain; charset=UTF-8")
         self.finish(GENERIC_MESSAGES.get(status_code, SERVER_FAULT))
 
-    def log_exception(self, typ, value, tb) -> None:  # type: ignore[no-untyped-def]
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         if not isinstance(value, tornado.web.HTTPError):
             logging.getLogger("partnership_tools.server").error(
                 "participant static file failed", exc_info=(typ, value, tb)

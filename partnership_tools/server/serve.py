@@ -35,6 +35,7 @@ import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from partnership_tools.kernel.errors import PlainError
 from partnership_tools.kernel.resources import PACKAGE_DIR, notebooks_dir, sample_dir
@@ -390,7 +391,8 @@ class ServerProcess:
 
     ``base_url``, ``token``, ``db_path`` and ``pid`` describe the running server; ``url(path,
     token=True)`` builds a URL (with ``?token=`` unless ``token=False``); ``stdout_text()``
-    returns what the command printed so far. The process runs in its own process group, which
+    returns what the command printed so far. It runs in ``cwd`` (default ``workdir``, which also
+    holds its Jupyter folders and output). The process runs in its own process group, which
     :meth:`stop` ends (kernels included).
     """
 
@@ -404,6 +406,7 @@ class ServerProcess:
         extra_args: Sequence[str] = (),
         env: dict[str, str] | None = None,
         startup_timeout: float = 90.0,
+        cwd: str | os.PathLike[str] | None = None,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         if workdir is None:
@@ -420,6 +423,7 @@ class ServerProcess:
         self.extra_args = list(extra_args)
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
+        self.cwd = Path(cwd) if cwd is not None else self.workdir
         self.proc: subprocess.Popen | None = None
         self._out_path = self.workdir / "serve.stdout"
         self._err_path = self.workdir / "serve.stderr"
@@ -467,13 +471,13 @@ class ServerProcess:
     def start(self) -> ServerProcess:
         out = open(self._out_path, "wb")  # noqa: SIM115 - closed in stop()
         err = open(self._err_path, "wb")  # noqa: SIM115
-        self._files = (out, err)
+        self._files: tuple[Any, ...] = (out, err)
         self.proc = subprocess.Popen(
             self.command(),
             stdout=out,
             stderr=err,
             env=self.environment(),
-            cwd=str(self.workdir),
+            cwd=str(self.cwd),
             start_new_session=True,
         )
         deadline = time.monotonic() + self.startup_timeout
