@@ -41,7 +41,7 @@ _LAZY = {
     "tally_session": "partnership_tools.vote.tally",
     "round_matrix": "partnership_tools.vote.tally",
     "replay_file": "partnership_tools.reports.replay",
-    "write_report": "partnership_tools.reports.session_report",
+    "write_report": "partnership_tools.reports.write",
 }
 
 __all__ = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 
 from partnership_tools.cli.errors import CliError
-from partnership_tools.reports.session_report import REPORT_FORMATS, ReportError, write_report
+from partnership_tools.reports.render import ReportError
+from partnership_tools.reports.write import REPORT_FORMATS, write_report
 
 
 def add_report_parser(sub: argparse._SubParsersAction) -> None:

@@ -1,4 +1,4 @@
-"""The report of a saved review: what :func:`partnership_tools.reports.session_report.render_report` shows for a
+"""The report of a saved review: what :func:`partnership_tools.reports.write.render_report` shows for a
 review file (rendered with ``templates/report_review.html``, which extends ``report_base.html``).
 
 For the instrument: its title, version, citation and licence. For each wave: the dimension
@@ -170,9 +170,9 @@ def review_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
     ``source``.
     """
     from partnership_tools.charts import review as rc
+    from partnership_tools.reports.render import ReportError, inline_svg
     from partnership_tools.reports.replay import ReplayError
     from partnership_tools.reports.review_replay import load_review_record, replay_review_file
-    from partnership_tools.reports.session_report import ReportError, inline_svg
     from partnership_tools.review.scoring import OVERALL
 
     try:

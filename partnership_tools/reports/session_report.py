@@ -1,4 +1,7 @@
-"""Self-contained reports: one HTML file (or PDF) that opens anywhere, offline.
+"""The report of a saved vote: what :func:`partnership_tools.reports.write.render_report` shows
+for a session file (see :mod:`partnership_tools.reports.write` for the report as a whole).
+
+Self-contained reports: one HTML file (or PDF) that opens anywhere, offline.
 
 ``partnership-tools report FILE -o report.html [--format html|pdf]`` takes a saved vote (session
 file) or a saved review and writes the question or instrument, each round or wave with its charts
@@ -14,40 +17,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup
-
-from partnership_tools.kernel.files import atomic_write_bytes, atomic_write_text
-
-REPORT_FORMATS = ("html", "pdf")
-
-
-class ReportError(ValueError):
-    """A report that cannot be written, with one plain sentence."""
-
-
-def _env() -> Environment:
-    env = Environment(
-        loader=PackageLoader("partnership_tools.reports", "templates"),
-        autoescape=select_autoescape(["html", "j2"], default=True),
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["pct"] = lambda v: "" if v is None else f"{100 * float(v):.0f}%"
-    env.filters["num"] = lambda v, d=2: "" if v is None else f"{float(v):.{d}f}"
-    env.filters["score"] = _score
-    return env
-
-
-def _score(v: Any) -> str:
-    """A rule's score as shown: whole numbers as they are, fractions to 3 decimal places.
-
-    >>> _score(7), _score(1.5), _score(4 / 3)
-    ('7', '1.500', '1.333')
-    """
-    if v is None:
-        return ""
-    return str(v) if isinstance(v, int) else f"{float(v):.3f}"
+from partnership_tools.reports.render import ReportError, inline_svg
 
 
 def other_rules(result: Any) -> list[dict[str, Any]]:
@@ -64,19 +34,6 @@ def other_rules(result: Any) -> list[dict[str, Any]]:
         {"name": name, "title": RULES[name].title if name in RULES else name, "scores": scores}
         for name, scores in result.other_rules.items()
     ]
-
-
-def inline_svg(chart: Any) -> Markup:
-    """The chart as inline SVG markup (vl-convert renders it; its text nodes are escaped XML)."""
-    from partnership_tools.charts.export import chart_svg
-
-    svg = chart_svg(chart)
-    start = svg.find("<svg")
-    return Markup(svg[start:] if start >= 0 else svg)
-
-
-def _css() -> str:
-    return (Path(__file__).parent / "templates" / "report.css").read_text(encoding="utf-8")
 
 
 # -- votes ---------------------------------------------------------------------------------
@@ -171,51 +128,3 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
         "settings": sf.record.get("settings") or {},
         "source": Path(path).name,
     }
-
-
-def render_report(path: str | os.PathLike[str]) -> str:
-    """The report for a saved vote or review, as one HTML document."""
-    from partnership_tools.kernel.version import __version__
-    from partnership_tools.reports.replay import ReplayError, file_kind
-
-    try:
-        kind = file_kind(path)
-    except ReplayError as exc:
-        raise ReportError(str(exc)) from None
-    if kind == "session":
-        ctx = session_report_context(path)
-        template = "report_session.html"
-    else:
-        from partnership_tools.reports.review_report import review_report_context
-
-        ctx = review_report_context(path)
-        template = "report_review.html"
-    ctx["css"] = Markup(_css())
-    ctx["kit_version"] = __version__
-    return _env().get_template(template).render(**ctx)
-
-
-def html_to_pdf(html: str) -> bytes:
-    """Lay the HTML report out on A4 with WeasyPrint (no network: remote URLs are refused)."""
-    from weasyprint import HTML
-
-    def no_fetch(url: str, *a: Any, **k: Any) -> dict:
-        raise ReportError(f"The report tried to load {url}; reports must be self-contained.")
-
-    return HTML(string=html, url_fetcher=no_fetch).write_pdf()
-
-
-def write_report(
-    path: str | os.PathLike[str], output: str | os.PathLike[str], fmt: str = "html"
-) -> Path:
-    """Write the report atomically as ``html`` or ``pdf``."""
-    fmt = fmt.lower()
-    if fmt not in REPORT_FORMATS:
-        raise ReportError(f"Reports can be written as {' or '.join(REPORT_FORMATS)}, not {fmt!r}.")
-    html = render_report(path)
-    out = Path(output)
-    if fmt == "html":
-        atomic_write_text(out, html)
-    else:
-        atomic_write_bytes(out, html_to_pdf(html))
-    return out

@@ -3,7 +3,7 @@
 Two small widget classes that any app can place on its page (``app_box.children += (w.widget,)``):
 
 * :class:`ReportDownload`: a "Download report" button (with an HTML/PDF choice) that writes
-  :func:`partnership_tools.reports.session_report.write_report` for a saved session or review file into the
+  :func:`partnership_tools.reports.write.write_report` for a saved session or review file into the
   export folder and offers it as a download link. Its ``source`` is the file's path, or a function
   returning one (so the facilitator can first export the session from the store).
 * :class:`ChartExport`: "Save chart as PNG" and "Save chart as SVG" buttons for an Altair chart
@@ -145,7 +145,7 @@ class ReportDownload:
     @action("writing the report")
     def make(self, fmt: str | None = None) -> Path | None:
         """Write the report and show its download link; returns its path (None when it failed)."""
-        from partnership_tools.reports.session_report import write_report
+        from partnership_tools.reports.write import write_report
 
         source = _resolve(self.source)
         if not source:

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from partnership_tools.reports.session_report import write_report
+from partnership_tools.reports.write import write_report
 from partnership_tools.vote.model import Ballot, Option, Round, Session
 from partnership_tools.vote.sessionfile import write_session
 

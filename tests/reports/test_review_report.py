@@ -10,7 +10,7 @@ import pytest
 
 from partnership_tools.cli.main import main
 from partnership_tools.reports.review_report import review_report_context
-from partnership_tools.reports.session_report import render_report, write_report
+from partnership_tools.reports.write import render_report, write_report
 from partnership_tools.review import (
     ActionItem,
     ActionPlan,

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from partnership_tools.cli.main import main
-from partnership_tools.reports.session_report import ReportError, render_report, write_report
+from partnership_tools.reports.render import ReportError
+from partnership_tools.reports.write import render_report, write_report
 from partnership_tools.vote.model import Ballot, Option, Round, Session
 from partnership_tools.vote.sessionfile import write_session
 
