@@ -309,8 +309,37 @@ def kit_pythonpath(env: dict[str, str]) -> str:
     return os.pathsep.join(parts)
 
 
+VOILA_TEMPLATE = "lab"
+
+
+def voila_template_dirs(template: str = VOILA_TEMPLATE) -> list[Path]:
+    """The folders on the Jupyter data path that hold Voilà's ``template`` (``index.html.j2``).
+
+    Voilà installs its page templates as data files (``share/jupyter/voila/templates``); an
+    environment that has the voila module but not those files serves app pages that never finish
+    loading, so :func:`run_serve` checks for them first.
+    """
+    from jupyter_core.paths import jupyter_path
+
+    return [
+        Path(p) / template
+        for p in jupyter_path("voila", "templates")
+        if (Path(p) / template / "index.html.j2").is_file()
+    ]
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from partnership_tools.store import Store, StoreError, default_db_path
+
+    if not voila_template_dirs():
+        from jupyter_core.paths import jupyter_path
+
+        looked = ", ".join(jupyter_path("voila", "templates"))
+        raise ServeError(
+            f"Voilà's {VOILA_TEMPLATE!r} page template is not on the Jupyter path (looked in "
+            f"{looked}): reinstall voila in this environment, or set JUPYTER_PATH to the "
+            "share/jupyter folder that holds voila/templates."
+        )
 
     notebooks = Path(args.notebooks).expanduser() if args.notebooks else DEFAULT_NOTEBOOKS
     if not notebooks.is_dir():

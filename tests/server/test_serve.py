@@ -210,3 +210,22 @@ def test_stop_ends_the_server(tmp_path):
     srv.stop()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def test_voila_templates_are_found_here():
+    dirs = serve.voila_template_dirs()
+    assert dirs and all((d / "index.html.j2").is_file() for d in dirs)
+
+
+def test_serve_refuses_to_start_without_voila_templates(tmp_path, monkeypatch, capsys):
+    """An environment with the voila module but not its page templates gets one sentence, exit 2,
+    instead of app pages that never finish loading."""
+    from partnership_tools.cli.main import main
+
+    monkeypatch.setattr(serve, "voila_template_dirs", lambda template="lab": [])
+    db = tmp_path / "s.sqlite"
+    assert main(["serve", "--port", "0", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert "page template is not on the Jupyter path" in err
+    assert "Traceback" not in err
+    assert not db.exists()  # refused before anything was written
