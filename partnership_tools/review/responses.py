@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from partnership_tools.kernel.importreport import ImportReport
 from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.kernel.tabular import (
     Dialect,
@@ -506,6 +507,8 @@ class ResponseImport:
     warnings: tuple[str, ...] = ()
     source: str = ""
     dropped_blank_rows: int = 0
+    #: What was read and how (see :mod:`partnership_tools.kernel.importreport`).
+    report: ImportReport | None = None
 
     @property
     def ok(self) -> bool:

@@ -60,6 +60,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
+from partnership_tools.kernel.importreport import ImportReport
 from partnership_tools.kernel.serial import converter
 from partnership_tools.kernel.tabular import (
     Decoded,
@@ -164,6 +165,8 @@ class BallotImport:
     rows: tuple[int, ...]
     rejected: tuple[RejectedBallot, ...] = ()
     abstentions: tuple[int, ...] = ()
+    #: What was read and how (see :mod:`partnership_tools.kernel.importreport`).
+    report: ImportReport | None = None
 
     @property
     def option_ids(self) -> tuple[str, ...]:
