@@ -39,12 +39,33 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    t = sub.add_parser("tally", help="count a round from a session file or a ballots CSV")
-    t.add_argument("file", metavar="FILE", help="a session .json file or a ballots .csv file")
+    t = sub.add_parser(
+        "tally",
+        help="count a round from a session file or a ballot file (CSV, Excel, PrefLib, BLT)",
+    )
+    t.add_argument(
+        "file",
+        metavar="FILE",
+        help="a session .json file, or ballots as .csv/.tsv/.xlsx (any survey tool's layout),"
+        " PrefLib .soc/.soi/.toc/.toi or .blt",
+    )
     t.add_argument("--round", type=int, dest="round_number", metavar="N", help="round to count")
     g = t.add_mutually_exclusive_group()
-    g.add_argument("--options", help='option ids or labels for a long-layout CSV, e.g. "A,B,C,D"')
+    g.add_argument(
+        "--options",
+        help='the options (ids or labels, e.g. "A,B,C,D"): needed for a long-layout CSV;'
+        " in other layouts they narrow the option columns",
+    )
     g.add_argument("--options-file", metavar="F", help="a file listing the options, one per line")
+    t.add_argument(
+        "--group-column",
+        metavar="COLUMN",
+        help="the column holding each voter's stakeholder group (header text or number),"
+        " when it is not found by its wording or values",
+    )
+    t.add_argument(
+        "--sheet", metavar="NAME", help="the sheet of an Excel workbook (default: the first)"
+    )
     t.add_argument(
         "--threshold",
         type=float,
@@ -85,18 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 # -- tally ---------------------------------------------------------------------------------
 def load_round_for_tally(args: argparse.Namespace):
-    """Return (question, threshold, round_number, options, matrix, rejected, abstentions)."""
+    """Return (question, threshold, round_number, options, matrix, rejected, abstentions, report).
+
+    ``report`` is the ballot file's :class:`~partnership_tools.kernel.importreport.ImportReport`
+    (None for a session file)."""
     from partnership_tools.vote.ballots import BallotMatrix
-    from partnership_tools.vote.ballots_csv import BallotFileError, read_ballots_csv
+    from partnership_tools.vote.ballots_csv import BallotFileError
+    from partnership_tools.vote.reading import read_ballots
     from partnership_tools.vote.sessionfile import SessionFileError, read_session
 
     path = Path(args.file)
     if not path.exists():
         raise CliError(f"{path} does not exist.")
     if path.suffix.lower() == ".json":
-        if args.options or args.options_file:
+        if args.options or args.options_file or args.group_column or args.sheet:
             raise CliError(
-                "--options and --options-file are for CSV files; a session file lists its own options."
+                "--options, --options-file, --group-column and --sheet are for ballot files;"
+                " a session file lists its own options and groups."
             )
         try:
             session = read_session(path)
@@ -116,12 +142,17 @@ def load_round_for_tally(args: argparse.Namespace):
         options = session.round_options(number)
         matrix = BallotMatrix.from_rankings(rnd.option_ids, rnd.rankings, rnd.groups)
         threshold = args.threshold if args.threshold is not None else session.threshold
-        return session.question, threshold, number, options, matrix, [], []
+        return session.question, threshold, number, options, matrix, [], [], None
     if args.round_number not in (None, 1):
-        raise CliError("A ballots CSV holds a single round; drop --round.")
+        raise CliError("A ballot file holds a single round; drop --round.")
     listed = [o.strip() for o in args.options.split(",")] if args.options else None
+    extra: dict[str, str] = {}
+    if args.group_column:
+        extra["group_column"] = args.group_column
+    if args.sheet:
+        extra["sheet"] = args.sheet
     try:
-        imported = read_ballots_csv(path, options=listed, options_file=args.options_file)
+        imported = read_ballots(path, options=listed, options_file=args.options_file, **extra)
     except BallotFileError as exc:
         raise CliError(str(exc)) from None
     threshold = args.threshold if args.threshold is not None else 0.7
@@ -133,6 +164,7 @@ def load_round_for_tally(args: argparse.Namespace):
         imported.matrix,
         list(imported.rejected),
         list(imported.abstentions),
+        imported.report,
     )
 
 
@@ -143,7 +175,8 @@ def cmd_tally(args: argparse.Namespace) -> int:
 
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise CliError("--threshold must be greater than 0 and at most 1.")
-    question, threshold, number, options, matrix, rejected, abstentions = load_round_for_tally(args)
+    loaded = load_round_for_tally(args)
+    question, threshold, number, options, matrix, rejected, abstentions, report = loaded
     labels = {o.id: o.label for o in options}
     result = count_round(matrix, labels=labels)
     summary = summarise(result, threshold, labels=labels)
@@ -183,9 +216,14 @@ def cmd_tally(args: argparse.Namespace) -> int:
                 for name, scores in result.scores_by_rule.items()
             },
             "summary": summary,
+            # how the ballot file was read: layout, encoding, columns used and set aside
+            "import": report.to_dict() if report is not None else None,
         }
         print(json.dumps(out, indent=2, ensure_ascii=False))
         return 0
+    if report is not None:
+        print(_report_header(report))
+        print()
     print(format_table(result, question, number, threshold))
     if rejected:
         print(f"\nRejected ballots ({len(rejected)}, not counted):")
@@ -197,6 +235,16 @@ def cmd_tally(args: argparse.Namespace) -> int:
     print()
     print(summary)
     return 0
+
+
+def _report_header(report) -> str:
+    """The import report's first line, what was set aside, and its notes (the columns used
+    appear in the table that follows, the rejected rows after it)."""
+    lines = [report.lines()[0]]
+    if report.set_aside:
+        lines.append("Not counted: " + "; ".join(c.header for c in report.set_aside) + ".")
+    lines.extend(report.notes)
+    return "\n".join(lines)
 
 
 def format_table(result, question: str | None, number: int, threshold: float) -> str:

@@ -94,7 +94,7 @@ def test_tally_session_file_rounds(capsys):
     [
         (["tally", "missing.csv", "--options", "A,B"], "does not exist"),
         (["tally", "{sample}", "--round", "9"], "has no round 9"),
-        (["tally", "{sample}", "--options", "A,B"], "for CSV files"),
+        (["tally", "{sample}", "--options", "A,B"], "are for ballot files"),
         (["tally", "{csv}"], "needs the list of options"),
         (["tally", "{csv}", "--options", "A,B,C,D", "--threshold", "3"], "--threshold"),
         (["tally", "{bad_json}"], "not valid JSON"),
