@@ -2,7 +2,8 @@
 
 Sub-commands: ``tally`` (count a round from a session file or a ballots CSV), ``export`` and
 ``import`` (session files <-> the store), ``sessions`` (list the store), ``serve`` (the apps),
-``score`` (a partnership review), ``replay`` and ``report``.
+``score`` (a partnership review), ``replay``, ``report`` and ``ballots`` (a round's ballots as
+CSV, PrefLib or BLT).
 
 Every failure caused by the user's input ends with one plain sentence on stderr and exit status 2;
 never a traceback.
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("partnership_tools.cli.review", "add_score_parser"),
         ("partnership_tools.cli.replay", "add_replay_parser"),
         ("partnership_tools.cli.report", "add_report_parser"),
+        ("partnership_tools.cli.ballots", "add_ballots_parser"),
     ):
         try:
             mod = __import__(module, fromlist=[adder])
