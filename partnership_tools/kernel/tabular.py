@@ -1,27 +1,37 @@
 """One way to read a table someone exported: CSV, TSV or Excel ``.xlsx`` into rows of text.
 
-Encodings: UTF-8 with or without a byte-order mark, UTF-16 with a byte-order mark (what Excel's
-"Unicode text" writes), else Windows-1252 (with a warning, since accents may be wrong). The
-separator (``,`` ``;`` TAB ``|``) and the quote character are found from the data, not the header
-alone: the candidate that splits the most sampled lines into as many cells as the header wins.
-Workbooks are read with openpyxl in read-only mode after ``reset_dimensions()`` (a workbook's own
-``<dimension>`` may be wrong, and must neither pad nor cut rows), and refused when they would
-uncompress to more than :data:`MAX_XLSX_BYTES`. Every problem is a :class:`TabularError`: one plain
-sentence naming the file (and the row or column where that applies).
+Encodings (:func:`decode_bytes`): UTF-8 with or without a byte-order mark first, UTF-16 with a
+byte-order mark (what Excel's "Unicode text" writes), UTF-16 without one when its zero bytes
+show it; anything else is handed to the charset-normalizer library, Windows-1252 being kept
+whenever the library finds it plausible (with a warning naming the encoding, since accents
+may be wrong). The separator (``,`` ``;`` TAB ``|``) and the quote
+character are found from the data rows, not the header (:func:`detect_dialect`). Workbooks are
+read with openpyxl in read-only mode after ``reset_dimensions()`` (a workbook's own
+``<dimension>`` may be wrong, and must neither pad nor cut rows), merged header cells are filled
+across their span, and a workbook is refused when it would uncompress to more than
+:data:`MAX_XLSX_BYTES`. A footer under the data ("Total responses: 12", "Exported from ... on
+...") is set aside and its lines kept in :attr:`Table.footer_lines` (:func:`footer_start`).
+Every problem is a :class:`TabularError`: one plain sentence naming the file (and the row or
+column where that applies).
 
 >>> t = read_text_rows("name;note\\nAda;likes 1,2\\n", "people.csv")
 >>> t.separator, t.rows
 (';', (('name', 'note'), ('Ada', 'likes 1,2')))
 >>> decode_bytes("é".encode("utf-16"), "u.txt").encoding
 'utf-16'
+>>> has_data_rows(read_text_rows("name,group\\n", "empty-form.csv"))
+False
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import os
+import re
 import zipfile
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,7 +48,10 @@ __all__ = [
     "TabularError",
     "decode_bytes",
     "detect_dialect",
+    "encoding_warning",
     "excel_cell_text",
+    "footer_start",
+    "has_data_rows",
     "read_table",
     "read_text_rows",
     "read_xlsx",
@@ -49,7 +62,21 @@ __all__ = [
 SEPARATORS = (",", ";", "\t", "|")
 #: A workbook whose parts would uncompress to more than this many bytes is refused unread.
 MAX_XLSX_BYTES = 200 * 1024 * 1024
-_SAMPLE_LINES = 200
+_SAMPLE_LINES = 500
+_SAMPLE_CHARS = 1 << 18
+#: A legacy (non-UTF) guess other than Windows-1252 needs at least this many non-ASCII bytes.
+_MIN_EVIDENCE = 8
+_ASCII_BYTES = bytes(range(128))
+#: Characters that no text file holds (C0 controls but TAB, LF, CR; DEL; C1 controls).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
+#: Words that open a footer line under exported data.
+_FOOTER_WORDS = re.compile(
+    r"\s*(total|totals|exported|export|generated|report|count|source|downloaded|created|"
+    r"printed|number of|responses)\b",
+    re.IGNORECASE,
+)
+_MAX_FOOTER_LINES = 3
+_MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]+)([0-9]+))?"')
 
 
 class TabularError(PlainError, ValueError):
@@ -62,7 +89,7 @@ class Decoded:
     position of the first byte that is not UTF-8."""
 
     text: str
-    encoding: str  # "utf-8", "utf-8-sig", "utf-16" or "cp1252"
+    encoding: str  # Python codec name: "utf-8", "utf-8-sig", "utf-16", "utf-16-le", "cp1252", ...
     bad_byte: int | None = None
 
 
@@ -77,7 +104,8 @@ class Dialect:
 @dataclass(frozen=True)
 class Table:
     """A file's rows, every cell as text (``""`` for an empty cell); ``lines[i]`` is the 1-based
-    line (or spreadsheet row) on which ``rows[i]`` starts. ``separator`` is None for a workbook."""
+    line (or spreadsheet row) on which ``rows[i]`` starts. ``separator`` is None for a workbook.
+    ``footer_lines`` are the lines of a footer set aside under the data (not in ``rows``)."""
 
     name: str
     rows: tuple[tuple[str, ...], ...]
@@ -86,6 +114,18 @@ class Table:
     separator: str | None = ","
     quotechar: str = '"'
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    footer_lines: tuple[int, ...] = ()
+
+
+def has_data_rows(table: Table, header_rows: int = 1) -> bool:
+    """Whether ``table`` holds a row with a non-empty cell after its ``header_rows`` header
+    rows; False for a form exported before anyone answered (callers word the sentence).
+
+    >>> has_data_rows(read_text_rows("a,b\\n1,2\\n", "t.csv")), has_data_rows(
+    ...     read_text_rows("a,b\\n,\\n", "t.csv"))
+    (True, False)
+    """
+    return any(any(c.strip() for c in row) for row in table.rows[header_rows:])
 
 
 def workbook_signature(raw: bytes) -> str | None:
@@ -101,16 +141,80 @@ def workbook_signature(raw: bytes) -> str | None:
     return None
 
 
-def decode_bytes(raw: bytes, name: str) -> Decoded:
-    """Decode a text file: BOM-marked UTF-8 or UTF-16, else UTF-8, else Windows-1252.
+def _bomless_utf16(raw: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when the first 4 KB look like UTF-16 text with no
+    byte-order mark: an even length, and zero bytes on at least 30% of the odd (LE) or even
+    (BE) positions and on at most 5% of the others (mostly-ASCII text); else None."""
+    if len(raw) < 4 or len(raw) % 2:
+        return None
+    head = raw[:4096]
+    pairs = len(head) // 2
+    even = head[0::2].count(0) / pairs
+    odd = head[1::2].count(0) / pairs
+    if odd >= 0.3 and even <= 0.05:
+        return "utf-16-le"
+    if even >= 0.3 and odd <= 0.05:
+        return "utf-16-be"
+    return None
 
-    Raises :class:`TabularError` when the bytes are none of these (cp1252 leaves five bytes
-    undefined, e.g. ``0x81``).
+
+def _legacy(raw: bytes) -> tuple[str, str] | None:
+    """The text and codec name of a non-UTF file, by the charset-normalizer library.
+
+    Windows-1252 wins whenever the library finds it plausible (what Excel writes in Western
+    locales; the library's own choice among look-alike code pages is unsteady, e.g. it reads
+    French as Baltic cp1257, so ``è`` would come out ``č``). Otherwise (Cyrillic, Greek, CJK
+    ...) the library's first guess that is not UTF-16/32 and decodes the whole file to text
+    with no control characters, when the file has at least :data:`_MIN_EVIDENCE` non-ASCII
+    bytes (fewer are too little to tell). None when nothing fits. The library is
+    deterministic, so the same bytes always give the same answer. Central European files
+    (cp1250) therefore read as Windows-1252, with the warning to check accented letters.
+    """
+    from charset_normalizer import from_bytes
+
+    def clean(enc: str) -> str | None:
+        try:
+            text = raw.decode(enc)
+        except (UnicodeDecodeError, LookupError):
+            return None
+        return None if _CONTROL.search(text) else text
+
+    if from_bytes(raw, cp_isolation=["cp1252"]).best() is not None:
+        western = clean("cp1252")
+        if western is not None:
+            return western, "cp1252"
+    if len(raw.translate(None, _ASCII_BYTES)) < _MIN_EVIDENCE:  # the non-ASCII bytes
+        return None
+    for m in from_bytes(raw):
+        name = codecs.lookup(m.encoding).name
+        if not name.startswith(("utf-16", "utf-32")):
+            text = clean(name)
+            if text is not None:
+                return text, name
+    return None
+
+
+def decode_bytes(raw: bytes, name: str) -> Decoded:
+    """Decode a text file; the first rule that applies decides:
+
+    1. a UTF-8 byte-order mark: ``"utf-8-sig"``; a UTF-16 one: ``"utf-16"``;
+    2. zero bytes in the UTF-16 pattern (see :func:`_bomless_utf16`): ``"utf-16-le"``/``-be``;
+    3. valid UTF-8: ``"utf-8"``;
+    4. the charset-normalizer library, Windows-1252 first (see :func:`_legacy`): its Python
+       codec name, e.g. ``"cp1252"``.
+
+    ``bad_byte`` is the 1-based position of the first byte that is not UTF-8 (rules 2 and 4).
+    Bytes that Windows-1252 maps to control characters (a binary file) come back as
+    ``"cp1252"`` text for the caller to refuse as binary, seeing them. Raises
+    :class:`TabularError` naming the file and a byte when the bytes are text in no encoding
+    (e.g. ``0x81``, undefined in Windows-1252, in a file too short to tell more).
 
     >>> decode_bytes("\\ufeffa,b".encode("utf-8"), "x.csv")
     Decoded(text='a,b', encoding='utf-8-sig', bad_byte=None)
     >>> decode_bytes("Café".encode("cp1252"), "x.csv")
     Decoded(text='Café', encoding='cp1252', bad_byte=4)
+    >>> decode_bytes("a\\tb".encode("utf-16-le"), "x.txt").encoding
+    'utf-16-le'
     """
     if raw.startswith(b"\xef\xbb\xbf"):
         try:
@@ -122,30 +226,73 @@ def decode_bytes(raw: bytes, name: str) -> Decoded:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
             return Decoded(raw.decode("utf-16"), "utf-16")
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                f"{name} starts as UTF-16 text but byte {exc.start + 1} cannot be read as it."
+            ) from None
+    utf16 = _bomless_utf16(raw) if b"\x00" in raw[:4096] else None
+    if utf16 is not None:
+        try:
+            text = raw.decode(utf16)
         except UnicodeDecodeError:
-            raise TabularError(f"{name} starts as UTF-16 text but cannot be read as it.") from None
+            text = "\x00"
+        if not _CONTROL.search(text):
+            return Decoded(text, utf16, _first_bad_utf8_byte(raw))
     try:
         return Decoded(raw.decode("utf-8"), "utf-8")
     except UnicodeDecodeError as exc:
         bad = exc.start + 1
+    found = _legacy(raw)
+    if found is None:
+        try:  # control bytes (a binary file): the caller refuses it, seeing them in the text
+            return Decoded(raw.decode("cp1252"), "cp1252", bad)
+        except UnicodeDecodeError as exc:
+            raise TabularError(
+                f"{name} is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} cannot be"
+                " read); save it as CSV UTF-8 and try again."
+            ) from None
+    return Decoded(found[0], found[1], bad)
+
+
+def _first_bad_utf8_byte(raw: bytes) -> int | None:
     try:
-        return Decoded(raw.decode("cp1252"), "cp1252", bad)
+        raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise TabularError(
-            f"{name} is neither UTF-8 nor Windows-1252 text (byte {exc.start + 1} cannot be"
-            " read); save it as CSV UTF-8 and try again."
-        ) from None
+        return exc.start + 1
+    return None
 
 
-def _sample(text: str, lines: int = _SAMPLE_LINES) -> str:
-    """The first ``lines`` non-blank lines (a quoted cell may still run on past them)."""
+def encoding_warning(name: str, encoding: str) -> str | None:
+    """The warning a table read with ``encoding`` carries, or None for UTF-8 and BOM-marked
+    UTF-16 (read for certain).
+
+    >>> encoding_warning("a.csv", "cp1252")
+    'a.csv is not UTF-8; it was read as Windows (cp1252) text: check accented letters.'
+    >>> encoding_warning("a.csv", "utf-8-sig") is None
+    True
+    """
+    if encoding in ("utf-8", "utf-8-sig", "utf-16", "xlsx"):
+        return None
+    if encoding.startswith("utf-16"):
+        return (
+            f"{name} is UTF-16 text without a byte-order mark; it was read as {encoding}:"
+            " check the letters."
+        )
+    kind = f"Windows ({encoding})" if encoding.startswith("cp125") else encoding
+    return f"{name} is not UTF-8; it was read as {kind} text: check accented letters."
+
+
+def _sample(text: str, lines: int = _SAMPLE_LINES) -> tuple[str, bool]:
+    """The first ``lines`` non-blank lines of the first 256 KB, and whether text was left out
+    after them (only the prefix is looked at, so a large file costs no more than a small one)."""
+    head = text[:_SAMPLE_CHARS]
     kept: list[str] = []
-    for line in io.StringIO(text, newline=None):
+    for line in io.StringIO(head, newline=None):
         if line.strip():
             kept.append(line)
             if len(kept) >= lines:
-                break
-    return "".join(kept)
+                return "".join(kept), True
+    return "".join(kept), len(head) < len(text)
 
 
 def _quotechar(sample: str, seps: Sequence[str]) -> str:
@@ -161,10 +308,16 @@ def _quotechar(sample: str, seps: Sequence[str]) -> str:
 def detect_dialect(text: str, candidates: Sequence[str] = SEPARATORS) -> Dialect:
     """The separator and quote character that read ``text`` most consistently.
 
-    Each candidate splits the sampled lines (quotes respected); it scores the share of rows
-    with as many cells as the header (when that is more than one). A separator mostly followed
-    by a space (as commas are in prose) loses ties to one that is not; then the order of
-    ``candidates`` decides. A text with one column gives ``,``.
+    Each candidate splits up to 500 sampled records (quotes respected; a record cut off by the
+    sample's end is left out). The rows after the first are the data; their most common
+    number of cells is the candidate's width (the larger on a tie), and a candidate whose width
+    is 1 splits nothing and is out. Of the rest the winner is decided, in turn, by:
+    (1) at least 90% of data rows having that width; (2) the header (first row) having it too;
+    (3) the share of data rows having it; (4) a separator mostly followed by a space (as commas
+    are in prose) losing to one that is not; (5) the order of ``candidates``. So a European
+    Excel file (``;``) whose header holds commas and whose data hold decimal commas reads as
+    ``;``. A header alone counts as its own data row. A text with one column gives ``,``.
+    (clevercsv was tried: it splits long-form ballots ``C>A>B,Council`` at ``>``.)
 
     >>> detect_dialect("id;label, long\\nA;Pool, budgets\\nB;Joint, team\\n").separator
     ';'
@@ -172,26 +325,37 @@ def detect_dialect(text: str, candidates: Sequence[str] = SEPARATORS) -> Dialect
     ','
     >>> detect_dialect("a\\tb|c\\n1\\t2|3\\n1\\t2\\n").separator
     '\\t'
+    >>> detect_dialect('"Rank, please";"Weight"\\nC>A>B;1,5\\nA>C>B;2,25\\n').separator
+    ';'
     """
-    sample = _sample(text)
+    sample, cut = _sample(text)
     quote = _quotechar(sample, candidates)
-    best: tuple[float, int, int] | None = None
+    best: tuple[bool, bool, float, int, int] | None = None
     chosen = ","
     for rank, sep in enumerate(candidates):
         rows = [r for r in csv.reader(io.StringIO(sample), delimiter=sep, quotechar=quote) if r]
-        if not rows or len(rows[0]) < 2:
+        if cut and len(rows) > 2:
+            rows.pop()
+        if not rows:
             continue
-        width = len(rows[0])
-        consistent = sum(len(r) == width for r in rows) / len(rows)
+        data = rows[1:] or rows
+        counts = Counter(len(r) for r in data)
+        width = max(counts, key=lambda w: (counts[w], w))
+        if width < 2:
+            continue
+        share = counts[width] / len(data)
         uses = sample.count(sep)
-        spaced = sample.count(sep + " ") / uses if uses and sep != " " else 0.0
-        score = (consistent, 0 if spaced > 0.5 else 1, -rank)
+        spaced = sample.count(sep + " ") / uses if uses else 0.0
+        score = (share >= 0.9, len(rows[0]) == width, share, 0 if spaced > 0.5 else 1, -rank)
         if best is None or score > best:
             best, chosen = score, sep
     return Dialect(chosen, quote)
 
 
-def _split(text: str, d: Dialect, strict: bool) -> tuple[list[tuple[str, ...]], list[int]]:
+def _split(
+    text: str, d: Dialect, strict: bool
+) -> tuple[list[tuple[str, ...]], list[int], list[bool]]:
+    """Rows, the line each starts on, and whether a blank line came just before each."""
     reader = csv.reader(
         io.StringIO(text.lstrip("\ufeff"), newline=""),
         delimiter=d.separator,
@@ -200,7 +364,9 @@ def _split(text: str, d: Dialect, strict: bool) -> tuple[list[tuple[str, ...]], 
     )
     rows: list[tuple[str, ...]] = []
     lines: list[int] = []
+    blank_before: list[bool] = []
     previous_end = 0
+    gap = False
     try:
         for row in reader:
             start = previous_end + 1
@@ -208,9 +374,82 @@ def _split(text: str, d: Dialect, strict: bool) -> tuple[list[tuple[str, ...]], 
             if row:
                 rows.append(tuple(row))
                 lines.append(start)
+                blank_before.append(gap)
+                gap = False
+            else:
+                gap = True
     except csv.Error as exc:
         raise csv.Error(str(exc), previous_end + 1) from None
-    return rows, lines
+    return rows, lines, blank_before
+
+
+def _filled(row: Sequence[str]) -> list[str]:
+    return [c for c in row if c.strip()]
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.strip().replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
+def footer_start(rows: Sequence[Sequence[str]], blank_before: Sequence[bool] | None = None) -> int:
+    """The index of the first footer row under the data (``len(rows)`` when there is none).
+
+    A footer is at most three last rows (blank rows between them aside), each holding one
+    non-empty cell, in the first column, of text that is not a number, under rows that are
+    wide (the median non-blank row above the footer holds two or more cells). It starts at the first such row
+    that follows a fully blank row (``blank_before[i]``, or ``rows[i-1]`` empty) and has at
+    least two words, or that starts with a footer word (Total, Exported, Generated, Report,
+    Count, Source, Downloaded, Created, Printed, Number of, Responses). Genuine last data rows
+    are kept: a one-column file never has a footer.
+
+    >>> rows = [("rank", "group"), ("C>A>B", "Council"), ("B>A", ""), ("Total responses: 2",)]
+    >>> footer_start(rows), footer_start(rows[:3])
+    (3, 3)
+    >>> footer_start([("a", "b"), ("1", "2"), ("note here",)], [False, False, True])
+    2
+    """
+    n = len(rows)
+    gaps = list(blank_before) if blank_before is not None else [False] * n
+    i, lone = n, 0
+    while i > 0:
+        cells = _filled(rows[i - 1])
+        if not cells:
+            i -= 1
+        elif (
+            lone < _MAX_FOOTER_LINES
+            and len(cells) == 1
+            and rows[i - 1][0].strip()
+            and not _is_number(cells[0])
+        ):
+            i, lone = i - 1, lone + 1
+        else:
+            break
+    for k in range(i, n if lone else i):
+        cells = _filled(rows[k])
+        if not cells:
+            continue
+        after_blank = gaps[k] or (k > 0 and not _filled(rows[k - 1]))
+        if (after_blank and len(cells[0].split()) >= 2) or _FOOTER_WORDS.match(cells[0]):
+            above = [len(_filled(r)) for r in rows[:k] if _filled(r)]
+            wide = bool(above) and sorted(above)[len(above) // 2] >= 2
+            return k if wide else n
+    return n
+
+
+def _without_footer(
+    rows: list[tuple[str, ...]], lines: list[int], blank_before: Sequence[bool] | None
+) -> tuple[list[tuple[str, ...]], list[int], tuple[int, ...]]:
+    """``rows`` and ``lines`` with the footer (and the blank rows just above it) taken off,
+    and the lines of the footer's non-blank rows."""
+    k = footer_start(rows, blank_before)
+    footer = tuple(line for row, line in zip(rows[k:], lines[k:], strict=True) if _filled(row))
+    while k > 0 and footer and not _filled(rows[k - 1]):
+        k -= 1
+    return rows[:k], lines[:k], footer
 
 
 def read_text_rows(
@@ -221,22 +460,32 @@ def read_text_rows(
     encoding: str = "utf-8",
     warnings: Sequence[str] = (),
 ) -> Table:
-    """Split delimited ``text`` into rows (blank lines give no row; ``lines`` keeps file lines).
+    """Split delimited ``text`` into rows (blank lines give no row; ``lines`` keeps file lines,
+    a quoted cell with line breaks keeping the line it starts on; ``\\r``, ``\\n`` and
+    ``\\r\\n`` all end a line). A footer under the data is set aside (:func:`footer_start`).
 
     Raises :class:`TabularError` for a quoted cell that is never closed.
     """
     d = dialect or detect_dialect(text)
     try:
-        rows, lines = _split(text, d, strict=True)
+        rows, lines, gaps = _split(text, d, strict=True)
     except csv.Error as exc:
         line = exc.args[1] if len(exc.args) > 1 else 0
         if "unexpected end of data" in str(exc.args[0]):
             raise TabularError(f"{name}, line {line}: a quoted cell is never closed.") from None
-        rows, lines = _split(text, d, strict=False)  # a stray quote inside a cell is kept
+        rows, lines, gaps = _split(text, d, strict=False)  # a stray quote inside a cell is kept
     if not rows and not text.strip():
         raise TabularError(f"{name} is empty.")
+    rows, lines, footer = _without_footer(rows, lines, gaps)
     return Table(
-        name, tuple(rows), tuple(lines), encoding, d.separator, d.quotechar, tuple(warnings)
+        name,
+        tuple(rows),
+        tuple(lines),
+        encoding,
+        d.separator,
+        d.quotechar,
+        tuple(warnings),
+        footer,
     )
 
 
@@ -258,6 +507,78 @@ def excel_cell_text(v: Any) -> str:
     return str(v)
 
 
+def _column_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ch - 64
+    return n
+
+
+def _merged_ranges(zf: zipfile.ZipFile, part: str | None) -> list[tuple[int, int, int, int]]:
+    """``(first_row, first_col, last_row, last_col)`` (1-based) of each ``<mergeCell>`` of the
+    sheet stored at ``part``, found by scanning its XML in 1 MB pieces (openpyxl's read-only
+    mode does not expose them)."""
+    if not part:
+        return []
+    try:
+        stream = zf.open(part.lstrip("/"))
+    except KeyError:
+        return []
+    found: list[tuple[int, int, int, int]] = []
+    tail = b""
+    with stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            data = tail + chunk
+            last = 0
+            for m in _MERGE_REF.finditer(data):
+                c1, r1, c2, r2 = m.groups()
+                found.append((int(r1), _column_number(c1), int(r2 or r1), _column_number(c2 or c1)))
+                last = m.end()
+            tail = data[max(last, len(data) - 200) :]
+    return found
+
+
+def _fill_merged_header(rows: list[list[str]], merges: Sequence[tuple[int, int, int, int]]) -> None:
+    """Copy each merged header cell's text into every cell of its span, in place.
+
+    The header band starts at the first non-blank row; a merge starting in the band extends it
+    to the merge's last row, and one more row below a merge across columns (the labels under a
+    group title). Merges starting below the band (in the data) are left as they are.
+    """
+    first = next((i + 1 for i, r in enumerate(rows) if _filled(r)), None)
+    if first is None or not merges:
+        return
+    band_end = first
+    changed = True
+    chosen: set[tuple[int, int, int, int]] = set()
+    while changed:
+        changed = False
+        for m in merges:
+            r1, c1, r2, c2 = m
+            if m in chosen or not first <= r1 <= band_end:
+                continue
+            chosen.add(m)
+            band_end = min(max(band_end, r2 + (1 if c2 > c1 else 0)), first + 4)
+            changed = True
+    for r1, c1, r2, c2 in sorted(chosen):
+        if r1 > len(rows):
+            continue
+        top = rows[r1 - 1]
+        value = top[c1 - 1] if c1 <= len(top) else ""
+        if not value:
+            continue
+        for r in range(r1, min(r2, len(rows)) + 1):
+            row = rows[r - 1]
+            if len(row) < c2:
+                row.extend([""] * (c2 - len(row)))
+            for c in range(c1, c2 + 1):
+                if not row[c - 1]:
+                    row[c - 1] = value
+
+
 def read_xlsx(
     path: str | os.PathLike[str],
     sheet: str | int | None = None,
@@ -269,8 +590,10 @@ def read_xlsx(
 
     Trailing empty cells and trailing empty rows are dropped, so a workbook whose ``<dimension>``
     claims more (or fewer) cells than it holds reads as what it holds. ``lines`` are the sheet's
-    row numbers. Raises :class:`TabularError` when the file is not a workbook, would uncompress
-    to more than ``max_bytes``, or has no such sheet.
+    row numbers. Merged header cells are filled across their span (:func:`_fill_merged_header`)
+    and a footer under the data is set aside (:func:`footer_start`). Raises
+    :class:`TabularError` when the file is not a workbook, would uncompress to more than
+    ``max_bytes``, or has no such sheet.
     """
     p = Path(path)
     label = name or p.name
@@ -308,20 +631,24 @@ def read_xlsx(
             ) from None
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # the file's own <dimension> may be wrong
-        rows: list[tuple[str, ...]] = []
+        rows: list[list[str]] = []
         lines: list[int] = []
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
             cells = [excel_cell_text(v) for v in values]
             while cells and cells[-1] == "":
                 cells.pop()
-            rows.append(tuple(cells))
+            rows.append(cells)
             lines.append(number)
+        part = getattr(ws, "_worksheet_path", None)
     finally:
         wb.close()
+    with zipfile.ZipFile(p) as zf:
+        _fill_merged_header(rows, _merged_ranges(zf, part))
     while rows and not rows[-1]:
         rows.pop()
         lines.pop()
-    return Table(label, tuple(rows), tuple(lines), "xlsx", None)
+    kept, kept_lines, footer = _without_footer([tuple(r) for r in rows], lines, None)
+    return Table(label, tuple(kept), tuple(kept_lines), "xlsx", None, footer_lines=footer)
 
 
 def read_table(
@@ -334,7 +661,8 @@ def read_table(
     """Read a CSV, TSV or ``.xlsx`` file into rows of text (see the module docstring).
 
     ``.xlsx``/``.xlsm`` (or any file that starts as a zip) is read as a workbook; a ``.tsv``
-    file is split at tabs; anything else is decoded and its separator detected.
+    file is split at tabs; anything else is decoded and its separator detected. A file with a
+    header and no answers is returned as it is (see :func:`has_data_rows`).
     Raises :class:`TabularError` for a missing, unreadable, binary or empty file.
     """
     p = Path(path)
@@ -359,12 +687,14 @@ def read_table(
     decoded = decode_bytes(raw, label)
     if "\x00" in decoded.text[:4096]:
         raise TabularError(f"{label} looks like a binary file, not CSV or Excel.")
-    warnings: list[str] = []
-    if decoded.encoding == "cp1252":
-        warnings.append(
-            f"{label} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."
-        )
+    if not decoded.text.strip():
+        raise TabularError(f"{label} is empty.")
+    warning = encoding_warning(label, decoded.encoding)
     dialect = Dialect("\t") if p.suffix.lower() == ".tsv" else None
     return read_text_rows(
-        decoded.text, label, dialect, encoding=decoded.encoding, warnings=warnings
+        decoded.text,
+        label,
+        dialect,
+        encoding=decoded.encoding,
+        warnings=(warning,) if warning else (),
     )

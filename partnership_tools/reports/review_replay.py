@@ -10,6 +10,13 @@ dimension and wave (its dimension scores for every group, its items and the dist
 answers), then the change between waves, the gaps between groups, the coverage of the vertical
 slice, the plain-English findings and the instrument and settings the result names.
 
+A file from ``schema_version`` 3 on records its result compactly
+(:func:`~partnership_tools.review.reviewfile.record_result`): the recount is recorded the same way
+and the two compared figure by figure, and each dimension and wave's check also compares the
+SHA-256 of that whole piece (every group's statements and their answers, labels included), so
+nothing the kit computes goes unchecked. A version 2 file recorded every table whole, and is
+compared whole.
+
 Figures are compared exactly, except that two numbers within a relative 1e-9 count as equal (so a
 different processor's rounding is not mistaken for an edit).
 
@@ -186,6 +193,7 @@ def compare_results(
             **_keyed(rows("dimensions"), "group"),
             **_keyed(rows("items"), "item", "group"),
             **_keyed(rows("distribution"), "item", "group", "kind", "position"),
+            **_keyed(rows("digests"), "part"),
         }
 
     for wave in waves:
@@ -262,7 +270,13 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
 
     ``data`` is the file's content (after migration). With nothing recorded the verdict says so.
     """
-    from partnership_tools.review.reviewfile import review_digest, review_inputs
+    from partnership_tools.review.reviewfile import (
+        RECORD_LAYOUT,
+        record_result,
+        recorded_figures,
+        review_digest,
+        review_inputs,
+    )
 
     recorded = data.get("result")
     digest = data.get("digest") or {}
@@ -287,6 +301,14 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
                 " ruled out; save it again to record one",
             )
         )
+    if isinstance(recorded, Mapping) and recorded.get("layout") == RECORD_LAYOUT:
+        fresh = recorded_figures(record_result(fresh))
+        try:
+            recorded = recorded_figures(recorded)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            what = f"the key {exc.args[0]!r} is missing" if isinstance(exc, KeyError) else exc
+            checks.append(Check("recorded result", False, f"it cannot be read: {what}"))
+            return Verdict(tuple(checks))
     inst = review.instrument
     checks += compare_results(
         recorded,

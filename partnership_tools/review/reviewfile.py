@@ -6,9 +6,12 @@ temporary file beside the target and moved into place with ``os.replace``, so a 
 half a file.
 
 A review saved with :meth:`Review.with_result` also records its ``result`` (the scores computed
-then), a ``digest`` (SHA-256 over the canonical JSON of the inputs, :data:`REVIEW_INPUT_KEYS`, and
-of the result) and the ``kit_version``; ``partnership-tools replay`` recomputes the scores and checks
-both. ``schema_version`` 1 files (before those fields) load through :func:`migrate_review_data`.
+then, in the compact form of :func:`record_result`), a ``digest`` (SHA-256 over the canonical JSON
+of the inputs, :data:`REVIEW_INPUT_KEYS`, and of that record) and the ``kit_version``;
+``partnership-tools replay`` recomputes the scores and checks both. Older files load through
+:func:`migrate_review_data`: ``schema_version`` 1 (no result, digest nor kit version) and 2 (the
+whole ``ReviewResult.to_dict()`` recorded, every table with every label: about 1.5 MB for two
+waves of the ten-lessons check, however few answered).
 
 >>> from partnership_tools.review.instrument import load_instrument
 >>> from partnership_tools.review.responses import Responses
@@ -24,11 +27,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from partnership_tools.kernel.checks import digest_of
+from partnership_tools.kernel.checks import digest_of, sha256_of
 from partnership_tools.kernel.files import atomic_write_text, canonical_json
 from partnership_tools.kernel.savedfile import REVIEW_KIND, SavedFileFormat
 from partnership_tools.kernel.serial import converter, to_data
@@ -38,6 +42,8 @@ from partnership_tools.review.responses import Responses
 from partnership_tools.review.settings import ReviewSettings
 
 __all__ = [
+    "RECORD_LAYOUT",
+    "RECORDED_COLUMNS",
     "REVIEW_FILE_KIND",
     "REVIEW_INPUT_KEYS",
     "REVIEW_FORMAT",
@@ -47,6 +53,8 @@ __all__ = [
     "ReviewFileError",
     "migrate_review_data",
     "read_review",
+    "record_result",
+    "recorded_figures",
     "review_digest",
     "review_inputs",
     "review_from_json",
@@ -54,7 +62,7 @@ __all__ = [
     "write_review",
 ]
 
-REVIEW_SCHEMA_VERSION = 2
+REVIEW_SCHEMA_VERSION = 3
 REVIEW_FILE_KIND = REVIEW_KIND
 #: The parts of a review file that are its inputs (what the SHA-256 ``digest.inputs`` covers).
 REVIEW_INPUT_KEYS = (
@@ -91,7 +99,161 @@ def _migrate_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-REVIEW_MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 records the result compactly (:func:`record_result`). A version 2 file keeps the
+    whole result it recorded, untouched, so its digest still covers it and replay still compares
+    every table; saved again, it is recorded compactly."""
+    return {**data, "schema_version": 3}
+
+
+REVIEW_MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
+
+
+# -- the recorded result (schema_version 3) ----------------------------------------------------
+#: The ``layout`` of a result recorded by :func:`record_result` (a version 2 file has none).
+RECORD_LAYOUT = "figures"
+#: The columns of each scored table a saved review records, in order. Labels that the file's
+#: instrument and settings give again (titles, statement texts, band labels, ``by``) are left out,
+#: and of ``items`` only the rows for all respondents are kept (the figures a report shows).
+RECORDED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dimensions": (
+        "wave", "group", "overall", "dimension", "group_size", "respondents", "n", "mean",
+        "median", "sd", "pct_positive", "pct_negative", "dont_know", "not_applicable", "missing",
+        "met_minimum", "band", "suppressed", "suppressed_reason",
+    ),
+    "items": (
+        "wave", "group", "item", "group_size", "respondents", "n", "mean", "median", "sd",
+        "pct_positive", "pct_negative", "dont_know", "not_applicable", "missing", "band",
+        "suppressed", "suppressed_reason",
+    ),
+    "changes": (
+        "before", "after", "dimension", "group", "overall", "n_before", "n_after", "mean_before",
+        "mean_after", "change", "direction", "band_before", "band_after", "suppressed",
+    ),
+    "gaps": (
+        "wave", "dimension", "groups_compared", "gap", "highest_group", "highest_mean",
+        "lowest_group", "lowest_mean", "threshold", "flagged",
+    ),
+    "coverage": ("wave", "level", "respondents", "share", "status"),
+}  # fmt: skip
+#: Figures are put in a piece's digest at this many significant digits, so that a processor that
+#: rounds the last bit differently does not change it (the recorded figures are full precision).
+DIGEST_DIGITS = 12
+#: What each piece digest covers, as a replay names it.
+PIECE_PART = "every group's scores, statements and answers (SHA-256)"
+_KEPT = ("instrument_id", "instrument_version", "instrument_title", "settings", "waves")
+
+
+def _table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> dict[str, Any]:
+    """``columns`` once, then each row as one line: the JSON array of its values in that order."""
+    return {
+        "columns": list(columns),
+        "rows": [
+            json.dumps(
+                [r.get(c) for c in columns],
+                ensure_ascii=False,
+                allow_nan=False,
+                separators=(",", ":"),
+            )
+            for r in rows
+        ],
+    }
+
+
+def _untable(table: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The rows of a :func:`_table` as dicts (raises ``ValueError`` when a row is not an array of
+    as many values as there are columns)."""
+    if not table:
+        return []
+    columns = list(table["columns"])
+    out = []
+    for text in table["rows"]:
+        values = json.loads(text)
+        if not isinstance(values, list) or len(values) != len(columns):
+            raise ValueError(f"a recorded row does not hold {len(columns)} values: {text[:60]}")
+        out.append(dict(zip(columns, values, strict=True)))
+    return out
+
+
+def _rounded(v: Any) -> Any:
+    if isinstance(v, float):
+        return float(f"{v:.{DIGEST_DIGITS}g}")
+    if isinstance(v, Mapping):
+        return {k: _rounded(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_rounded(x) for x in v]
+    return v
+
+
+def _piece_digests(result: Mapping[str, Any]) -> list[dict[str, str]]:
+    """One SHA-256 per wave and dimension over every row of that piece of the whole result (its
+    dimension rows, every group's statement rows and their answers, every column, figures at
+    :data:`DIGEST_DIGITS` significant digits), in the order the pieces first appear."""
+    pieces: dict[tuple[str, str], dict[str, list[Any]]] = {}
+    for table in ("dimensions", "items", "distribution"):
+        for r in result.get(table) or []:
+            key = (str(r.get("wave")), str(r.get("dimension")))
+            piece = pieces.setdefault(key, {"dimensions": [], "items": [], "distribution": []})
+            piece[table].append(_rounded(dict(r)))
+    return [
+        {"wave": w, "dimension": d, "sha256": sha256_of(piece)} for (w, d), piece in pieces.items()
+    ]
+
+
+def record_result(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What a saved review records of a ``ReviewResult.to_dict()``: enough to prove the recount.
+
+    The instrument, settings, waves, warnings and findings as they are; the figures of each table
+    in :data:`RECORDED_COLUMNS` (full precision), each written once as ``columns`` and ``rows``
+    (one JSON array per row); and ``pieces``: a SHA-256 per wave and dimension over everything of
+    that piece of the whole result, labels, every group's statements and their answers included.
+    ``layout`` is :data:`RECORD_LAYOUT`. Shape: ``{"layout", "instrument_id", ..., "dimensions":
+    {"columns": [...], "rows": ["[...]", ...]}, ..., "coverage": {"field", "table"} | None,
+    "pieces": [{"wave", "dimension", "sha256"}, ...]}``.
+
+    >>> rec = record_result({"instrument_id": "x", "waves": ["w"], "dimensions": [
+    ...     {"wave": "w", "dimension": "d", "group": "All", "mean": 3.5, "title": "Dee"}]})
+    >>> rec["dimensions"]["rows"][0][:19]
+    '["w","All",null,"d"'
+    >>> recorded_figures(rec)["dimensions"][0]["mean"], len(rec["pieces"])
+    (3.5, 1)
+    """
+    out: dict[str, Any] = {"layout": RECORD_LAYOUT, **{k: result.get(k) for k in _KEPT}}
+    out["warnings"] = list(result.get("warnings") or [])
+    out["findings"] = list(result.get("findings") or [])
+    for table in ("dimensions", "changes", "gaps"):
+        out[table] = _table(result.get(table) or [], RECORDED_COLUMNS[table])
+    overall = [r for r in result.get("items") or [] if r.get("overall")]
+    out["items"] = _table(overall, RECORDED_COLUMNS["items"])
+    cov = result.get("coverage")
+    out["coverage"] = (
+        {
+            "field": cov.get("field"),
+            "table": _table(cov.get("table") or [], RECORDED_COLUMNS["coverage"]),
+        }
+        if cov
+        else None
+    )
+    out["pieces"] = _piece_digests(result)
+    return out
+
+
+def recorded_figures(record: Mapping[str, Any]) -> dict[str, Any]:
+    """A result recorded by :func:`record_result` as a ``ReviewResult.to_dict()``-like dict of row
+    dicts holding the recorded columns only, plus a ``digests`` table (``wave``, ``dimension``,
+    ``part`` = :data:`PIECE_PART`, ``sha256``), for a replay to compare row by row. A version 2
+    result (no ``layout``) is given back as it is. Raises ``ValueError`` for a broken record."""
+    if record.get("layout") != RECORD_LAYOUT:
+        return dict(record)
+    out: dict[str, Any] = {k: record.get(k) for k in (*_KEPT, "warnings", "findings")}
+    for table in ("dimensions", "items", "changes", "gaps"):
+        out[table] = _untable(record.get(table))
+    cov = record.get("coverage")
+    out["coverage"] = (
+        {"field": cov.get("field"), "table": _untable(cov.get("table"))} if cov else None
+    )
+    out["digests"] = [{**p, "part": PIECE_PART} for p in record.get("pieces") or []]
+    return out
 
 
 class ReviewFileError(ValueError):
@@ -133,7 +295,8 @@ class Review:
     action_plan: ActionPlan = field(default_factory=ActionPlan)
     created_at: str = ""
     notes: str = ""
-    #: A recorded ``ReviewResult.to_dict()`` (see :meth:`with_result`), so a replay can recompute and compare.
+    #: The recorded result (see :meth:`with_result`): :func:`record_result` of the scores, or in a
+    #: file from schema_version 2 a whole ``ReviewResult.to_dict()``, so a replay can compare.
     result: dict[str, Any] | None = None
     #: SHA-256 digests of the inputs and the recorded result (:func:`review_digest`), set with it.
     digest: dict[str, Any] | None = None
@@ -155,11 +318,12 @@ class Review:
         return score_review(self.responses, self.instrument, self.settings)
 
     def with_result(self) -> Review:
-        """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``),
-        their digest and the kit version, so ``partnership-tools replay`` can check them later."""
+        """A copy that records the figures :meth:`score` gives now (stored in the file as ``result``,
+        compactly: :func:`record_result`), their digest and the kit version, so
+        ``partnership-tools replay`` can check them later."""
         from partnership_tools.kernel.version import __version__
 
-        result = json.loads(json.dumps(self.score().to_dict(), allow_nan=False))
+        result = record_result(json.loads(json.dumps(self.score().to_dict(), allow_nan=False)))
         recorded = dataclasses.replace(self, result=result, kit_version=__version__)
         digest = review_digest(review_inputs(recorded.to_dict()), result)
         return dataclasses.replace(recorded, digest=digest)

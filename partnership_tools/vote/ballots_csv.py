@@ -1,38 +1,37 @@
-"""Read ballots from CSV files (long, wide or Forms layout) and write them (long layout).
+"""Read ballots from CSV, TSV and ``.xlsx`` tables (any layout survey tools export) and write
+them (long layout).
+
+The table is read by :func:`~partnership_tools.kernel.tabular.read_table` for workbooks (first
+sheet or ``sheet=``) and by a fast pandas parse for text (encoding UTF-8 with or without a BOM,
+UTF-16, or Windows-1252 with a note; separator and quoting found from the data). Its header rows
+are recognised by :func:`~partnership_tools.kernel.headers.split_header_rows` (SurveyMonkey's two,
+Qualtrics' three) and skipped; row numbers stay true file rows. Each column's use is then decided
+by :func:`~partnership_tools.vote.layouts.plan_columns`:
 
 **Long layout**: one row per ballot with a ``ranking`` column such as ``C>A>B`` (ids or labels;
 ``C,A,B`` and, when every id is one character, ``CAB`` too; see
-:func:`~partnership_tools.vote.validation.parse_ranking`), and optional ``group`` and ``participant``
-columns. Any other column is ignored. The file only shows the options each voter ranked, so the
-option list must be given separately: an option nobody ranked still counts.
+:func:`~partnership_tools.vote.validation.parse_ranking`). The file only shows the options each
+voter ranked, so the option list must be given separately: an option nobody ranked still counts.
 
-**Wide layout**: one column per option holding rank numbers 1..n (blank = unranked), as online
-forms export a ranking or grid question. Columns named ``group``, ``participant``, ``timestamp``
-(and the bookkeeping columns of Google and Microsoft Forms exports: ``id``, ``start time``,
-``completion time``, ``email``, ``email address``, ``name``, ``last modified time``) are not
-options. Headers such as ``Rank the options [Pool budgets]`` lose their common ``prefix [...]``
-wrapper. The header text becomes the option label; the option ids are the headers themselves when
-every header is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise ``A``,
-``B``, ``C``, ... in column order (then ``AA``, ``AB``, ...). Given ``options``, the headers are
-matched to them instead (by id or label) and their ids and order are used.
+**Wide layout**: one column per option holding ranks (``1``, ``1st``, ``First``, ``1st choice``,
+``Rank 1``; blank or ``N/A`` = unranked): Google grids (``Question [Option]``), SurveyMonkey
+rankings and Qualtrics rank orders (``Question - Option``). The option label is the column's
+sub part (or its whole header); the ids are the labels themselves when every label is short and
+id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise ``A``, ``B``, ``C``, ... in
+column order (then ``AA``, ``AB``, ...). Given ``options``, the columns are matched to them (by
+id or label) and their ids and order are used; columns of other options are set aside.
 
-**Forms layout**: Microsoft Forms' own export of a ranking question, one column headed by the
-question text (``Rank these options for joint working``) whose cells list the option labels in
-ranked order, each followed by a semicolon (``Shared back office;Stay separate;One senior team;``),
-beside Forms' bookkeeping columns (``ID``, ``Start time``, ``Email``, ...). It is recognised when
-the file has no ``ranking`` column and fewer than two columns of rank numbers, and exactly one
-other column has semicolon lists in at least 80% of its non-blank cells; that column is then read
-as the ``ranking`` column of the long layout (so the options must be given, and rows and reasons
-are as there). A ``group`` column is read as usual; other question columns are ignored. When two
-columns qualify, the file is refused: rename the ranking column to ``ranking``.
+**One column per place**: ``Rank [1st choice]``, ``1st choice`` / ``2nd choice``, ``Rank 1..N``,
+LimeSurvey ``[Ranking 1]`` columns whose cells hold option labels; the options are the labels
+found (in order of first appearance) unless given.
 
-Header names are matched ignoring case and surrounding whitespace; a UTF-8 byte-order mark is
-tolerated. The separator (comma, semicolon, tab or ``|``) is found from the data, not the header
-alone (:func:`partnership_tools.kernel.tabular.detect_dialect`).
+**Forms layout**: Microsoft Forms' one column of ``;``-separated labels
+(``Shared back office;Stay separate;One senior team;``), split on ``;`` only, since a label may
+hold a comma; the options must be given. When two columns qualify, the file is refused.
 
-Row numbers are 1-based file lines with the header as line 1, so the first ballot is row 2; they
-are the lines a spreadsheet or text editor shows (blank lines and line breaks inside quoted cells
-are counted).
+Bookkeeping columns, the form's other questions, a comments box and consent questions are set
+aside and reported (``report``); the stakeholder group is the ``group`` column, the column
+``group_column`` names, or the one found by its wording or values.
 
 >>> import io
 >>> text = "group,ranking\\nManagers,C>A>B\\nCitizens,A>A\\nCitizens,\\nManagers,b>c\\n"
@@ -52,7 +51,7 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from pathlib import Path
 from typing import IO, Any
@@ -60,16 +59,31 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from partnership_tools.kernel.importreport import ImportReport
+from partnership_tools.kernel.headers import (
+    ColumnHeader,
+    HeaderLayout,
+    parse_ordinal,
+    split_header_rows,
+)
+from partnership_tools.kernel.importreport import ColumnUse, ImportReport, RejectedRow
 from partnership_tools.kernel.serial import converter
 from partnership_tools.kernel.tabular import (
-    Decoded,
+    Table,
     TabularError,
     decode_bytes,
     detect_dialect,
+    read_table,
     workbook_signature,
 )
 from partnership_tools.vote.ballots import BallotMatrix
+from partnership_tools.vote.layouts import (
+    ColumnStats,
+    LayoutError,
+    Plan,
+    is_unranked,
+    label_key,
+    plan_columns,
+)
 from partnership_tools.vote.model import Option
 from partnership_tools.vote.records import to_record
 from partnership_tools.vote.validation import (
@@ -91,27 +105,15 @@ __all__ = [
     "write_ballots_csv",
 ]
 
-RANKING_COLUMN = "ranking"
-GROUP_COLUMNS = frozenset({"group", "stakeholder group"})
-PARTICIPANT_COLUMNS = frozenset({"participant", "participant code"})
-#: Wide-layout columns that are neither options nor read: timestamps and form-export bookkeeping.
+#: Wide-layout columns that are neither options nor read (kept for callers; see
+#: :func:`~partnership_tools.kernel.headers.bookkeeping_kind` for the full list).
 IGNORED_COLUMNS = frozenset(
-    {
-        "timestamp",
-        "id",
-        "start time",
-        "completion time",
-        "email",
-        "email address",
-        "name",
-        "last modified time",
-        "submitted at",
-    }
+    {"timestamp", "id", "start time", "completion time", "email", "email address", "name",
+     "last modified time", "submitted at"}
 )
 REPLACED_REASON = "replaced by a later ballot with the same participant code (row {row})"
 
 _ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,12}")
-_FORMS_HEADER = re.compile(r"(?P<prefix>.*?)\s*\[(?P<inner>[^\[\]]*)\]\s*", re.DOTALL)
 _EXPECTED_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 _EOF_IN_STRING = re.compile(r"EOF inside string starting at row (\d+)")
 
@@ -268,36 +270,46 @@ def _read_bytes(source: Any, what: str, name: str) -> bytes | str:
 
 
 def _decode(data: bytes | str, what: str, name: str) -> str:
-    """The text of a file, decoded by :func:`~partnership_tools.kernel.tabular.decode_bytes`;
-    ballots must be UTF-8 (with or without a byte-order mark), anything else is refused plainly."""
+    """The text of a file (see :func:`_decode_text`)."""
+    return _decode_text(data, what, name)[0]
+
+
+def _decode_text(data: bytes | str, what: str, name: str) -> tuple[str, str | None, tuple[str, ...]]:
+    """The text of a file, the encoding it was read with, and notes on the reading.
+
+    Decoded by :func:`~partnership_tools.kernel.tabular.decode_bytes`: UTF-8 with or without a
+    byte-order mark, UTF-16 with one (Excel's "Unicode text"), else Windows-1252 (with a note,
+    since accented letters may then be wrong). A file with control bytes is refused as binary.
+    """
+    notes: tuple[str, ...] = ()
+    encoding: str | None = None
     if isinstance(data, str):
         text = data
     else:
-        if workbook_signature(data):
-            raise BallotFileError(
-                f"The {what} {name} is a spreadsheet workbook, not a CSV file; "
-                "save it as CSV UTF-8 and try again."
-            )
         try:
             decoded = decode_bytes(data, name)
         except TabularError:
-            decoded = Decoded("", "unknown", _first_bad_utf8_byte(data))
-        if decoded.encoding == "utf-16":
             raise BallotFileError(
-                f"The {what} {name} is UTF-16 text, not UTF-8; save it as CSV UTF-8 and try again."
-            )
+                f"The {what} {name} is neither UTF-8 nor Windows-1252 text (byte "
+                f"{_first_bad_utf8_byte(data)} cannot be read); save it as CSV UTF-8 and try again."
+            ) from None
+        text, encoding = decoded.text, decoded.encoding
         if decoded.bad_byte is not None:
-            raise BallotFileError(
-                f"The {what} {name} is not UTF-8 text (byte {decoded.bad_byte} cannot be read); "
-                "save it as CSV UTF-8 and try again."
+            if _CONTROL.search(text):
+                raise BallotFileError(f"The {what} {name} is a binary file, not text.")
+            notes = (
+                f"The {what} {name} is not UTF-8 (byte {decoded.bad_byte}); it was read as "
+                "Windows-1252 text: check accented letters.",
             )
-        text = decoded.text
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise BallotFileError(f"The {what} {name} is a binary file, not text.")
     if not text.strip():
         raise BallotFileError(f"The {what} {name} is empty.")
-    return text
+    return text, encoding, notes
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def _first_bad_utf8_byte(data: bytes) -> int:
@@ -359,14 +371,18 @@ def _checked_options(items: Iterable[Option | str], where: str) -> tuple[Option,
 def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option, ...]:
     """Read an option list: one option per line, ``id,label`` CSV lines, or JSON.
 
-    Lines: blank lines and lines starting with ``#`` are skipped, and so is a first line
-    ``id,label``. A file of one-field lines gives labels: the ids are the labels themselves when
-    every label is short and id-like (at most 12 letters, digits, ``_`` or ``-``), otherwise
-    ``A``, ``B``, ``C``, ... in file order (the same rule as wide-layout headers). JSON: a list of
+    Lines: blank lines and lines starting with ``#`` are skipped. A line is one option's label,
+    commas and all (``Pool budgets, staff and estates``), unless the file is in ``id,label`` form:
+    its first line is ``id,label``, or every line is a short id-like first field, a comma with no
+    space after it, and a label (``B,Pool budgets``). Labels alone get ids as wide-layout headers
+    do: the labels themselves when every label is short and id-like (at most 12 letters, digits,
+    ``_`` or ``-``), otherwise ``A``, ``B``, ``C``, ... in file order. JSON: a list of
     option objects (``{"id": ..., "label": ...}``, as in a session file) or of texts, or a whole
     session object, whose last round's options are used (all its options if it has no round).
     Raises :class:`BallotFileError` when the file cannot be read or lists an option twice.
 
+    >>> [o.label for o in read_options_file(io.StringIO("Pool budgets, staff\\nJoint team\\n"))]
+    ['Pool budgets, staff', 'Joint team']
     >>> read_options_file(io.StringIO("id,label\\nA,Share a chief executive\\nB,Pool budgets\\n"))[1]
     Option(id='B', label='Pool budgets', description='', proposer='', amended_from=None, merged_from=())
     >>> [o.id for o in read_options_file(io.StringIO('[{"id": "X", "label": "Ex"}, "Y"]'))]
@@ -385,20 +401,43 @@ def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option,
         except json.JSONDecodeError as exc:
             raise BallotFileError(f"{where} is not valid JSON (line {exc.lineno}).") from None
         return _checked_options(_options_from_json(data, where), where)
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     items: list[Option | str] = []
-    for fields in csv.reader(io.StringIO(text)):
-        fields = [f.strip() for f in fields]
-        if not fields or not any(fields) or fields[0].startswith("#"):
-            continue
-        if not items and [f.casefold() for f in fields[:2]] == ["id", "label"]:
-            continue
-        if len(fields) == 1 or not fields[1]:
+    rows = [[f.strip() for f in next(csv.reader([line]), [""])] for line in lines]
+    header = bool(rows) and [f.casefold() for f in rows[0][:2]] == ["id", "label"]
+    if header:
+        rows, lines = rows[1:], lines[1:]
+    as_pairs = header or (
+        bool(rows) and all(_is_id_label_line(line, row) for line, row in zip(lines, rows, strict=True))
+    )
+    for line, fields in zip(lines, rows, strict=True):
+        if not as_pairs:
+            label = line[1:-1].replace('""', '"').strip() if _wholly_quoted(line) else line
+            items.append(label)
+        elif len(fields) == 1 or not fields[1]:
             items.append(fields[0])
         else:
             if not fields[0]:
                 raise BallotFileError(f"{where} has an option with a label but no id.")
             items.append(Option(id=fields[0], label=fields[1]))
     return _checked_options(items, where)
+
+
+def _wholly_quoted(line: str) -> bool:
+    return len(line) >= 2 and line[0] == line[-1] == '"' and '"' not in line[1:-1].replace('""', "")
+
+
+def _is_id_label_line(line: str, fields: Sequence[str]) -> bool:
+    """``B,Pool budgets``: two fields, a short id-like first one, and no space after the comma
+    (prose such as ``Pool budgets, staff`` puts one there)."""
+    if len(fields) != 2 or not _ID_LIKE.fullmatch(fields[0]) or len(fields[0]) > 8:
+        return False
+    rest = line.split(",", 1)[1] if "," in line else ""
+    return not rest[:1].isspace()
 
 
 def _options_from_json(data: Any, where: str) -> list[Option | str]:
@@ -455,9 +494,9 @@ def _header_key(text: str) -> str:
     return " ".join(text.replace("\ufeff", "").split()).casefold()
 
 
-def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
-    """The data rows (all cells as text, missing cells as empty text, columns numbered from 0),
-    the header cells, and the separator.
+def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, str]:
+    """Every row of the file, header rows too (all cells as text, missing cells as empty text,
+    columns numbered from 0), and the separator.
 
     The header is read as an ordinary row (``header=None``) so that a row longer than the header
     is an error rather than being taken, as pandas otherwise does, for an index column.
@@ -492,10 +531,8 @@ def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, list[str], str]:
         raise BallotFileError(f"The ballot file {name} is empty.") from None
     if not len(table):
         raise BallotFileError(f"The ballot file {name} is empty.")
-    names = [str(h).replace("\ufeff", "").strip() for h in table.iloc[0].tolist()]
-    df = table.iloc[1:]
-    df.columns = pd.RangeIndex(df.shape[1])
-    return df, names, sep
+    table.columns = pd.RangeIndex(table.shape[1])
+    return table, sep
 
 
 def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, list[str]]:
@@ -521,23 +558,19 @@ def _count_lines(text: str) -> int:
 
 
 def _row_lines(df: pd.DataFrame, text: str, sep: str) -> np.ndarray:
-    """The file line on which each data row starts (header = line 1 in the usual case)."""
+    """The file line on which each row of ``df`` (header rows included) starts."""
     n = len(df)
-    simple = np.arange(2, n + 2, dtype=np.int64)
-    if _count_lines(text) == n + 1:  # one line per row: no blank lines, no line breaks in cells
+    simple = np.arange(1, n + 1, dtype=np.int64)
+    if _count_lines(text) == n:  # one line per row: no blank lines, no line breaks in cells
         return simple
     # Blank lines or line breaks inside quoted cells: count physical lines as csv reads them.
     starts: list[int] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     previous_end = 0
-    seen_header = False
     for row in reader:
         start = previous_end + 1
         previous_end = reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):  # pandas skips these lines too
-            continue
-        if not seen_header:
-            seen_header = True
             continue
         starts.append(start)
     if len(starts) != n:  # pragma: no cover - csv and pandas disagree; fall back to counting rows
@@ -557,15 +590,6 @@ class _Rows:
 
 
 VALID, BLANK, REJECTED = 0, 1, 2
-
-
-def _meta_column(names: list[str], wanted: frozenset[str], name: str) -> int | None:
-    found = [j for j, h in enumerate(names) if _header_key(h) in wanted]
-    if len(found) > 1:
-        raise BallotFileError(
-            f"The ballot file {name} has two '{_header_key(names[found[0]])}' columns."
-        )
-    return found[0] if found else None
 
 
 def _assemble(
@@ -803,41 +827,32 @@ def _column_letters(i: int) -> str:
     return out
 
 
-def _strip_forms_wrapper(headers: list[str]) -> list[str]:
-    """``Rank the options [Pool budgets]`` -> ``Pool budgets`` when every header shares the prefix."""
-    matches = [_FORMS_HEADER.fullmatch(h) for h in headers]
-    if not headers or not all(matches):
-        return headers
-    prefixes = {_header_key(m.group("prefix")) for m in matches if m}
-    inner = [m.group("inner").strip() for m in matches if m]
-    if len(prefixes) != 1 or not all(inner):
-        return headers
-    return inner
-
-
 def _plan_wide(
-    names: list[str], option_cols: list[int], given: tuple[Option, ...] | None, name: str
+    header: HeaderLayout, plan: Plan, given: tuple[Option, ...] | None, name: str
 ) -> tuple[tuple[Option, ...], list[int]]:
     """Options in matrix order and, for each, the column that holds its ranks."""
-    headers = _strip_forms_wrapper([names[j] for j in option_cols])
+    option_cols = list(plan.option_columns)
+    headers = list(plan.labels)
     seen: dict[str, str] = {}
-    for h in headers:
-        key = _header_key(h)
+    for hd in headers:
+        key = _header_key(hd)
         if key in seen:
-            raise BallotFileError(f"The ballot file {name} has two columns for option '{h}'.")
-        seen[key] = h
+            raise BallotFileError(f"The ballot file {name} has two columns for option '{hd}'.")
+        seen[key] = hd
     if given is None:
         ids = _ids_for_labels(headers)
-        return tuple(Option(id=i, label=h) for i, h in zip(ids, headers, strict=True)), option_cols
-    resolver = _Resolver(given)
+        return tuple(Option(id=i, label=t) for i, t in zip(ids, headers, strict=True)), option_cols
+    by_key = _label_ids(given)
+    exact = {o.label.strip(): o.id for o in given} | {o.id: o.id for o in given}
     column_of: dict[str, int] = {}
-    for h, j in zip(headers, option_cols, strict=True):
-        try:
-            oid = resolver(h)
-        except BallotError:
-            raise BallotFileError(
-                f"The ballot file {name} has a column '{h}' that matches none of the options given."
-            ) from None
+    for j in option_cols:
+        col = header.columns[j]
+        texts = [t.strip() for t in (col.sub, col.code, col.text) if t]
+        oid = next((exact[t] for t in texts if t in exact), None)
+        if oid is None:
+            oid = next((by_key[k] for k in col.keys() if k in by_key), None)
+        if oid is None:  # pragma: no cover - the plan keeps only columns of given options
+            continue
         if oid in column_of:
             raise BallotFileError(f"The ballot file {name} has two columns for option '{oid}'.")
         column_of[oid] = j
@@ -850,7 +865,13 @@ def _plan_wide(
 _BLANK_CELL, _NOT_WHOLE, _OUT_OF_RANGE = 0, -1, -2
 
 
-def _read_wide(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int], name: str) -> _Rows:
+def _read_wide(
+    df: pd.DataFrame,
+    options: tuple[Option, ...],
+    cols: list[int],
+    name: str,
+    raw: pd.DataFrame | None = None,
+) -> _Rows:
     """Check every row of rank numbers at once; word the reasons of the rejected rows one by one.
 
     Each cell becomes a small code: its rank (1..n), 0 when blank, -1 when not a whole number,
@@ -908,9 +929,10 @@ def _read_wide(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int], n
 
     reasons: dict[int, str] = {}
     texts: dict[int, str] = {}
+    shown = raw_cols if raw is None else [_column(raw, j) for j in cols]
     for i in np.flatnonzero(invalid).tolist():
         row = {ids[k]: raw_cols[k][1][raw_cols[k][0][i]] for k in range(n)}
-        texts[i] = ", ".join(f"{oid}={cell}" for oid, cell in row.items())
+        texts[i] = ", ".join(f"{ids[k]}={shown[k][1][shown[k][0][i]]}" for k in range(n))
         try:
             ranking_from_positions(row, ids)
         except BallotError as exc:
@@ -929,58 +951,239 @@ def _wide_text(df: pd.DataFrame, options: tuple[Option, ...], cols: list[int]):
     return text_of_row
 
 
-# -- Forms layout ------------------------------------------------------------------------------
-#: Share of a column's non-blank cells that must be semicolon lists for it to be a Forms ranking.
-FORMS_LIST_SHARE = 0.8
+# -- one column per place, and Forms lists --------------------------------------------------------
+def _label_ids(options: tuple[Option, ...]) -> dict[str, str]:
+    """Option id by its exact id and label, then by the key of its label and of its id
+    (:func:`~partnership_tools.vote.layouts.label_key`)."""
+    out: dict[str, str] = {}
+    for o in options:  # the exact id and label first, then their keys
+        out.setdefault(o.id, o.id)
+    for o in options:
+        out.setdefault(o.label.strip(), o.id)
+    for o in options:
+        out.setdefault(label_key(o.label), o.id)
+    for o in options:
+        out.setdefault(label_key(o.id), o.id)
+    return out
 
 
-def _forms_ranking_column(
-    df: pd.DataFrame, names: list[str], keys: list[str], name: str
-) -> int | None:
-    """The column of a Microsoft Forms ranking question, or ``None`` when the file is not one.
+def _labels_found(df: pd.DataFrame, cols: Sequence[int]) -> list[str]:
+    """The distinct labels in ``cols`` (compared by key), in order of first appearance, row by row."""
+    seen: dict[str, str] = {}
+    block = df[list(cols)].to_numpy(dtype=object)
+    for row in block:
+        for cell in row:
+            text = str(cell).strip()
+            if text and not is_unranked(text):
+                seen.setdefault(label_key(text), text)
+    return list(seen.values())
 
-    Only looked for when there are fewer than two columns of rank numbers (so a wide file stays
-    wide). A candidate is a column that is not a known meta or bookkeeping column and whose
-    non-blank cells are at least :data:`FORMS_LIST_SHARE` semicolon lists (``X;Y;Z;``).
+
+def _ranks_from_sequence(
+    cells: Sequence[str], by_key: dict[str, str], index: dict[str, int], n: int
+) -> tuple[np.ndarray | None, str]:
+    """Ranks of one ballot given as the labels at places 1, 2, 3, ... (blank = no option there).
+
+    Returns ``(ranks, "")`` or ``(None, reason)``: an unknown label, an option placed twice or a
+    place left blank before a filled one is a reason.
     """
-    meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS
-    candidates: list[int] = []
-    n_rank_columns = 0
-    for j, key in enumerate(keys):
-        if not key or key in meta:
+    ranks = np.zeros(n, dtype=np.int16)
+    gap: int | None = None
+    for place, cell in enumerate(cells, start=1):
+        text = cell.strip()
+        if not text or is_unranked(text):
+            if gap is None:
+                gap = place
             continue
+        oid = by_key.get(text) or by_key.get(label_key(text))
+        if oid is None:
+            return None, f"names an unknown option '{text}'"
+        k = index[oid]
+        if ranks[k]:
+            return None, f"ranks option {oid} twice"
+        if gap is not None and gap < place:
+            return None, f"skips rank {gap}"
+        ranks[k] = place
+    return ranks, ""
+
+
+def _read_sequences(
+    texts: np.ndarray, uniques: list[Any], options: tuple[Option, ...], split: Any
+) -> _Rows:
+    """Rows whose ballots are label sequences: ``uniques[texts[i]]`` split by ``split``."""
+    by_key = _label_ids(options)
+    index = {o.id: k for k, o in enumerate(options)}
+    n = len(options)
+    dtype = np.int8 if n < 127 else np.int16
+    u_ranks = np.zeros((len(uniques), n), dtype=dtype)
+    u_status = np.full(len(uniques), VALID, dtype=np.int8)
+    u_reason: dict[int, str] = {}
+    for u, value in enumerate(uniques):
+        cells = split(value)
+        if not any(c.strip() and not is_unranked(c) for c in cells):
+            u_status[u] = BLANK
+            continue
+        ranks, reason = _ranks_from_sequence(cells, by_key, index, n)
+        if ranks is None:
+            u_status[u] = REJECTED
+            u_reason[u] = reason
+        else:
+            u_ranks[u] = ranks
+    status = u_status[texts]
+    reasons: dict[int, str] = {}
+    shown: dict[int, str] = {}
+    for i in np.flatnonzero(status == REJECTED).tolist():
+        u = int(texts[i])
+        reasons[i] = u_reason[u]
+        shown[i] = _shown(uniques[u])
+    return _Rows(status, u_ranks[texts], reasons, shown)
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, tuple):
+        return "; ".join(f"{p}={c}" for p, c in enumerate(value, start=1))
+    return str(value).strip()
+
+
+def _split_forms(value: str) -> list[str]:
+    """A Microsoft Forms list, split on ``;`` only (a label may hold a comma); the trailing ``;``
+    gives no place."""
+    parts = [p.strip() for p in str(value).split(";")]
+    while parts and not parts[-1]:
+        parts.pop()
+    return [p for p in parts if p] if parts else []
+
+
+def _read_forms(df: pd.DataFrame, options: tuple[Option, ...], col: int) -> _Rows:
+    codes, uniques = _column(df, col)
+    return _read_sequences(codes, uniques, options, _split_forms)
+
+
+def _read_places(df: pd.DataFrame, options: tuple[Option, ...], cols: Sequence[int]) -> _Rows:
+    block = [tuple(str(c).strip() for c in row) for row in df[list(cols)].to_numpy(dtype=object)]
+    codes, uniques = pd.factorize(pd.Series(block, dtype=object)) if block else (np.zeros(0), [])
+    uniq = list(uniques)
+    return _read_sequences(np.asarray(codes, dtype=np.int64), uniq, options, list)
+
+
+# -- reading the rows of a CSV file or a workbook ---------------------------------------------------
+@dataclass(frozen=True)
+class _Source:
+    df: pd.DataFrame  # every row, header rows too
+    lines: np.ndarray  # the file line (or sheet row) of each row
+    format: str  # "csv" or "xlsx"
+    encoding: str | None
+    separator: str | None
+    footer_lines: tuple[int, ...]
+    notes: tuple[str, ...]
+
+
+def _is_workbook(source: Any) -> bool:
+    if not isinstance(source, (str, os.PathLike)):
+        return False
+    p = Path(source)
+    if p.suffix.lower() in (".xlsx", ".xlsm"):
+        return True
+    try:
+        with open(p, "rb") as fh:
+            return workbook_signature(fh.read(8)) == "xlsx"
+    except OSError:
+        return False
+
+
+def _table_source(table: Table, fmt: str) -> _Source:
+    width = max((len(r) for r in table.rows), default=0)
+    rows = [list(r) + [""] * (width - len(r)) for r in table.rows]
+    df = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame()
+    df.columns = pd.RangeIndex(df.shape[1])
+    return _Source(
+        df,
+        np.asarray(table.lines, dtype=np.int64),
+        fmt,
+        None if fmt == "xlsx" else table.encoding,
+        table.separator,
+        tuple(getattr(table, "footer_lines", ()) or ()),
+        tuple(table.warnings),
+    )
+
+
+def _read_source(source: Any, name: str, sheet: str | int | None) -> _Source:
+    if _is_workbook(source):
+        try:
+            table = read_table(source, sheet=sheet)
+        except TabularError as exc:
+            text = str(exc)
+            label = Path(source).name
+            if text.startswith(label):
+                text = text[len(label) :].lstrip()
+            raise BallotFileError(f"The ballot file {name} {text}") from None
+        if not any(any(c.strip() for c in r) for r in table.rows):
+            raise BallotFileError(f"The ballot file {name} is empty.")
+        return _table_source(table, "xlsx")
+    data = _read_bytes(source, "ballot file", name)
+    if isinstance(data, bytes) and workbook_signature(data):
+        if workbook_signature(data) == "xls":
+            raise BallotFileError(
+                f"The ballot file {name} is in the old .xls format; save it as .xlsx or CSV."
+            )
+        with tempfile.TemporaryDirectory() as d:
+            tmp = Path(d) / "ballots.xlsx"
+            tmp.write_bytes(data)
+            return _read_source(tmp, name, sheet)
+    text, encoding, notes = _decode_text(data, "ballot file", name)
+    df, sep = _parse_table(text, name)
+    return _Source(df, _row_lines(df, text, sep), "csv", encoding or "utf-8", sep, (), notes)
+
+
+def _stats(df: pd.DataFrame, j: int) -> ColumnStats:
+    codes, values = _column(df, j)
+    counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(len(values), int)
+    merged: dict[str, int] = {}
+    for v, c in zip(values, counts.tolist(), strict=True):
+        if v and c:
+            merged[v] = merged.get(v, 0) + c
+    return ColumnStats(sum(merged.values()), tuple(merged.items()))
+
+
+class _LazyStats(Sequence[ColumnStats]):
+    """Column stats computed when first asked for: a column named by its header (``ranking``,
+    ``group``) is never scanned, so a million-row long file is read at the speed of its parse."""
+
+    def __init__(self, df: pd.DataFrame, width: int) -> None:
+        self._df = df
+        self._width = width
+        self._done: dict[int, ColumnStats] = {}
+
+    def __len__(self) -> int:
+        return self._width
+
+    def __getitem__(self, j: int) -> ColumnStats:  # type: ignore[override]
+        if j not in self._done:
+            self._done[j] = _stats(self._df, j)
+        return self._done[j]
+
+
+def _with_rank_words(df: pd.DataFrame, cols: Sequence[int]) -> pd.DataFrame:
+    """``df`` with the rank cells of ``cols`` written as numbers: ``1st``/``First``/``Rank 1``
+    as ``1``, ``N/A`` as blank; other cells unchanged (so their reasons quote them)."""
+    out = df.copy()
+    for j in cols:
         codes, values = _column(df, j)
-        counts = np.bincount(codes, minlength=len(values)) if len(codes) else np.zeros(0)
-        filled = listed = 0
-        numbers = True
-        for count, value in zip(counts.tolist(), values, strict=True):
-            if not value or not count:
-                continue
-            filled += count
-            if ";" in value and value.strip("; \t"):
-                listed += count
-            try:
-                _rank_number(value)
-            except ValueError:
-                numbers = False
-        if not filled:
-            continue
-        n_rank_columns += numbers
-        if n_rank_columns >= 2:  # a wide file: stop before scanning its other columns
-            return None
-        if listed >= FORMS_LIST_SHARE * filled:
-            candidates.append(j)
-    if not candidates:
-        return None
-    if len(candidates) > 1:
-        quoted = [f"'{names[j]}'" for j in candidates]
-        listed_names = ", ".join(quoted[:-1]) + " and " + quoted[-1]
-        count = "two" if len(candidates) == 2 else str(len(candidates))
-        raise BallotFileError(
-            f"The ballot file {name} has {count} columns that could hold the rankings, "
-            f"{listed_names}; rename the ranking column to 'ranking'."
-        )
-    return candidates[0]
+        fixed = []
+        for v in values:
+            if is_unranked(v):
+                fixed.append("")
+            else:
+                p = parse_ordinal(v)
+                fixed.append(v if p is None else str(p))
+        if fixed != values:
+            out[j] = np.asarray(fixed, dtype=object)[codes]
+    return out
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # -- entry point -------------------------------------------------------------------------------
@@ -988,103 +1191,174 @@ def read_ballots_csv(
     source: str | os.PathLike[str] | IO[Any],
     options: Sequence[Option | str] | str | None = None,
     options_file: str | os.PathLike[str] | IO[Any] | None = None,
+    *,
+    group_column: str | int | None = None,
+    sheet: str | int | None = None,
 ) -> BallotImport:
-    """Read ballots from a CSV file in the long, wide or Forms layout (see the module docstring).
+    """Read ballots from a CSV, TSV or ``.xlsx`` table in any layout of
+    :mod:`~partnership_tools.vote.layouts` (see also the module docstring).
 
-    ``source`` is a path or an open file (text or binary). ``options`` lists the options as
+    ``source`` is a path or an open file (text or binary); a workbook is read from its first
+    sheet or ``sheet``. ``options`` lists the options as
     :class:`~partnership_tools.vote.model.Option` objects, or as texts (a list, or one comma-separated
     text): the texts are labels, and the ids are the texts themselves when all are short and
     id-like (``"A,B,C"``), otherwise ``A``, ``B``, ``C``, ... in the order given.
     ``options_file`` names a file read by :func:`read_options_file`. The long and Forms layouts
-    need one of them; the wide layout uses them, if given, to match its columns (by id or label)
-    to those options, in their order.
+    need one of them; the wide and place layouts use them, if given, to match their columns or
+    labels to those options (and columns of other options are set aside). ``group_column`` (a
+    header text or a 1-based column number) names the stakeholder-group column outright.
+
+    Header rows (SurveyMonkey's two, Qualtrics' three) are recognised and skipped; bookkeeping
+    columns, the form's other questions and a comments box are set aside, and every column's
+    use is in ``report`` (:class:`~partnership_tools.kernel.importreport.ImportReport`).
 
     A ballot that ranks an option twice, names an unknown option, ties two options, skips a rank
     or uses a rank that is not a whole number from 1 to n is rejected; a blank ballot is an
     abstention; neither is counted. When a participant code appears on several ballots (compared
     ignoring case and surrounding spaces), the last one stands and earlier ones are rejected.
-    Row numbers are 1-based file lines counting the header as line 1: the first ballot is row 2.
+    Row numbers are 1-based file lines (or sheet rows): with one header row the first ballot is
+    row 2.
 
     Raises :class:`BallotFileError` (one plain sentence naming the file) when the file cannot be
-    read at all: missing, not UTF-8, empty, not CSV, or with no recognisable layout.
+    read whole: missing, not text, empty, a header with no ballots, not CSV, or with no
+    recognisable layout.
 
     >>> text = "Timestamp,Rank the options [Pool budgets],Rank the options [Joint team]\\n"
-    >>> text += "2024-05-01,2,1\\n2024-05-01,1,1\\n2024-05-02,,\\n"
+    >>> text += "2024-05-01,2nd,1st\\n2024-05-01,1,1\\n2024-05-02,,\\n"
     >>> imp = read_ballots_csv(io.StringIO(text))
-    >>> imp.layout, [(o.id, o.label) for o in imp.options]
-    ('wide', [('A', 'Pool budgets'), ('B', 'Joint team')])
+    >>> imp.layout, [(o.id, o.label) for o in imp.options], imp.report.layout
+    ('wide', [('A', 'Pool budgets'), ('B', 'Joint team')], 'google grid')
     >>> imp.rankings, [(r.row, r.reason) for r in imp.rejected], imp.abstentions
     ([('B', 'A')], [(3, 'ties options A and B at rank 1')], (4,))
     """
     name = _source_name(source)
     given = _resolve_given_options(options, options_file)
-    text = _decode(_read_bytes(source, "ballot file", name), "ballot file", name)
-    df, names, sep = _parse_table(text, name)
-    keys = [_header_key(h) for h in names]
+    src = _read_source(source, name, sheet)
     path: str | None = None if name == "(given as a stream)" else name
+    head = [[str(c) for c in row] for row in src.df.iloc[:3].to_numpy(dtype=object).tolist()]
+    header = split_header_rows(head)
+    h = max(header.rows, 1)
+    if header.style == "plain":
+        # the plain header: the first row, whitespace and byte-order marks stripped
+        header = HeaderLayout(
+            "plain",
+            1,
+            tuple(
+                ColumnHeader(c.index, c.text.replace("\ufeff", "").strip(), c.question, c.sub, c.code)
+                for c in header.columns
+            ),
+        )
+    width = src.df.shape[1]
+    if len(header.columns) < width:
+        header = HeaderLayout(
+            header.style,
+            header.rows,
+            header.columns
+            + tuple(ColumnHeader(j, "", "") for j in range(len(header.columns), width)),
+        )
+    df = src.df.iloc[h:]
+    lines = src.lines[h:]
+    if not len(df):
+        raise BallotFileError(
+            f"The ballot file {name} has a header but no ballots (exported before anyone answered?)."
+        )
+    stats = _LazyStats(df, width)
+    try:
+        plan = plan_columns(
+            header, stats, given, None if group_column is None else str(group_column), name
+        )
+    except LayoutError as exc:
+        raise BallotFileError(str(exc)) from None
 
-    group_col = _meta_column(names, GROUP_COLUMNS, name)
-    participant_col = _meta_column(names, PARTICIPANT_COLUMNS, name)
-    lines = _row_lines(df, text, sep)
-
-    layout = "long"
-    ranking_col: int | None = None
-    if RANKING_COLUMN in keys:
-        ranking_col = _meta_column(names, frozenset({RANKING_COLUMN}), name)
-    else:
-        ranking_col = _forms_ranking_column(df, names, keys, name)
-        layout = "forms"
-    if ranking_col is not None:
+    notes: list[str] = list(src.notes) + list(plan.notes)
+    uses = list(plan.uses)
+    if plan.layout in ("long", "forms"):
         if given is None:
             raise BallotFileError(
                 f"The ballot file {name} needs the list of options (--options or --options-file) "
                 "because the long layout only shows the options each voter ranked, and an option "
                 "nobody ranked still counts."
             )
-        rows = _read_long(df, given, ranking_col)
-        col = ranking_col
-        return _assemble(
-            df,
-            path,
-            layout,
-            given,
-            rows,
-            lines,
-            group_col,
-            participant_col,
-            lambda i: str(df[col].iat[i]).strip(),
-        )
-
-    meta = GROUP_COLUMNS | PARTICIPANT_COLUMNS | IGNORED_COLUMNS
-    option_cols = []
-    for j, key in enumerate(keys):
-        if key in meta:
-            continue
-        if not key:
-            if (df[j].str.strip() != "").any():
-                raise BallotFileError(
-                    f"The ballot file {name} has a column with no header (column {j + 1})."
-                )
-            continue
-        option_cols.append(j)
-    if len(option_cols) < 2:
-        raise BallotFileError(
-            f"The ballot file {name} has neither a 'ranking' column nor a column per option, "
-            "so its layout is not recognised."
-        )
-    wide_options, cols = _plan_wide(names, option_cols, given, name)
-    rows = _read_wide(df, wide_options, cols, name)
-    return _assemble(
+        col = plan.ranking
+        assert col is not None
+        read = _read_long(df, given, col) if plan.layout == "long" else _read_forms(df, given, col)
+        opts = given
+        text_of_row = _long_text(df, col)
+    elif plan.layout == "places":
+        cols = [j for _, j in plan.place_columns]
+        if given is None:
+            labels = _labels_found(df, cols)
+            ids = _ids_for_labels(labels)
+            opts = tuple(Option(id=i, label=t) for i, t in zip(ids, labels, strict=True))
+            notes.append(
+                f"The options are the {len(opts)} labels found in the place columns; give"
+                " --options if an option nobody ranked should still count."
+            )
+        else:
+            opts = given
+        if not opts:
+            raise BallotFileError(f"The ballot file {name} has place columns but no option in them.")
+        read = _read_places(df, opts, cols)
+        places = [p for p, _ in plan.place_columns]
+        text_of_row = _places_text(df, cols)
+        if places != list(range(1, len(places) + 1)):
+            raise BallotFileError(
+                f"The ballot file {name} has columns for places {', '.join(map(str, places))}, "
+                "which do not run 1, 2, 3, ...; check the place columns' headers."
+            )
+    else:
+        opts, cols = _plan_wide(header, plan, given, name)
+        for o, j in zip(opts, cols, strict=True):
+            for k, u in enumerate(uses):
+                if u.index == j:
+                    uses[k] = ColumnUse(j, u.header, "option", o.id)
+                    break
+            else:
+                uses.append(ColumnUse(j, header.columns[j].text, "option", o.id))
+        uses.sort(key=lambda u: u.index)
+        wdf = _with_rank_words(df, cols)
+        read = _read_wide(wdf, opts, cols, name, raw=df)
+        text_of_row = _wide_text(df, opts, cols)
+    imp = _assemble(
         df,
         path,
-        "wide",
-        wide_options,
-        rows,
+        plan.layout,
+        opts,
+        read,
         lines,
-        group_col,
-        participant_col,
-        _wide_text(df, wide_options, cols),
+        plan.group,
+        plan.participant,
+        text_of_row,
     )
+    report = ImportReport(
+        file=name,
+        kind="ballots",
+        format=src.format,
+        layout=plan.style,
+        encoding=src.encoding,
+        separator=src.separator,
+        header_rows=tuple(int(x) for x in src.lines[:h].tolist()),
+        footer_lines=src.footer_lines,
+        columns=tuple(uses),
+        rejected=tuple(RejectedRow(r.row, r.reason, r.text) for r in imp.rejected),
+        blank_rows=imp.abstentions,
+        notes=tuple(notes),
+    )
+    return replace(imp, report=report)
+
+
+def _long_text(df: pd.DataFrame, col: int) -> Any:
+    def text_of_row(i: int) -> str:
+        return str(df[col].iat[i]).strip()
+
+    return text_of_row
+
+
+def _places_text(df: pd.DataFrame, cols: Sequence[int]) -> Any:
+    def text_of_row(i: int) -> str:
+        return "; ".join(f"{p}={str(df[j].iat[i]).strip()}" for p, j in enumerate(cols, start=1))
+
+    return text_of_row
 
 
 # -- writing -----------------------------------------------------------------------------------

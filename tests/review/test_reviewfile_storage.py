@@ -18,7 +18,13 @@ from partnership_tools.review import (
     review_to_json,
     write_review,
 )
-from partnership_tools.review.reviewfile import REVIEW_SCHEMA_VERSION
+from partnership_tools.review.reviewfile import (
+    RECORD_LAYOUT,
+    RECORDED_COLUMNS,
+    REVIEW_SCHEMA_VERSION,
+    record_result,
+    recorded_figures,
+)
 from partnership_tools.store import reviews as st
 from partnership_tools.store.reviews import ReviewStoreError
 
@@ -150,11 +156,102 @@ def test_failed_write_leaves_nothing_behind(review, tmp_path, ten):
 
 
 def test_recorded_result_round_trips(review, tmp_path):
-    from partnership_tools.review import ReviewResult
-
     recorded = review.with_result()
     path = write_review(recorded, tmp_path / "r.json")
     again = read_review(path)
-    assert ReviewResult.from_dict(again.result) == review.score()
+    scored = review.score()
+    assert again.result == record_result(json.loads(json.dumps(scored.to_dict())))
+    figures = recorded_figures(again.result)
+    overall = scored.dimensions[scored.dimensions["overall"]]
+    recorded_means = {
+        (r["wave"], r["dimension"]): r["mean"] for r in figures["dimensions"] if r["overall"]
+    }
+    assert recorded_means == {
+        (w, d): m
+        for w, d, m in zip(overall["wave"], overall["dimension"], overall["mean"], strict=True)
+    }
     write_review(again, tmp_path / "again.json")
     assert (tmp_path / "again.json").read_bytes() == path.read_bytes()
+
+
+# -- what a saved review records (issue 11: 852 KB for 5 responses) ---------------------------
+LEVELS = ("Policy maker", "Manager", "Front-line worker", "Citizen or community activist")
+PARTNERS = ("Central government", "Local statutory body", "Voluntary or community organisation")
+
+
+def generated_review(inst, n: int, seed: int = 11) -> Review:
+    """``n`` respondents to ``inst`` (half in each of two waves, four levels), answers drawn with a
+    fixed seed: 2% blank, 4% don't know, 2% not applicable, the rest 1 to 5; scored by level."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    records = []
+    for i in range(n):
+        rec = {
+            "respondent_id": f"p{i + 1:04d}",
+            "wave": "phase one" if i < n // 2 else "phase two",
+            "level": LEVELS[int(rng.integers(len(LEVELS)))],
+            "partner_type": PARTNERS[int(rng.integers(len(PARTNERS)))],
+        }
+        for item in inst.item_ids:
+            r = rng.random()
+            rec[item] = (
+                None if r < 0.02 else 8 if r < 0.06 else 9 if r < 0.08 else int(rng.integers(1, 6))
+            )
+        records.append(rec)
+    return Review(
+        f"generated-{n}",
+        f"Generated review of {n}",
+        inst,
+        Responses.from_records(inst, records),
+        settings=ReviewSettings(by="level", before="phase one", after="phase two"),
+        action_plan=ActionPlan((ActionItem("people", "Agree a pooled budget", "Finance leads"),)),
+        created_at="2024-05-01T10:00:00Z",
+    )
+
+
+@pytest.fixture(scope="module")
+def hundred(ten, tmp_path_factory):
+    """A 100-respondent review saved with its result, as the app saves it."""
+    review = generated_review(ten, 100).with_result()
+    return write_review(review, tmp_path_factory.mktemp("hundred") / "hundred.json")
+
+
+def test_a_hundred_respondents_save_under_200_kb(hundred, ten):
+    raw = hundred.read_bytes()
+    assert len(raw) < 200_000, len(raw)
+    data = json.loads(raw)
+    assert data["schema_version"] == REVIEW_SCHEMA_VERSION == 3
+    assert len(data["responses"]["rows"]) == 100
+    result = data["result"]
+    assert result["layout"] == RECORD_LAYOUT
+    # written once: the columns, then one line per row, no statement texts or band labels
+    assert result["dimensions"]["columns"] == list(RECORDED_COLUMNS["dimensions"])
+    assert "distribution" not in result and "text" not in result["items"]["columns"]
+    assert ten.dimensions[0].items[0].text not in raw.decode("utf-8").split('"result"')[1]
+    # all respondents and the four levels, in two waves of ten dimensions
+    assert len(result["dimensions"]["rows"]) == 2 * 10 * 5
+    assert len(result["items"]["rows"]) == 2 * len(ten.item_ids)
+    assert [(p["wave"], p["dimension"]) for p in result["pieces"]] == [
+        (w, d) for w in ("phase one", "phase two") for d in ten.dimension_ids
+    ]
+    # full precision: a recorded mean is the recount's float exactly
+    back = read_review(hundred)
+    first = recorded_figures(back.result)["dimensions"][0]
+    dims = back.score().dimensions
+    assert (
+        first["mean"]
+        == dims[
+            (dims["wave"] == first["wave"])
+            & dims["overall"]
+            & (dims["dimension"] == first["dimension"])
+        ]["mean"].iloc[0]
+    )
+
+
+def test_the_file_is_smaller_than_the_whole_result(hundred):
+    data = json.loads(hundred.read_text(encoding="utf-8"))
+    review = read_review(hundred)
+    whole = len(json.dumps(review.score().to_dict(), indent=2).encode("utf-8"))
+    recorded = len(json.dumps(data["result"], indent=2).encode("utf-8"))
+    assert recorded * 10 < whole

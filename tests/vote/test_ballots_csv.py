@@ -198,9 +198,11 @@ def test_rows_longer_than_the_header_are_an_error():
 
 
 def test_header_only_file_has_no_ballots():
-    imp = read_ballots_csv(io.StringIO("group,ranking\n"), options=OPTIONS)
-    assert imp.n_ballots == 0 and imp.matrix.ranks.shape == (0, 4)
-    assert imp.rejected == () and imp.abstentions == ()
+    # Issue 9: a header-only file (exported before anyone answered) is refused, never 0 ballots.
+    assert file_error(io.StringIO("group,ranking\n"), options=OPTIONS) == (
+        "The ballot file (given as a stream) has a header but no ballots "
+        "(exported before anyone answered?)."
+    )
 
 
 def test_to_dict_leaves_out_participant_codes():
@@ -292,9 +294,10 @@ def test_wide_options_that_do_not_fit_the_columns():
     assert file_error(path, options=OPTIONS) == (
         f"The ballot file {path} has no column for option 'D'."
     )
+    # Issue 9: options given narrow the option columns (others are set aside and reported), so
+    # options that name none of the columns leave the first of them without a column.
     assert file_error(path, options=["A", "B", "C"]) == (
-        f"The ballot file {path} has a column 'Share a chief executive' that matches none of "
-        "the options given."
+        f"The ballot file {path} has no column for option 'A'."
     )
 
 
@@ -386,7 +389,10 @@ def test_forms_column_needs_mostly_semicolon_lists():
     text = forms_text(["A;B;C;", "B;A;", "C;", "D"])
     assert file_error(io.StringIO(text), options="A,B,C,D") == (
         "The ballot file (given as a stream) has neither a 'ranking' column nor a column per "
-        "option, so its layout is not recognised."
+        "option, so its layout is not recognised (its columns: 'ID' (bookkeeping), 'Start time' "
+        "(bookkeeping), 'Completion time' (bookkeeping), 'Email' (bookkeeping), 'Name' "
+        "(bookkeeping), 'Rank these options'); head the column of rankings 'ranking', or give "
+        "one column per option holding its ranks."
     )
 
 
@@ -416,27 +422,25 @@ def test_wide_columns_win_over_a_column_of_lists():
     [
         ("empty.csv", "is empty."),
         ("blank.csv", "is empty."),
-        (
-            "latin1.csv",
-            "is not UTF-8 text (byte 18 cannot be read); save it as CSV UTF-8 and try again.",
-        ),
-        (
-            "binary.csv",
-            "is not UTF-8 text (byte 1 cannot be read); save it as CSV UTF-8 and try again.",
-        ),
+        # Issue 9: Windows-1252 and UTF-16 text are read now (test_other_encodings_are_read).
+        ("binary.csv", "is a binary file, not text."),
         ("nul.csv", "is a binary file, not text."),
-        ("utf16.csv", "is UTF-16 text, not UTF-8; save it as CSV UTF-8 and try again."),
+        # Issue 9: workbooks are read; this one is not a workbook at all.
         (
             "workbook.xlsx",
-            "is a spreadsheet workbook, not a CSV file; save it as CSV UTF-8 and try again.",
+            "could not be opened as an Excel workbook; save it again as .xlsx or CSV.",
         ),
         (
             "garbage.csv",
-            "has neither a 'ranking' column nor a column per option, so its layout is not recognised.",
+            "has neither a 'ranking' column nor a column per option, so its layout is not "
+            "recognised (its columns: 'Dear all', 'thank you for coming to the meeting.'); head "
+            "the column of rankings 'ranking', or give one column per option holding its ranks.",
         ),
         (
             "wide_one_column.csv",
-            "has neither a 'ranking' column nor a column per option, so its layout is not recognised.",
+            "has neither a 'ranking' column nor a column per option, so its layout is not "
+            "recognised (its columns: 'group' (group), 'A'); head the column of rankings "
+            "'ranking', or give one column per option holding its ranks.",
         ),
         ("ragged.csv", "is not valid CSV: line 3 has 3 fields where the header has 2."),
         (
@@ -452,6 +456,16 @@ def test_unreadable_files(name, problem):
     assert file_error(path, options=OPTIONS if "long" in name else None) == (
         f"The ballot file {path} {problem}"
     )
+
+
+def test_other_encodings_are_read():
+    # Issue 9: Windows-1252 was refused by tally but read by score; both halves now read it.
+    imp = read_ballots_csv(DATA / "latin1.csv", options=OPTIONS)
+    assert imp.rankings == [("A", "B")] and imp.groups == ["Café"]
+    assert imp.report.encoding == "cp1252"
+    assert any("Windows-1252" in n for n in imp.report.notes)
+    utf16 = read_ballots_csv(DATA / "utf16.csv", options=OPTIONS)
+    assert utf16.rankings == [("A", "B")] and utf16.report.encoding == "utf-16"
 
 
 def test_folder_is_not_a_file():
@@ -587,6 +601,9 @@ def test_write_then_read_round_trip_and_long_equals_wide(case):
     ids, ballots, groups = case
     with tempfile.TemporaryDirectory() as tmp:
         long_path = write_ballots_csv(Path(tmp) / "long.csv", ids, ballots, groups)
+        if not ballots:  # issue 9: a header with no ballots is refused, never read as 0 ballots
+            assert "has a header but no ballots" in file_error(long_path, options=ids)
+            return
         wide_path = Path(tmp) / "wide.csv"
         write_wide(wide_path, ids, ballots, groups)
         long = read_ballots_csv(long_path, options=ids)
@@ -648,6 +665,9 @@ LONG_IDS = (Option("O1", "Pool budgets"), Option("O2", "Joint team"), Option("o3
 def test_long_fast_paths_agree_with_parse_ranking(options, rows):
     texts = ["".join(tok + sep for tok, sep in row).strip() for row in rows]
     body = "".join(f'"{t}"\n' for t in texts)
+    if not texts:  # issue 9: a header with no ballots is refused
+        assert "has a header but no ballots" in file_error(io.StringIO("ranking\n"), options=options)
+        return
     imp = read_ballots_csv(io.StringIO("ranking\n" + body), options=options)
     reasons = {r.row: r.reason for r in imp.rejected}
     valid = dict(zip(imp.rows, imp.rankings, strict=True))
