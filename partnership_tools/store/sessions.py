@@ -440,6 +440,29 @@ class Store:
         with transaction(self.conn):
             return self._accept_ballot(session_id, number, ballot)
 
+    def add_ballots(
+        self, session_id: str, number: int, ballots: Sequence[Ballot]
+    ) -> list[BallotReceipt]:
+        """Store many ballots for an open round in ONE transaction: all of them, or (on any
+        error, e.g. an option not in the round) none. Each is checked as :meth:`add_ballot` does.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?", facilitator_key="k")
+        >>> _ = store.add_options(s.id, [Option("A", "Alpha"), Option("B", "Beta")])
+        >>> r = store.open_round(s.id, ["A", "B"])
+        >>> len(store.add_ballots(s.id, 1, [Ballot(("A",)), Ballot(("B", "A"))]))
+        2
+        >>> store.add_ballots(s.id, 1, [Ballot(("A",)), Ballot(("Z",))])
+        Traceback (most recent call last):
+        ...
+        partnership_tools.store.db.StoreError: The ballot names option(s) not in round 1: Z.
+        >>> store.ballot_count(s.id, 1)
+        2
+        """
+        with transaction(self.conn):
+            return [self._accept_ballot(session_id, number, b) for b in ballots]
+
     def _accept_ballot(self, session_id: str, number: int, ballot: Ballot) -> BallotReceipt:
         """Checks and insert, inside the caller's transaction."""
         row = self.conn.execute(

@@ -72,6 +72,7 @@ from partnership_tools.kernel.tabular import (
     TabularError,
     decode_bytes,
     detect_dialect,
+    encoding_warning,
     read_table,
     workbook_signature,
 )
@@ -294,13 +295,11 @@ def _decode_text(data: bytes | str, what: str, name: str) -> tuple[str, str | No
                 f"{_first_bad_utf8_byte(data)} cannot be read); save it as CSV UTF-8 and try again."
             ) from None
         text, encoding = decoded.text, decoded.encoding
-        if decoded.bad_byte is not None:
-            if _CONTROL.search(text):
-                raise BallotFileError(f"The {what} {name} is a binary file, not text.")
-            notes = (
-                f"The {what} {name} is not UTF-8 (byte {decoded.bad_byte}); it was read as "
-                "Windows-1252 text: check accented letters.",
-            )
+        if decoded.bad_byte is not None and _CONTROL.search(text):
+            raise BallotFileError(f"The {what} {name} is a binary file, not text.")
+        warning = encoding_warning(name, encoding)
+        if warning is not None:
+            notes = (f"The {what} {warning}",)
     text = text.lstrip("\ufeff")
     if "\x00" in text:
         raise BallotFileError(f"The {what} {name} is a binary file, not text.")
@@ -494,25 +493,37 @@ def _header_key(text: str) -> str:
     return " ".join(text.replace("\ufeff", "").split()).casefold()
 
 
-def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, str]:
+def _parse_table(text: str, name: str, raw: bytes | None = None) -> tuple[pd.DataFrame, str]:
     """Every row of the file, header rows too (all cells as text, missing cells as empty text,
     columns numbered from 0), and the separator.
 
     The header is read as an ordinary row (``header=None``) so that a row longer than the header
-    is an error rather than being taken, as pandas otherwise does, for an index column.
+    is an error rather than being taken, as pandas otherwise does, for an index column. Columns
+    are categorical (the C parser numbers each column's distinct texts as it reads, which is
+    what every layout needs next); ``raw``, the file's bytes when they are UTF-8, is parsed
+    directly rather than through Python text, which is faster.
     """
     sep = _sniff_separator(text)
     fail = f"The ballot file {name} is not valid CSV"
-    try:
-        table = pd.read_csv(
-            io.StringIO(text),
+
+    def parse(dtype: str) -> pd.DataFrame:
+        return pd.read_csv(
+            io.BytesIO(raw) if raw is not None else io.StringIO(text),
             sep=sep,
             header=None,
-            dtype=str,
+            dtype=dtype,
             keep_default_na=False,
             na_filter=False,
             engine="c",
+            encoding="utf-8-sig" if raw is not None else None,
         )
+
+    try:
+        table = parse("category")
+        # pandas turns a column of numbers only into numeric categories ("01" -> 1): such a
+        # file (rank numbers, a wide layout) is parsed again as text, cell for cell.
+        if not all(pd.api.types.is_string_dtype(table[c].cat.categories) for c in table):
+            table = parse("str")
     except pd.errors.ParserError as exc:
         message = str(exc)
         m = _EXPECTED_FIELDS.search(message)
@@ -537,9 +548,13 @@ def _parse_table(text: str, name: str) -> tuple[pd.DataFrame, str]:
 
 def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, list[str]]:
     """Codes and unique values of a column: ``values[codes]`` is the column (stripped if asked)."""
-    raw = df[j].to_numpy(dtype=object)  # read with na_filter=False: missing cells are ""
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
-    values = uniques.tolist()
+    col = df[j]
+    if isinstance(col.dtype, pd.CategoricalDtype):  # as read: numbered by the parser
+        codes, values = col.cat.codes.to_numpy(), [str(v) for v in col.cat.categories]
+    else:
+        raw = col.to_numpy(dtype=object)  # read with na_filter=False: missing cells are ""
+        codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+        values = uniques.tolist()
     try:
         values = list(map(str.strip, values)) if strip else values
     except TypeError:  # pragma: no cover - a cell that is not text (cannot happen with dtype=str)
@@ -551,17 +566,19 @@ def _column(df: pd.DataFrame, j: int, strip: bool = True) -> tuple[np.ndarray, l
     return codes, values
 
 
-def _count_lines(text: str) -> int:
-    if "\n" in text:
-        return text.count("\n") + (0 if text.endswith("\n") else 1)
-    return text.count("\r") + (0 if text.endswith("\r") else 1)
+def _count_lines(text: str | bytes) -> int:
+    nl, cr = ("\n", "\r") if isinstance(text, str) else (b"\n", b"\r")
+    if nl in text:
+        return text.count(nl) + (0 if text.endswith(nl) else 1)  # type: ignore[arg-type]
+    return text.count(cr) + (0 if text.endswith(cr) else 1)  # type: ignore[arg-type]
 
 
-def _row_lines(df: pd.DataFrame, text: str, sep: str) -> np.ndarray:
-    """The file line on which each row of ``df`` (header rows included) starts."""
+def _row_lines(df: pd.DataFrame, text: str, sep: str, raw: bytes | None = None) -> np.ndarray:
+    """The file line on which each row of ``df`` (header rows included) starts (``raw``, the
+    file's UTF-8 bytes, when given, is counted instead of ``text``: the same lines, faster)."""
     n = len(df)
     simple = np.arange(1, n + 1, dtype=np.int64)
-    if _count_lines(text) == n:  # one line per row: no blank lines, no line breaks in cells
+    if _count_lines(raw if raw is not None else text) == n:  # one line per row: no blank lines, no line breaks in cells
         return simple
     # Blank lines or line breaks inside quoted cells: count physical lines as csv reads them.
     starts: list[int] = []
@@ -1131,8 +1148,10 @@ def _read_source(source: Any, name: str, sheet: str | int | None) -> _Source:
             tmp.write_bytes(data)
             return _read_source(tmp, name, sheet)
     text, encoding, notes = _decode_text(data, "ballot file", name)
-    df, sep = _parse_table(text, name)
-    return _Source(df, _row_lines(df, text, sep), "csv", encoding or "utf-8", sep, (), notes)
+    utf8 = isinstance(data, bytes) and encoding in (None, "utf-8", "utf-8-sig")
+    raw = data if utf8 and isinstance(data, bytes) else None
+    df, sep = _parse_table(text, name, raw)
+    return _Source(df, _row_lines(df, text, sep, raw), "csv", encoding or "utf-8", sep, (), notes)
 
 
 def _stats(df: pd.DataFrame, j: int) -> ColumnStats:

@@ -394,12 +394,15 @@ def _forms(b: _Builder) -> int | None:
 
 
 def _looks_like_groups(s: ColumnStats, option_keys: set[str]) -> bool:
-    if not s.filled or s.distinct > 15 or s.distinct >= s.filled:
+    # Found by its values alone, a group column has at least two different names, each a word
+    # or more (a lone mark such as "x" in every row is a tick, not a group).
+    if not s.filled or s.distinct > 15 or s.distinct >= s.filled or s.distinct < 2:
         return False
     for v, _ in s.values:
         k = header_key(v)
         if (
-            len(v) > 60
+            len(v) < 2
+            or len(v) > 60
             or len(v.split()) > 6
             or not any(ch.isalpha() for ch in v)
             or _is_number(v)

@@ -427,3 +427,68 @@ def test_wrong_facilitator_key(live_server, new_page):
     assert_no_console_errors(page)
     run_axe(page)
     assert store.open_round_of(s.id) is None
+
+
+def test_import_ballots_from_a_csv_into_the_open_round(live_server, new_page, tmp_path):
+    """A facilitator uploads a small CSV of paper forms into the open round, previews it
+    (nothing stored yet), adds it, and the live count shows the new ballots."""
+    from playwright.sync_api import expect
+
+    from partnership_tools.vote.model import Ballot, Option
+
+    store = live_server.store
+    s = store.create_session(
+        "Which project first?", facilitator_key=KEY, groups=["Council", "Health"]
+    )
+    store.add_options(
+        s.id, [Option("A", "Food bank"), Option("B", "Youth club"), Option("C", "Bus route")]
+    )
+    store.open_round(s.id, ["A", "B", "C"])
+    store.add_ballot(s.id, 1, Ballot(("A", "B")))  # one web ballot already in
+    # Three valid ballots, one naming an option twice (row 4), one blank (row 5).
+    path = tmp_path / "paper forms.csv"
+    path.write_text(
+        "Timestamp,ranking,Organisation type\n"
+        "2024-05-01 10:00,B>A>C,Council\n"
+        "2024-05-01 10:01,C>A,Health\n"
+        "2024-05-01 10:02,A>A,Council\n"
+        "2024-05-01 10:03,,Council\n"
+        "2024-05-01 10:04,C,Health\n",
+        encoding="utf-8",
+    )
+    page = open_app(new_page, live_server.voila("facilitator.ipynb", session=s.id), DESKTOP)
+    page.locator(".pt-open-key input").fill(KEY)
+    page.locator("button.pt-open-session").click()
+    expect_text(message(page), "Opened")
+    click_tab(page, "Round")
+    expect_text(page.locator(".pt-count .pt-count-number"), "1")
+
+    with page.expect_file_chooser() as chooser:  # the upload's file input is not in the page
+        page.locator(".pt-import-upload").click()
+    chooser.value.set_files(str(path))
+    expect_text(page.locator(".pt-import-upload"), "(1)")
+    page.locator("button.pt-import-preview").click()
+    preview = page.locator(".pt-import-preview-html")
+    expect_text(preview, "3 valid ballots, 1 rejected, 1 blank")
+    expect_text(preview, "Youth club > Food bank > Bus route")
+    expect_text(preview, "ranks option A twice")
+    assert store.ballot_count(s.id, 1) == 1  # the preview stores nothing
+    add = page.locator("button.pt-import-add")
+    expect(add).to_have_text(re.compile(r"Add 3 ballots to round 1"), timeout=STEP)
+    page.locator(".pt-import-ballots").scroll_into_view_if_needed()
+    screenshot(page, "facilitator-desktop-import-preview")
+
+    add.click()
+    expect_text(message(page), "Added 3 ballots from paper forms.csv to round 1")
+    expect_text(page.locator(".pt-count .pt-count-number"), "4")
+    stored = [(b.ranking, b.group, b.source) for _i, b in store.ballots(s.id, 1)]
+    assert stored[1:] == [
+        (("B", "A", "C"), "Council", "import"),
+        (("C", "A"), "Health", "import"),
+        (("C",), "Health", "import"),
+    ]
+    screenshot(page, "facilitator-desktop-import-added")
+    assert "Traceback" not in page.content()
+    assert_no_console_errors(page)
+    run_axe(page)
+    store.close_round(s.id, 1)

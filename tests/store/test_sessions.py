@@ -207,3 +207,20 @@ def test_twenty_processes_lose_no_ballot(tmp_path):
     sources = sorted(r[0] for r in rows)
     expected = sorted(f"w{w}-{k}" for w in range(20) for k in range(50))
     assert sources == expected  # all 1,000, each exactly once
+
+
+def test_add_ballots_stores_all_or_none(store):
+    s = make_session(store)
+    rnd = store.open_round(s.id, ["A", "B"])
+    good = [Ballot(("A", "B"), group="x", source="import"), Ballot(("B",), source="import")]
+    receipts = store.add_ballots(s.id, rnd.number, good)
+    assert [r.replaced for r in receipts] == [False, False]
+    assert [b.ranking for _i, b in store.ballots(s.id, rnd.number)] == [("A", "B"), ("B",)]
+    # One bad ballot anywhere and none of the batch is stored.
+    with pytest.raises(StoreError):
+        store.add_ballots(s.id, rnd.number, [Ballot(("A",)), Ballot(("A", "Q"))])
+    assert store.ballot_count(s.id, rnd.number) == 2
+    store.close_round(s.id, rnd.number)
+    with pytest.raises(StoreError):
+        store.add_ballots(s.id, rnd.number, [Ballot(("A",))])
+    assert store.ballot_count(s.id, rnd.number) == 2

@@ -463,7 +463,7 @@ def test_other_encodings_are_read():
     imp = read_ballots_csv(DATA / "latin1.csv", options=OPTIONS)
     assert imp.rankings == [("A", "B")] and imp.groups == ["Café"]
     assert imp.report.encoding == "cp1252"
-    assert any("Windows-1252" in n for n in imp.report.notes)
+    assert any("Windows (cp1252)" in n for n in imp.report.notes)
     utf16 = read_ballots_csv(DATA / "utf16.csv", options=OPTIONS)
     assert utf16.rankings == [("A", "B")] and utf16.report.encoding == "utf-16"
 

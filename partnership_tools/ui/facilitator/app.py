@@ -67,6 +67,11 @@ FACILITATOR_CSS = """
 .pt-codes-grid div { border: 1px dashed #7B8794; padding: 8px; text-align: center;
   font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 1.15em; letter-spacing: 0.1em; }
 .pt-join a { font-size: 1.15em; word-break: break-all; }
+.pt-facilitator .jupyter-button.mod-warning { background-color: #8A4500; color: #FFFFFF; }
+.pt-facilitator .jupyter-button.mod-info { background-color: #0B5CAD; color: #FFFFFF; }
+.pt-import-ballots { border-top: 1px solid #E4E7EB; margin-top: 10px; padding-top: 4px; }
+.pt-import-report summary { cursor: pointer; color: #0B5CAD; }
+.pt-import-report ul { margin: 4px 0 0 1.2em; padding: 0; font-size: 13px; color: #323F4B; }
 .pt-facilitator .widget-textarea textarea { font-size: 14px; }
 @media (max-width: 600px) {
   .pt-facilitator .widget-inline-hbox { flex-wrap: wrap; height: auto !important; }
@@ -94,7 +99,7 @@ class FacilitatorApp(WidgetApp):
     log), ``session`` (the opened session, reloaded after every change), ``session_id``
     (set only once the facilitator key was accepted), and the panels: ``session_panel``,
     ``options_panel``, ``round_panel``, ``results_panel``, ``amend_panel``, ``compare_panel``,
-    ``export_panel``, ``codes_panel``.
+    ``export_panel``, ``codes_panel`` (and ``import_panel``, the Round tab's ballot import).
     """
 
     def __init__(
@@ -179,6 +184,7 @@ class FacilitatorApp(WidgetApp):
         for panel in panels:  # the old attribute names, e.g. app.paper_input
             for name in panel.WIDGETS:
                 setattr(self, name, getattr(panel, name))
+        self.import_panel = self.round_panel.import_panel  # ballots from a file, on the Round tab
 
         # Events.
         c.select_tab = self.select_tab

@@ -1,5 +1,9 @@
 """The Export tab: the session file (everything needed to recount, with its results and their
-digest) and a report of it, through the apps' one :class:`~partnership_tools.ui.saving.SaveFlow`.
+digest) and a report of it, through the apps' one :class:`~partnership_tools.ui.saving.SaveFlow`;
+and the latest round's ballots for other voting tools (CSV in the long layout, PrefLib ``.soi``,
+BLT), each written by :func:`partnership_tools.vote.writing.write_ballots` to the export folder
+(:func:`~partnership_tools.ui.export.export_dir`) as ``ballots-<session>-round<N>.<ext>`` and
+offered as a download link.
 
 "Download report" reports on the latest file exported from this page, exporting one first
 when there is none.
@@ -17,18 +21,35 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-from partnership_tools.ui.common import action, button, html_widget
+from partnership_tools.ui.common import (
+    UIError,
+    action,
+    busy,
+    button,
+    data_link,
+    esc,
+    html_widget,
+    safe_filename,
+)
+from partnership_tools.ui.export import export_dir
 from partnership_tools.ui.facilitator.console import Console
 from partnership_tools.ui.saving import SaveFlow, Snapshot
 
-__all__ = ["ExportPanel"]
+__all__ = ["BALLOT_FORMATS", "ExportPanel"]
+
+#: The ballot downloads: format -> (button text, extension, MIME type).
+BALLOT_FORMATS = {
+    "csv": ("Ballots as CSV", ".csv", "text/csv"),
+    "soi": ("Ballots as PrefLib .soi", ".soi", "text/plain"),
+    "blt": ("Ballots as BLT", ".blt", "text/plain"),
+}
 
 
 class ExportPanel:
     """Export the session file and report on it. ``pane`` is the tab's box; ``saving`` the
     flow (``saving.report`` is the "Download report" widget, ``saving.result`` the link)."""
 
-    WIDGETS = ("export_button", "export_html", "report")
+    WIDGETS = ("export_button", "export_html", "report", "ballot_buttons", "ballots_html")
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -46,6 +67,13 @@ class ExportPanel:
         )
         self.export_html = self.saving.result
         self.report = self.saving.report
+        self.ballot_buttons: dict[str, widgets.Button] = {}
+        for fmt, (text, _ext, _mime) in BALLOT_FORMATS.items():
+            b = button(text, f"pt-ballots-{fmt}", "", "download")
+            b.on_click(lambda _b, f=fmt: self.export_ballots(f))
+            self.ballot_buttons[fmt] = b
+        self.ballots_html = html_widget("", "pt-ballots-result")
+        self.ballots_html.add_class("pt-export-links")
         self.pane = widgets.VBox(
             [
                 html_widget(
@@ -60,6 +88,16 @@ class ExportPanel:
                     " session is exported first when it has not been yet).</p>"
                 ),
                 self.report.widget,
+                html_widget(
+                    "<h3>Ballots for other voting tools</h3><p class='pt-muted'>The latest"
+                    " round's ballots as a CSV file (one ranking per row, with the group),"
+                    " PrefLib <code>.soi</code> or BLT (OpenSTV, OpaVote). PrefLib and BLT"
+                    " name the options by their labels and carry no groups.</p>"
+                ),
+                widgets.HBox(
+                    list(self.ballot_buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
+                ),
+                self.ballots_html,
             ]
         )
 
@@ -74,6 +112,45 @@ class ExportPanel:
     def reset(self) -> None:
         """Another session was opened: forget the earlier export."""
         self.saving.reset()
+        self.ballots_html.value = ""
+
+    @action("exporting the ballots")
+    def export_ballots(self, fmt: str = "csv") -> Path | None:
+        """Write the latest round's ballots as ``fmt`` (``csv``, ``soi`` or ``blt``) to the
+        export folder and offer the file; returns its path."""
+        from partnership_tools.vote.writing import write_ballots
+
+        if fmt not in BALLOT_FORMATS:
+            raise UIError(f"Unknown ballot format {fmt!r}; choose CSV, PrefLib .soi or BLT.")
+        s = self.console.require()
+        session = self.console.store.load_session(s.id)
+        if not session.rounds:
+            raise UIError("There is no round yet, so no ballots to export.")
+        rnd = session.rounds[-1]
+        _text, ext, mime = BALLOT_FORMATS[fmt]
+        options = [session.option(i) for i in rnd.option_ids]
+        name = f"ballots-{safe_filename(session.id)}-round{rnd.number}{ext}"
+        folder = export_dir(self.console.db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with busy(*self.ballot_buttons.values()):
+            path = write_ballots(
+                folder / name,
+                options,
+                [b.ranking for b in rnd.ballots],
+                [b.group for b in rnd.ballots],
+                fmt=fmt,
+                title=session.question,
+            )
+        link = data_link(path.read_bytes(), name, mime, f"Download {name}", "pt-ballots-link")
+        self.ballots_html.value = (
+            f"<p>{link} <span class='pt-muted'>({len(rnd.ballots)} ballots of round"
+            f" {rnd.number}, saved to <code>{esc(path)}</code>)</span></p>"
+        )
+        n = len(rnd.ballots)
+        self.feedback.success(
+            f"Exported the {n} ballot{'' if n == 1 else 's'} of round {rnd.number} to {path}."
+        )
+        return path
 
     @action("exporting the session")
     def export_session(self) -> Path | None:

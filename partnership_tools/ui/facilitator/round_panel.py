@@ -1,5 +1,7 @@
 """The Round tab: choose the ballot paper and open a round, watch the live ballot count, type
-paper ballots (``CAB`` or ``C>A>B``, checked as typed, stored on Enter, with undo) and close it.
+paper ballots (``CAB`` or ``C>A>B``, checked as typed, stored on Enter, with undo), import
+ballots from a file (``import_panel``, :mod:`~partnership_tools.ui.facilitator.import_panel`)
+and close it.
 
 The live count is refreshed by a :class:`~partnership_tools.ui.poller.StorePoller` while a round
 is open (``console.poll_interval`` None: off, call :meth:`RoundPanel.refresh_count`). Closing
@@ -39,6 +41,7 @@ from partnership_tools.ui.facilitator.helpers import (
     option_display,
     superseded_ids,
 )
+from partnership_tools.ui.facilitator.import_panel import ImportPanel
 from partnership_tools.ui.poller import StorePoller
 from partnership_tools.vote.model import Ballot, Session
 
@@ -87,6 +90,8 @@ class RoundPanel:
             db_path=console.db_path,
             name="pt-facilitator-count",
         )
+        self.import_panel = ImportPanel(console)
+        self.import_panel.on_added = self.show_count
         self._build()
 
     def _build(self) -> None:
@@ -155,6 +160,7 @@ class RoundPanel:
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
                 self.paper_recent,
+                self.import_panel.pane,
                 html_widget("<h3>Close the round</h3>"),
                 self.close_round_button,
                 self.confirm_box,
@@ -177,10 +183,12 @@ class RoundPanel:
         self.poller.stop()
         self.paper_ids = []
         self.paper_round = None
+        self.import_panel.reset()
 
     def refresh(self, s: Session) -> None:
         """Show the open round (count, join address, paper ballots) or the next ballot paper."""
         rnd = s.open_round
+        self.import_panel.refresh(s)
         n_next = (s.rounds[-1].number + 1) if s.rounds else 1
         if rnd is None:
             self.poller.stop()
