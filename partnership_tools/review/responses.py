@@ -22,12 +22,11 @@ True
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -35,16 +34,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from partnership_tools.kernel.importreport import ImportReport
+from partnership_tools.kernel.headers import header_key
+from partnership_tools.kernel.importreport import ColumnUse, ImportReport
 from partnership_tools.kernel.serial import converter, to_data
-from partnership_tools.kernel.tabular import (
-    Dialect,
-    TabularError,
-    decode_bytes,
-    detect_dialect,
-    read_xlsx,
-)
+from partnership_tools.kernel.tabular import Table, TabularError, read_table
 from partnership_tools.review.instrument import Instrument, RespondentField, Scale, load_instrument
+from partnership_tools.review.response_layouts import (
+    ColumnRole,
+    LayoutError,
+    ResponseLayout,
+    field_value,
+    parse_dates,
+    recognise_columns,
+)
 from partnership_tools.review.schema import normalise_text
 
 __all__ = [
@@ -58,20 +60,9 @@ __all__ = [
 
 DEFAULT_WAVE = "wave 1"
 SPECIAL_COLUMNS = ("respondent_id", "wave", "comments")
-_ID_HEADERS = {
-    "respondent id",
-    "respondent",
-    "respondentid",
-    "response id",
-    "responseid",
-    "id",
-    "respondent no",
-}
-_COMMENT_HEADERS = re.compile(r"^(any (other |further )?)?comments?\b|^comments?\b")
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _NUM_LABEL = re.compile(r"^(\d+)\s*[-:.)=]\s*(\D.*)$")
 _LABEL_NUM = re.compile(r"^(\D.*?)\s*\((\d+)\)$")
-_NUMBERING = re.compile(r"^(?:q(?:uestion)?\s*)?\d+[a-z]?\s*[.):-]?\s+", re.IGNORECASE)
 
 
 class ResponseFileError(ValueError):
@@ -129,6 +120,7 @@ class AnswerReader:
         self.scale = scale
         self.allowed = set(scale.values) | set(scale.codes)
         self.spellings = scale.spellings()
+        self.keyed = {header_key(k): v for k, v in self.spellings.items()}
         names = list(scale.labels) + [scale.label_for(c) for c in scale.codes]
         self._label_list = ", ".join(names)
         codes = ", ".join(f'{c} = "{scale.label_for(c)}"' for c in scale.codes)
@@ -151,6 +143,8 @@ class AnswerReader:
         key = normalise_text(text)
         if key in self.spellings:
             return self.spellings[key], None, None
+        if header_key(text) in self.keyed:
+            return self.keyed[header_key(text)], None, None
         for pattern, num_first in ((_NUM_LABEL, True), (_LABEL_NUM, False)):
             m = pattern.match(text)
             if m:
@@ -221,7 +215,7 @@ def _read_field(
                     else (None, None, None)
                 )
             else:
-                canon = fld.canonical(text)
+                canon = field_value(fld, text)
                 res = (
                     (canon, None, None)
                     if canon
@@ -509,6 +503,9 @@ class ResponseImport:
     dropped_blank_rows: int = 0
     #: What was read and how (see :mod:`partnership_tools.kernel.importreport`).
     report: ImportReport | None = None
+    #: The earliest and latest date in the file's timestamp column (ISO), when it has one.
+    first_date: str | None = None
+    last_date: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -543,159 +540,47 @@ class ResponseImport:
         return pd.DataFrame([c.to_dict() for c in self.invalid_cells], columns=cols)
 
 
-@dataclass
-class _Table:
-    headers: list[str]
-    cells: pd.DataFrame  # str cells, columns 0..m-1
-    rows: np.ndarray  # spreadsheet row number of each record
-    warnings: list[str] = field(default_factory=list)
-    dropped: int = 0  # blank rows skipped
+_SUFFIXES = (".csv", ".txt", ".tsv", "", ".xlsx", ".xlsm")
 
 
-def _read_csv(path: Path) -> _Table:
-    """A CSV/TSV file decoded and split as :func:`~partnership_tools.kernel.tabular.read_table`
-    does (its encodings and separator detection), then parsed strictly so ragged rows are caught."""
-    name = path.name
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise ResponseFileError(f"{name} is empty.")
-    try:
-        decoded = decode_bytes(raw, name)
-    except TabularError as exc:
-        raise ResponseFileError(str(exc)) from None
-    text = decoded.text
-    warnings = []
-    if decoded.encoding == "cp1252":
-        warnings.append(
-            f"{name} is not UTF-8; it was read as Windows (cp1252) text: check accented letters."
-        )
-    if "\x00" in text[:4096]:
+def _rows_of(p: Path, sheet: str | int | None) -> Table:
+    """The file's rows through :func:`~partnership_tools.kernel.tabular.read_table`."""
+    name = p.name or str(p)
+    suffix = p.suffix.lower()
+    if suffix == ".xls":
+        raise ResponseFileError(f"{name} is in the old .xls format; save it as .xlsx or CSV.")
+    if suffix not in _SUFFIXES:
         raise ResponseFileError(
-            f"{name} looks like a binary file, not CSV; export the responses as CSV or .xlsx."
+            f"{name} is a {suffix} file; give a CSV or Excel .xlsx file of responses."
         )
-    dialect = Dialect("\t") if path.suffix.lower() == ".tsv" else detect_dialect(text)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=dialect.separator,
-            quotechar=dialect.quotechar,
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            skip_blank_lines=False,
-            engine="c",
-        )
-    except pd.errors.ParserError as exc:
-        m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
-        detail = (
-            f"line {m.group(2)} has {m.group(3)} cells but earlier rows have {m.group(1)}"
-            if m
-            else "the cells do not line up"
-        )
-        raise ResponseFileError(f"{name} could not be read as CSV: {detail}.") from None
-    except pd.errors.EmptyDataError:
-        raise ResponseFileError(f"{name} is empty.") from None
-    df = df.fillna("")
-    return _table_from(df, name, warnings)
-
-
-def _read_excel(path: Path, sheet: str | int | None) -> _Table:
-    """One sheet of a workbook, read by :func:`~partnership_tools.kernel.tabular.read_xlsx`
-    (read-only, its ``<dimension>`` reset, its uncompressed size checked first)."""
-    name = path.name
-    try:
-        table = read_xlsx(path, sheet, name=name)
+        return read_table(p, sheet=sheet, name=name)
+    except PermissionError:
+        raise ResponseFileError(f"{name} cannot be opened: permission denied.") from None
     except TabularError as exc:
         raise ResponseFileError(str(exc)) from None
-    rows = [list(r) for r in table.rows]
-    width = max((len(r) for r in rows), default=0)
-    if not rows or width == 0:
-        raise ResponseFileError(f"{name} has an empty first sheet.")
-    df = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype=object)
-    return _table_from(df, name, [])
 
 
-def _table_from(df: pd.DataFrame, name: str, warnings: list[str]) -> _Table:
-    df.columns = range(df.shape[1])
-    blank = np.ones(len(df), dtype=bool)
-    for c in df.columns:  # one look at each distinct cell text: fast on large files
-        codes, uniques = pd.factorize(df[c].astype(object), use_na_sentinel=True)
-        lut = np.append([not str(u).strip() for u in uniques], True).astype(bool)
-        blank &= lut[codes]
-    nonblank = np.nonzero(~blank)[0]
-    if len(nonblank) == 0:
-        raise ResponseFileError(f"{name} has no header row and no responses.")
-    head = int(nonblank[0])
-    headers = [str(h).strip() for h in df.iloc[head]]
-    body = df.iloc[head + 1 :]
-    keep = ~blank[head + 1 :]
-    rows = np.arange(head + 2, head + 2 + len(body))[keep]
-    body = body[keep].reset_index(drop=True)
-    return _Table(headers, body, rows, list(warnings), int((~keep).sum()))
+def _span(row: Sequence[str]) -> int:
+    """How many file lines a row takes (a quoted cell may hold line breaks)."""
+    return 1 + sum(c.count("\n") for c in row)
 
 
-def _header_candidates(header: str) -> list[str]:
-    h = header.strip()
-    cands = [h]
-    m = re.search(r"\[([^\]]+)\]\s*$", h)  # Google Forms grids: "Question [statement]"
-    if m:
-        cands.append(m.group(1))
-    stripped = _NUMBERING.sub("", h)
-    if stripped != h:
-        cands.append(stripped)
-    m = re.match(r"^([A-Za-z][A-Za-z0-9_.-]*)\s*(?:[:)]|\s-\s|\.\s)\s*(.+)$", h)  # "ud1: wording"
-    if m:
-        cands += [m.group(1), m.group(2)]
-    return cands
+def _dates_of(
+    layout: ResponseLayout, cells: Sequence[Sequence[str]]
+) -> tuple[list[pd.Timestamp | None], str]:
+    """Each response's date from the first timestamp column that reads as dates, and its header."""
+    for role in layout.roles:
+        if role.use == "bookkeeping" and role.target == "timestamp":
+            got = parse_dates([r[role.index] for r in cells])
+            filled = sum(bool(r[role.index].strip()) for r in cells)
+            if filled and sum(d is not None for d in got) >= max(1, filled // 2):
+                return got, role.header
+    return [None] * len(cells), ""
 
 
-def _match_columns(
-    headers: Sequence[str], instrument: Instrument
-) -> tuple[dict[int, tuple[str, str]], list[int], list[str]]:
-    """Map column positions to ("item", id), ("field", id) or ("special", name)."""
-    by_id = {normalise_text(i.id): i.id for i in instrument.items}
-    by_text = {normalise_text(i.text): i.id for i in instrument.items}
-    fields_by = {}
-    for f in instrument.respondent_fields:
-        fields_by[normalise_text(f.id)] = f.id
-        fields_by[normalise_text(f.label)] = f.id
-        fields_by[normalise_text(f.id.replace("_", " "))] = f.id
-    found: dict[int, tuple[str, str]] = {}
-    taken: dict[tuple[str, str], int] = {}
-    unmatched: list[int] = []
-    warnings: list[str] = []
-    for pos, header in enumerate(headers):
-        target: tuple[str, str] | None = None
-        for cand in _header_candidates(header):
-            key = normalise_text(cand)
-            flat = key.replace("_", " ").replace("-", " ")
-            if key in by_id:
-                target = ("item", by_id[key])
-            elif key in by_text:
-                target = ("item", by_text[key])
-            elif key in fields_by:
-                target = ("field", fields_by[key])
-            elif flat in _ID_HEADERS:
-                target = ("special", "respondent_id")
-            elif flat in ("wave", "review wave"):
-                target = ("special", "wave")
-            elif _COMMENT_HEADERS.match(flat):
-                target = ("special", "comments")
-            if target:
-                break
-        if target is None:
-            unmatched.append(pos)
-            continue
-        if target in taken and target != ("special", "comments"):
-            warnings.append(
-                f"Columns {headers[taken[target]]!r} and {header!r} both match {target[1]}; the first one was used."
-            )
-            unmatched.append(pos)
-            continue
-        taken[target] = pos
-        found[pos] = target
-    return found, unmatched, warnings
+def _iso(t: pd.Timestamp) -> str:
+    return str(t.date().isoformat())
 
 
 def read_responses(
@@ -704,17 +589,25 @@ def read_responses(
     wave: str | None = None,
     *,
     sheet: str | int | None = None,
+    group_column: str | int | None = None,
+    group_field: str | None = None,
 ) -> ResponseImport:
-    """Import responses from a CSV (UTF-8, with or without BOM; comma, semicolon or tab) or ``.xlsx`` file.
+    """Import responses from a CSV (any encoding and separator :func:`read_table` reads) or ``.xlsx``.
 
-    Columns are matched to items by id or by wording (also inside ``[...]`` as Google Forms writes
-    grid rows, or after a question number such as ``"12. "``), to respondent fields by id or label,
-    and to ``respondent_id``, ``wave`` and ``comments``. Unmatched columns are reported, not used.
+    The header rows each tool writes are recognised (Qualtrics' three or two rows, SurveyMonkey's
+    two, one otherwise) and every column given one use by
+    :func:`~partnership_tools.review.response_layouts.recognise_columns`: an item (by id, code
+    or wording), a respondent field (by wording or by its values; ``group_column``, a header or
+    1-based number, names the column of ``group_field``), the wave, the respondent id, a comment
+    (by header, or any free-text column), bookkeeping or set aside. The result's ``report`` says
+    all of it.
 
     ``wave`` puts every response in that wave; without it a ``wave`` column is used, or
-    :data:`DEFAULT_WAVE`. Invalid cells are left blank and listed in ``invalid_cells``. Rows that
-    are blank throughout are dropped. Raises :class:`ResponseFileError` (one plain sentence) when
-    the file cannot be used at all.
+    :data:`DEFAULT_WAVE`. A wave column's waves are ordered by their earliest timestamp when the
+    file has one, else by first appearance. Invalid cells are left blank and listed in
+    ``invalid_cells``. Rows that are blank throughout are dropped. Raises
+    :class:`ResponseFileError` (one plain sentence) when the file cannot be used at all: nothing
+    is half read.
     """
     inst = instrument if isinstance(instrument, Instrument) else load_instrument(instrument)
     p = Path(path)
@@ -723,74 +616,105 @@ def read_responses(
         raise ResponseFileError(f"There is no file {str(p)!r}.")
     if p.is_dir():
         raise ResponseFileError(f"{str(p)!r} is a folder, not a response file.")
-    suffix = p.suffix.lower()
+    table = _rows_of(p, sheet)
+    is_xlsx = table.encoding == "xlsx"
+    all_rows = [list(r) for r in table.rows]
+    all_lines = list(table.lines)
+    while all_rows and not any(c.strip() for c in all_rows[0]):
+        all_rows.pop(0)
+        all_lines.pop(0)
+    if not all_rows:
+        raise ResponseFileError(f"{name} is empty.")
     try:
-        if suffix in (".xlsx", ".xlsm"):
-            table = _read_excel(p, sheet)
-        elif suffix == ".xls":
-            raise ResponseFileError(f"{name} is in the old .xls format; save it as .xlsx or CSV.")
-        elif suffix in (".csv", ".txt", ".tsv", ""):
-            table = _read_csv(p)
-        else:
-            raise ResponseFileError(
-                f"{name} is a {suffix} file; give a CSV or Excel .xlsx file of responses."
-            )
-    except PermissionError:
-        raise ResponseFileError(f"{name} cannot be opened: permission denied.") from None
-
-    found, unmatched_pos, warnings = _match_columns(table.headers, inst)
-    warnings = table.warnings + warnings
-    item_cols = {pos: t[1] for pos, t in found.items() if t[0] == "item"}
-    if not item_cols:
-        raise ResponseFileError(
-            f"None of the {len(table.headers)} columns in {name} matches an item of {inst.id!r} by id or wording; "
-            "check that this is the right instrument."
+        layout = recognise_columns(
+            all_rows, inst, name=name, group_column=group_column, group_field=group_field
         )
-    headers = [h or f"(column {i + 1})" for i, h in enumerate(table.headers)]
-    cells = table.cells
-    rows = table.rows
+    except LayoutError as exc:
+        raise ResponseFileError(str(exc)) from None
+    headers = list(layout.headers)
+    width = len(headers)
+    item_roles = layout.of("item")
+    if not item_roles:
+        raise ResponseFileError(
+            f"None of the {width} columns in {name} matches an item of {inst.id!r} by id or"
+            " wording; check that this is the right instrument."
+        )
+    nh = layout.header_rows
+    header_lines = tuple(all_lines[:nh])
+    body, body_lines = all_rows[nh:], all_lines[nh:]
+    warnings = list(table.warnings) + list(layout.warnings)
+    cells: list[list[str]] = []
+    rows_list: list[int] = []
+    blank_lines: list[int] = []
+    expect = (all_lines[nh - 1] + _span(all_rows[nh - 1])) if nh else 1
+    for row, line in zip(body, body_lines, strict=True):
+        if not is_xlsx:
+            blank_lines += range(expect, line)
+        expect = line + _span(row)
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            last = max(k for k, c in enumerate(row) if c.strip()) + 1
+            where = f"row {line}" if is_xlsx else f"line {line}"
+            raise ResponseFileError(
+                f"{name} could not be read: {where} has {last} cells but the header has {width}."
+                if is_xlsx
+                else f"{name} could not be read as CSV: {where} has {last} cells but earlier"
+                f" rows have {width}."
+            )
+        padded = [c.strip() for c in row[:width]] + [""] * (width - len(row))
+        if not any(padded):
+            blank_lines.append(line)
+            continue
+        cells.append(padded)
+        rows_list.append(line)
+    if not cells:
+        raise ResponseFileError(
+            f"{name} has a header but no responses (a form exported before anyone answered);"
+            " export it again once there are answers."
+        )
+    rows = np.array(rows_list)
     n = len(cells)
+    frame_cells = pd.DataFrame(cells, dtype=object)
     invalid: list[InvalidCell] = []
 
     def note(pos_list: list[tuple[int, str, str]], col: int) -> None:
         for pos, kind, why in pos_list:
-            invalid.append(
-                InvalidCell(int(rows[pos]), headers[col], str(cells.iat[pos, col]), why, kind)
-            )
+            invalid.append(InvalidCell(int(rows[pos]), headers[col], cells[pos][col], why, kind))
 
     data: dict[str, Any] = {}
     reader = AnswerReader(inst.scale)
-    for col, item_id in item_cols.items():
-        vals, bad = _read_column(cells[col], reader)
-        data[item_id] = vals
-        note(bad, col)
-
+    for role in item_roles:
+        vals, bad = _read_column(frame_cells[role.index], reader)
+        data[role.target] = vals
+        note(bad, role.index)
     for f in inst.respondent_fields:
-        cols = [pos for pos, t in found.items() if t == ("field", f.id)]
+        cols = [r.index for r in layout.of("field") if r.target == f.id]
         if cols:
-            field_vals, bad = _read_field(list(cells[cols[0]]), f)
+            field_vals, bad = _read_field(list(frame_cells[cols[0]]), f)
             data[f.id] = field_vals
             note(bad, cols[0])
         elif f.required:
             warnings.append(f"No column answers the required field {f.id!r} ({f.label}).")
-
-    specials = {t[1]: pos for pos, t in sorted(found.items()) if t[0] == "special"}
-    if "respondent_id" in specials:
-        ids = [str(v).strip() for v in cells[specials["respondent_id"]]]
-        data["respondent_id"] = [v or f"row-{rows[i]}" for i, v in enumerate(ids)]
+    ids = layout.of("respondent id")
+    if ids:
+        got = [c[ids[0].index] for c in cells]
+        data["respondent_id"] = [v or f"row-{rows[i]}" for i, v in enumerate(got)]
     else:
         data["respondent_id"] = [f"row-{r}" for r in rows]
+    wave_roles = layout.of("wave")
+    dates, date_header = _dates_of(layout, cells)
+    notes = list(layout.notes)
     if wave is not None:
         data["wave"] = [str(wave)] * n
-        if "wave" in specials:
-            given = {str(v).strip() for v in cells[specials["wave"]]} - {""}
+        if wave_roles:
+            given = {c[wave_roles[0].index] for c in cells} - {""}
             if given - {str(wave)}:
                 warnings.append(
-                    f"The file's wave column ({', '.join(sorted(given))}) was overridden by wave {wave!r}."
+                    f"The file's wave column ({', '.join(sorted(given))}) was overridden by"
+                    f" wave {wave!r}."
                 )
-    elif "wave" in specials:
-        col = specials["wave"]
-        wv = [str(v).strip() for v in cells[col]]
+    elif wave_roles:
+        col = wave_roles[0].index
+        wv = [c[col] for c in cells]
         for i, v in enumerate(wv):
             if not v:
                 invalid.append(
@@ -805,15 +729,15 @@ def read_responses(
         data["wave"] = [v or DEFAULT_WAVE for v in wv]
     else:
         data["wave"] = [DEFAULT_WAVE] * n
-    comment_cols = [pos for pos, t in sorted(found.items()) if t == ("special", "comments")]
+    comment_cols = [r.index for r in layout.of("comment")]
     if comment_cols:
-        parts = [cells[c].astype(str).str.strip() for c in comment_cols]
-        joined = parts[0]
-        for extra in parts[1:]:
-            joined = joined.str.cat(extra, sep="\n").str.strip()
-        data["comments"] = list(joined)
+        data["comments"] = ["\n".join(c[k] for k in comment_cols if c[k]).strip() for c in cells]
 
     frame = pd.DataFrame(data)
+    order = _wave_order(frame["wave"].tolist(), dates)
+    if order is not None:
+        frame = frame.iloc[order[0]].reset_index(drop=True)
+        notes.append(f"Waves ordered by their earliest {date_header or 'timestamp'}: {order[1]}.")
     responses = Responses(inst.id, frame, inst.item_ids, inst.field_ids)
     dup = responses.frame.duplicated(["wave", "respondent_id"])
     if dup.any():
@@ -821,19 +745,75 @@ def read_responses(
         warnings.append(
             f"{int(dup.sum())} respondent id(s) appear more than once in a wave, e.g. {first!r}."
         )
-    dropped = table.dropped
-    if dropped:
-        warnings.append(f"{dropped} blank row(s) were skipped.")
+    if blank_lines:
+        warnings.append(f"{len(blank_lines)} blank row(s) were skipped.")
     invalid.sort(key=lambda c: (c.row, headers.index(c.column) if c.column in headers else 0))
-    matched_cols = {headers[pos]: iid for pos, iid in sorted(item_cols.items())}
+    known = [d for d in dates if d is not None]
+    report = ImportReport(
+        file=name,
+        kind="responses",
+        format="xlsx" if is_xlsx else "csv",
+        layout=layout.style,
+        encoding=None if is_xlsx else table.encoding,
+        separator=table.separator,
+        header_rows=header_lines,
+        footer_lines=tuple(getattr(table, "footer_lines", ())),
+        columns=tuple(_column_use(r, group_field) for r in layout.roles),
+        blank_rows=tuple(blank_lines),
+        notes=tuple(notes) + tuple(warnings),
+    )
+    used = ("item", "field", "wave", "respondent id", "comment")
     return ResponseImport(
         responses=responses,
-        matched=matched_cols,
-        matched_fields={headers[pos]: t[1] for pos, t in sorted(found.items()) if t[0] != "item"},
-        unmatched_columns=tuple(headers[pos] for pos in unmatched_pos),
+        matched={r.header: r.target for r in item_roles},
+        matched_fields={
+            r.header: r.target
+            for r in layout.roles
+            if r.use in used[1:] and not (r.use == "comment" and r.how == "free text")
+        },
+        unmatched_columns=tuple(r.header for r in layout.roles if r.use not in used),
         invalid_cells=tuple(invalid),
-        missing_items=tuple(i for i in inst.item_ids if i not in set(item_cols.values())),
+        missing_items=tuple(i for i in inst.item_ids if i not in {r.target for r in item_roles}),
         warnings=tuple(warnings),
         source=str(p),
-        dropped_blank_rows=dropped,
+        dropped_blank_rows=len(blank_lines),
+        report=report,
+        first_date=_iso(min(known)) if known else None,
+        last_date=_iso(max(known)) if known else None,
     )
+
+
+def _column_use(role: ColumnRole, group_field: str | None) -> ColumnUse:
+    use = role.use
+    if use == "field" and group_field is not None and role.target == group_field:
+        use = "group"
+    detail = role.target
+    if role.how in ("by its values", "free text", "named with --group-column"):
+        detail = f"{role.target}, {role.how}"
+    return ColumnUse(role.index, role.header, use, detail)
+
+
+def _wave_order(
+    waves: Sequence[str], dates: Sequence[pd.Timestamp | None]
+) -> tuple[list[int], str] | None:
+    """Row positions putting each wave's rows in the order of the wave's earliest date, and a
+    phrase naming them; None when there is one wave or no dates.
+
+    >>> import pandas as pd
+    >>> _wave_order(["b", "a", "b"], [pd.Timestamp("2024-05-01"), pd.Timestamp("2023-05-01"), None])
+    ([1, 0, 2], 'a (from 2023-05-01), b (from 2024-05-01)')
+    """
+    names = list(dict.fromkeys(waves))
+    if len(names) < 2:
+        return None
+    earliest: dict[str, pd.Timestamp] = {}
+    for w, d in zip(waves, dates, strict=True):
+        if d is not None and (w not in earliest or d < earliest[w]):
+            earliest[w] = d
+    if len(earliest) < len(names):
+        return None
+    ranked = sorted(names, key=lambda w: earliest[w])
+    rank = {w: k for k, w in enumerate(ranked)}
+    order = sorted(range(len(waves)), key=lambda i: rank[waves[i]])
+    phrase = ", ".join(f"{w} (from {_iso(earliest[w])})" for w in ranked)
+    return order, phrase

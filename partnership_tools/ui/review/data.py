@@ -1,10 +1,16 @@
 """The Data tab: choose the instrument (shipped, a YAML path or an upload), open a review from the
 store or import response files (with an import report of the columns not used and the cells
-that could not be read), show the sample, and keep the review in the store."""
+that could not be read), show the sample, and keep the review in the store.
+
+"Preview" reads the chosen files without using them and shows what each gives
+(:mod:`partnership_tools.ui.review.import_preview`: the import report, every column and its
+use, the cells that could not be read) with a **Group column** choice that re-reads them; "Use
+these responses" then imports them as "Import responses" does."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -22,6 +28,11 @@ from partnership_tools.ui.common import (
     html_table,
     html_widget,
     safe_filename,
+)
+from partnership_tools.ui.review.import_preview import (
+    AS_RECOGNISED,
+    group_column_choices,
+    response_preview_html,
 )
 from partnership_tools.ui.review.shared import (
     FROM_FILE,
@@ -112,6 +123,10 @@ class DataPanel:
         self._on_responses = on_responses
         self._on_renamed = on_renamed
         self._stored_settings = stored_settings
+        #: the files previewed and waiting for "Use these responses" (None: no preview).
+        self.pending_files: list[Path] | None = None
+        self._preview_dir: str | None = None
+        self._rereading = False
         self._build()
         self.fill_instrument_list()
 
@@ -168,6 +183,35 @@ class DataPanel:
         self.import_wave.add_class("pt-import-wave")
         self.import_button = button("Import responses", "pt-import", "primary", "upload")
         self.import_button.on_click(lambda _b: self.import_files())
+        self.preview_button = button("Preview", "pt-preview-responses", "info", "eye")
+        self.preview_button.on_click(lambda _b: self.preview_files())
+        self.preview_group_column = w.Dropdown(
+            description="Group column",
+            options=[("(as recognised)", AS_RECOGNISED)],
+            style=WIDE,
+            layout=full,
+        )
+        self.preview_group_column.add_class("pt-preview-group-column")
+        self.preview_group_column.observe(self._on_preview_group, "value")
+        self.preview_html = html_widget("", "pt-responses-preview")
+        self.use_preview_button = button(
+            "Use these responses", "pt-use-responses", "primary", "check"
+        )
+        self.use_preview_button.on_click(lambda _b: self.use_previewed())
+        self.cancel_preview_button = button("Cancel", "pt-cancel-preview")
+        self.cancel_preview_button.on_click(lambda _b: self.cancel_preview())
+        self.preview_box = w.VBox(
+            [
+                self.preview_group_column,
+                self.preview_html,
+                w.HBox(
+                    [self.use_preview_button, self.cancel_preview_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+            ]
+        )
+        self.preview_box.add_class("pt-preview-box")
+        self.preview_box.layout.display = "none"
         self.sample_button = button("Show the sample review", "pt-sample", "", "eye")
         self.sample_button.on_click(lambda _b: self.load_sample())
         self.import_report = html_widget("", "pt-import-report")
@@ -203,8 +247,10 @@ class DataPanel:
                 self.responses_path,
                 self.import_wave,
                 w.HBox(
-                    [self.import_button, self.sample_button], layout=w.Layout(flex_flow="row wrap")
+                    [self.preview_button, self.import_button, self.sample_button],
+                    layout=w.Layout(flex_flow="row wrap"),
                 ),
+                self.preview_box,
                 self.import_report,
                 html_widget(
                     "<h2>Keep it in the store</h2><p class='pt-muted'>Save these responses as a"
@@ -240,6 +286,10 @@ class DataPanel:
     def set_instrument(self, inst: Any) -> None:
         """Use ``inst``; responses to another instrument are dropped."""
         state = self.state
+        if self.pending_files is not None and (
+            state.instrument is None or state.instrument.id != inst.id
+        ):
+            self.cancel_preview()  # read against another instrument
         if state.responses is not None and state.responses.instrument_id != inst.id:
             state.forget_responses()
             self.import_report.value = ""
@@ -328,35 +378,128 @@ class DataPanel:
         )
         return review
 
-    @action("importing responses")
-    def import_files(self, paths: Sequence[str | os.PathLike[str]] | None = None) -> Any:
-        """Import response files (the arguments, else the uploads, else the typed path)."""
-        from partnership_tools.review.responses import ResponseFileError, Responses, read_responses
-
-        instrument = self.state.instrument
-        if instrument is None:
-            raise UIError("Choose the instrument first.")
-        wave = " ".join(self.import_wave.value.split()) or None
+    def _chosen_files(self, paths: Sequence[str | os.PathLike[str]] | None, tmp: str) -> list[Path]:
+        """The arguments, else the uploads (written into ``tmp``), else the typed path."""
         uploaded = [] if paths is not None else uploads(self.responses_upload)
         if paths is None and not uploaded:
             typed = self.responses_path.value.strip()
             if not typed:
                 raise UIError("Upload a CSV or Excel file of responses, or type its path.")
             paths = [Path(typed).expanduser()]
+        files: list[Path] = [Path(p) for p in paths or ()]
+        for u in uploaded:
+            if len(u["content"]) > MAX_UPLOAD_BYTES:
+                raise UIError(f"{u['name']} is larger than 20 MB; is it the right file?")
+            target = Path(tmp) / safe_filename(Path(u["name"]).name, "responses.csv")
+            target.write_bytes(u["content"])
+            files.append(target)
+        return files
+
+    def _read_files(self, files: Sequence[Path], group_column: str | None) -> list[Any]:
+        from partnership_tools.review.responses import ResponseFileError, read_responses
+
+        instrument = self.state.instrument
+        wave = " ".join(self.import_wave.value.split()) or None
+        extra: dict[str, Any] = {"group_column": group_column} if group_column else {}
         imports = []
+        for p in files:
+            try:
+                imports.append(read_responses(p, instrument, wave=wave, **extra))
+            except ResponseFileError as exc:
+                raise UIError(str(exc)) from None
+        return imports
+
+    # -- the preview -----------------------------------------------------------------------
+    def _drop_preview_dir(self) -> None:
+        if self._preview_dir is not None:
+            shutil.rmtree(self._preview_dir, ignore_errors=True)
+            self._preview_dir = None
+
+    def cancel_preview(self) -> None:
+        """Forget the preview (nothing was used)."""
+        self.pending_files = None
+        self._drop_preview_dir()
+        self.preview_html.value = ""
+        self.preview_box.layout.display = "none"
+
+    def _show_preview(self, imports: Sequence[Any], group_column: str | None) -> None:
+        choices = group_column_choices(imports)
+        self._rereading = True
+        try:
+            if list(self.preview_group_column.options) != choices:
+                self.preview_group_column.options = choices
+            values = [v for _label, v in choices]
+            self.preview_group_column.value = group_column if group_column in values else ""
+        finally:
+            self._rereading = False
+        self.preview_html.value = response_preview_html(imports)
+        self.preview_box.layout.display = None
+
+    @action("previewing the responses")
+    def preview_files(self, paths: Sequence[str | os.PathLike[str]] | None = None) -> Any:
+        """Read response files (the arguments, else the uploads, else the typed path) and show
+        what they give, without using them; returns the imports."""
+        if self.state.instrument is None:
+            raise UIError("Choose the instrument first.")
+        self.cancel_preview()
+        tmp = tempfile.mkdtemp(prefix="pt-responses-preview-")
+        try:
+            files = self._chosen_files(paths, tmp)
+            with busy(self.preview_button):
+                imports = self._read_files(files, None)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._preview_dir = tmp
+        self.pending_files = files
+        self.responses_upload.value = ()
+        self._show_preview(imports, None)
+        n = sum(i.responses.n for i in imports)
+        self.feedback.info(
+            f"Previewing {n} response(s); check the columns, then press Use these responses."
+        )
+        return imports
+
+    @action("re-reading the responses")
+    def set_preview_group_column(self, header: str | None) -> Any:
+        """Re-read the previewed files with ``header`` as the stakeholder group column."""
+        if self.pending_files is None:
+            raise UIError("Preview a response file first.")
+        imports = self._read_files(self.pending_files, header or None)
+        self._show_preview(imports, header or None)
+        return imports
+
+    def _on_preview_group(self, change: dict) -> None:
+        if not self._rereading and self.pending_files is not None:
+            self.set_preview_group_column(change["new"] or None)
+
+    @action("using the previewed responses")
+    def use_previewed(self) -> Any:
+        """Import the previewed files (with the chosen group column) as "Import responses"."""
+        if self.pending_files is None:
+            raise UIError("Preview a response file first.")
+        group = self.preview_group_column.value or None
+        imports = self.import_files(self.pending_files, group_column=group)
+        if imports is not None:
+            self.cancel_preview()
+        return imports
+
+    @action("importing responses")
+    def import_files(
+        self,
+        paths: Sequence[str | os.PathLike[str]] | None = None,
+        group_column: str | None = None,
+    ) -> Any:
+        """Import response files (the arguments, else the uploads, else the typed path);
+        ``group_column`` names the stakeholder group column (else the reader finds it)."""
+        from partnership_tools.review.responses import Responses
+
+        instrument = self.state.instrument
+        if instrument is None:
+            raise UIError("Choose the instrument first.")
         with busy(self.import_button), tempfile.TemporaryDirectory(prefix="pt-responses-") as tmp:
-            files: list[Path] = [Path(p) for p in paths or ()]
-            for u in uploaded:
-                if len(u["content"]) > MAX_UPLOAD_BYTES:
-                    raise UIError(f"{u['name']} is larger than 20 MB; is it the right file?")
-                target = Path(tmp) / safe_filename(Path(u["name"]).name, "responses.csv")
-                target.write_bytes(u["content"])
-                files.append(target)
-            for p in files:
-                try:
-                    imports.append(read_responses(p, instrument, wave=wave))
-                except ResponseFileError as exc:
-                    raise UIError(str(exc)) from None
+            files = self._chosen_files(paths, tmp)
+            imports = self._read_files(files, group_column)
         if not imports:
             raise UIError("There was nothing to import.")
         responses = Responses.combine([i.responses for i in imports])
