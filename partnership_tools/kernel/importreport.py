@@ -134,12 +134,14 @@ class ImportReport:
         }
 
     def lines(self) -> list[str]:
-        """The report as plain sentences, one per line, for a terminal or an app."""
+        """The report as plain sentences, one per line, for a terminal or an app (the file by
+        its name; :meth:`to_dict` keeps the path as given)."""
         how = [f"encoding {self.encoding}"] if self.encoding else []
         if self.separator:
             how.append(f"separator {'TAB' if self.separator == chr(9) else repr(self.separator)}")
+        shown = self.file.replace("\\", "/").rsplit("/", 1)[-1] or self.file
         out = [
-            f"{self.file}: read as {self.format}, {self.layout} layout"
+            f"{shown}: read as {self.format}, {self.layout} layout"
             + (f" ({', '.join(how)})." if how else ".")
         ]
         if self.header_rows:
