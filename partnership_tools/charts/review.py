@@ -31,9 +31,11 @@ from partnership_tools.charts.theme import (
     ACCENT,
     BAND_COLOURS,
     DIVERGING,
+    LEGEND_ORIENT,
     MUTED,
     SUPPRESSED_COLOUR,
     THRESHOLD_COLOUR,
+    count_axis,
     use_house_theme,
 )
 from partnership_tools.review.instrument import BAND_KEYS, DEFAULT_BAND_LABELS
@@ -179,14 +181,14 @@ def diverging_items_chart(
                 "label:N",
                 scale=alt.Scale(domain=domain, range=colours),
                 sort=domain,
-                legend=alt.Legend(title="Answer (as scored)", orient="bottom"),
+                legend=alt.Legend(title="Answer (as scored)", orient=LEGEND_ORIENT),
             ),
             order=alt.Order("position:Q"),
             column=alt.Column("panel:N", sort=[ANSWERS_PANEL, NO_VIEW_PANEL], title=None),
             tooltip=[
                 alt.Tooltip("item_label:N", title="Item"),
                 alt.Tooltip("answer_label:N", title="Answer given"),
-                alt.Tooltip("count:Q", title="Answers"),
+                alt.Tooltip("count:Q", title="Answers", format="d"),
                 alt.Tooltip("pct:Q", title="%", format=".0f"),
             ],
         )
@@ -197,8 +199,9 @@ def diverging_items_chart(
 
 # -- heatmap of dimensions by group ------------------------------------------------------------------
 def heatmap_frame(dimensions: pd.DataFrame, wave: str | None = None) -> pd.DataFrame:
-    """One cell per (dimension, group) of a wave: ``mean`` (None when hidden), ``cell_text`` (the mean
-    to one decimal, ``"suppressed"`` or ``"too few answers"``) and ``status``."""
+    """One cell per (dimension, group) of a wave: ``mean`` (None when hidden), the counts ``n``,
+    ``dont_know`` and ``not_applicable``, ``cell_text`` (the mean to one decimal, ``"suppressed"``
+    or ``"too few answers"``) and ``status``."""
     w = _pick_wave(dimensions, wave)
     d = dimensions[dimensions["wave"] == w].copy()
     supp = d["suppressed"].astype(bool)
@@ -209,9 +212,8 @@ def heatmap_frame(dimensions: pd.DataFrame, wave: str | None = None) -> pd.DataF
         SUPPRESSED_TEXT if s == "suppressed" else (TOO_FEW_TEXT if s == "too_few" else f"{m:.1f}")
         for s, m in zip(d["status"], d["mean"], strict=True)
     ]
-    return d[
-        ["dimension", "title", "group", "overall", "mean", "n", "cell_text", "status"]
-    ].reset_index(drop=True)
+    cols = ["dimension", "title", "group", "overall", "mean", "n", "dont_know", "not_applicable"]
+    return d[[*cols, "cell_text", "status"]].reset_index(drop=True)
 
 
 def group_heatmap_chart(
@@ -238,13 +240,15 @@ def group_heatmap_chart(
                     domain=[low, (low + high) / 2, high],
                     range=[DIVERGING[0], DIVERGING[2], DIVERGING[-1]],
                 ),
-                legend=alt.Legend(title="Mean"),
+                legend=alt.Legend(title="Mean", orient=LEGEND_ORIENT),
             ),
             tooltip=[
                 alt.Tooltip("title:N", title="Dimension"),
                 alt.Tooltip("group:N", title="Group"),
                 alt.Tooltip("mean:Q", title="Mean", format=".2f"),
-                alt.Tooltip("n:Q", title="Valid answers"),
+                alt.Tooltip("n:Q", title="Valid answers", format="d"),
+                alt.Tooltip("dont_know:Q", title="Don't know", format="d"),
+                alt.Tooltip("not_applicable:Q", title="Not applicable", format="d"),
             ],
         )
     )
@@ -269,7 +273,8 @@ def profile_frame(
     dimensions: pd.DataFrame, wave: str | None = None, group: str = OVERALL, scale_low: float = 1
 ) -> pd.DataFrame:
     """The dimension rows of one wave and group, with ``band_name`` (the band's label, or "Too few
-    answers") and ``base`` (the bottom of the scale, where each bar starts). Hidden rows are dropped."""
+    answers") and ``base`` (the bottom of the scale, where each bar starts), and the counts of
+    "don't know" and "not applicable" answers. Hidden rows are dropped."""
     w = _pick_wave(dimensions, wave)
     d = dimensions[(dimensions["wave"] == w) & (dimensions["group"] == group)]
     d = d[~d["suppressed"].astype(bool)].copy()
@@ -277,7 +282,19 @@ def profile_frame(
     d["band_name"] = np.where(met, d["band_label"].astype(object), "Too few answers")
     d["base"] = float(scale_low)
     return d[
-        ["dimension", "title", "n", "mean", "sd", "pct_positive", "band", "band_name", "base"]
+        [
+            "dimension",
+            "title",
+            "n",
+            "dont_know",
+            "not_applicable",
+            "mean",
+            "sd",
+            "pct_positive",
+            "band",
+            "band_name",
+            "base",
+        ]
     ].reset_index(drop=True)
 
 
@@ -309,14 +326,18 @@ def profile_chart(
             x2=alt.X2("base:Q"),
             y=alt.Y("title:N", sort=list(data["title"]), title=None),
             color=alt.Color(
-                "band_name:N", scale=_band_scale(data), legend=alt.Legend(title="Band")
+                "band_name:N",
+                scale=_band_scale(data),
+                legend=alt.Legend(title="Band", orient=LEGEND_ORIENT),
             ),
             tooltip=[
                 alt.Tooltip("title:N", title="Dimension"),
                 alt.Tooltip("mean:Q", title="Mean", format=".2f"),
                 alt.Tooltip("sd:Q", title="SD", format=".2f"),
                 alt.Tooltip("pct_positive:Q", title="% positive", format=".0f"),
-                alt.Tooltip("n:Q", title="Valid answers"),
+                alt.Tooltip("n:Q", title="Valid answers", format="d"),
+                alt.Tooltip("dont_know:Q", title="Don't know", format="d"),
+                alt.Tooltip("not_applicable:Q", title="Not applicable", format="d"),
                 alt.Tooltip("band_name:N", title="Band"),
             ],
         )
@@ -349,7 +370,7 @@ def wave_change_chart(changes: pd.DataFrame, group: str = OVERALL) -> alt.Chart:
                     domain=["Up", "Steady", "Down"],
                     range=[BAND_COLOURS["strength"], MUTED, BAND_COLOURS["concern"]],
                 ),
-                legend=alt.Legend(title="Change"),
+                legend=alt.Legend(title="Change", orient=LEGEND_ORIENT),
             ),
             tooltip=[
                 alt.Tooltip("title:N", title="Dimension"),
@@ -388,19 +409,23 @@ def coverage_chart(coverage_table: pd.DataFrame) -> alt.LayerChart:
         yOffset=alt.YOffset("wave:N", sort=waves),
     )
     bars = base.mark_bar().encode(
-        x=alt.X("respondents:Q", title="Respondents"),
+        x=alt.X(
+            "respondents:Q",
+            title="Respondents",
+            axis=count_axis(int(d["respondents"].max()) if len(d) else 0),
+        ),
         color=alt.Color(
             "status_label:N",
             scale=alt.Scale(
                 domain=["Covered", "Too few to show", "Missing", "Not stated"],
                 range=[ACCENT, THRESHOLD_COLOUR, BAND_COLOURS["concern"], MUTED],
             ),
-            legend=alt.Legend(title="Coverage"),
+            legend=alt.Legend(title="Coverage", orient=LEGEND_ORIENT),
         ),
         tooltip=[
             alt.Tooltip("wave:N", title="Wave"),
             alt.Tooltip("level:N", title="Level"),
-            alt.Tooltip("respondents:Q", title="Respondents"),
+            alt.Tooltip("respondents:Q", title="Respondents", format="d"),
             alt.Tooltip("share:Q", title="% of wave", format=".0f"),
         ],
     )

@@ -3,13 +3,26 @@
 Call :func:`use_house_theme` once (the chart functions do it for you); it registers and enables
 the ``partnership_tools`` theme with Altair.
 
+Two rules every chart of the kit keeps:
+
+* **Counts of people are whole numbers.** An axis of counts (respondents, ballots, answers) uses
+  :func:`count_axis`: ticks at whole numbers only, labelled as integers (``tickMinStep=1``,
+  ``format="d"`` and explicit tick ``values``), so no chart ever shows 0.2 of a respondent.
+* **Legends sit below the chart** (``orient="bottom"``, the theme's default and set explicitly on
+  each legend of the review charts), never to the right, so a label drawn at the end of a bar has
+  the space to the right of the plot to itself and cannot run into a legend.
+
 >>> import altair as alt
 >>> use_house_theme()
 >>> alt.theme.active
 'partnership_tools'
+>>> count_axis().to_dict()
+{'format': 'd', 'tickMinStep': 1}
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import altair as alt
 
@@ -29,6 +42,39 @@ BAND_COLOURS = {"strength": "#1A9850", "discuss": "#FDB863", "concern": "#D73027
 DIVERGING = ["#B2182B", "#EF8A62", "#E0E0E0", "#67A9CF", "#2166AC"]
 # Sequential scheme for heatmaps.
 SEQUENTIAL_SCHEME = "blues"
+# Where legends go: below the chart, never beside labels drawn at the ends of bars.
+LEGEND_ORIENT = "bottom"
+
+
+def count_ticks(max_count: int, most: int = 8) -> list[int]:
+    """Whole-number tick values from 0 past ``max_count``, at most ``most`` + 1 of them, one
+    apart or a "nice" step (1, 2, 5, 10, 20, 50, ...).
+
+    >>> count_ticks(2), count_ticks(0), count_ticks(23)
+    ([0, 1, 2], [0, 1], [0, 5, 10, 15, 20, 25])
+    """
+    top = max(int(max_count), 1)
+    step, base = 1, 1
+    while True:
+        for m in (1, 2, 5):
+            step = m * base
+            if -(-top // step) <= most:
+                n = -(-top // step)
+                return [i * step for i in range(n + 1)]
+        base *= 10
+
+
+def count_axis(max_count: int | None = None, **kwargs: Any) -> alt.Axis:
+    """An axis for counts of people: integer ticks only (``tickMinStep=1``, ``format="d"``, and
+    with ``max_count`` the tick ``values`` themselves, from :func:`count_ticks`, since Vega may
+    still put ticks at halves); ``kwargs`` are passed on to :class:`altair.Axis`.
+
+    >>> count_axis(2).to_dict()
+    {'format': 'd', 'tickMinStep': 1, 'values': [0, 1, 2]}
+    """
+    if max_count is not None:
+        kwargs["values"] = count_ticks(max_count)
+    return alt.Axis(tickMinStep=1, format="d", **kwargs)
 
 
 def _theme() -> alt.theme.ThemeConfig:
@@ -48,7 +94,12 @@ def _theme() -> alt.theme.ThemeConfig:
                 "domainColor": "#9AA5B1",
                 "labelLimit": 260,
             },
-            "legend": {"labelFontSize": 12, "titleFontSize": 13, "labelLimit": 260},
+            "legend": {
+                "labelFontSize": 12,
+                "titleFontSize": 13,
+                "labelLimit": 260,
+                "orient": LEGEND_ORIENT,
+            },
             "header": {"labelFontSize": 13, "titleFontSize": 13},
             "range": {"category": PALETTE},
             "bar": {"color": ACCENT},

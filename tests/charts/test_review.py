@@ -147,3 +147,75 @@ def test_coverage_chart_shows_missing_levels(tiny):
         "F": "w: missing",
         "C": "w: missing",
     }
+
+
+# -- counts of people are whole numbers; legends never beside bar-end labels ----------------------
+def _legends(node, found=None) -> list[dict]:
+    """Every legend definition in a chart spec (nested layers and encodings included)."""
+    found = [] if found is None else found
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "legend" and isinstance(v, dict):
+                found.append(v)
+            else:
+                _legends(v, found)
+    elif isinstance(node, list):
+        for v in node:
+            _legends(v, found)
+    return found
+
+
+def _small_coverage(tiny):
+    # at most 2 respondents per level: a default axis would tick at 0.2, 0.4, ...
+    recs = [{"wave": "w", "level": lev, "a1": 4} for lev in ("P", "P", "M", "F", "C")]
+    return score_review(Responses.from_records(tiny, recs), tiny, min_group_size=1)
+
+
+def test_coverage_axis_counts_whole_people(tiny):
+    spec = coverage_chart(_small_coverage(tiny).coverage.table).to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["tickMinStep"] == 1 and axis["format"] == "d"
+    assert axis["values"] == [0, 1, 2]  # the most in one level is 2
+
+
+def test_coverage_ticks_rendered_are_integers(tiny):
+    import re
+
+    from partnership_tools.charts.export import chart_svg
+
+    svg = chart_svg(coverage_chart(_small_coverage(tiny).coverage.table))
+    # the x axis labels of the rendered chart: text elements holding only a number
+    ticks = re.findall(r"<text[^>]*>(-?\d+(?:\.\d+)?)</text>", svg)
+    assert ticks, "no tick labels found"
+    assert ticks == ["0", "1", "2"], ticks  # whole numbers, each once
+
+
+def test_review_chart_legends_sit_below(result, tiny):
+    charts = [
+        coverage_chart(_small_coverage(tiny).coverage.table),
+        profile_chart(result.dimensions),
+        wave_change_chart(result.changes),
+        group_heatmap_chart(result.dimensions),
+        diverging_items_chart(result.distribution),
+    ]
+    for chart in charts:
+        spec = chart.to_dict()
+        legends = _legends(spec.get("layer", spec))
+        assert legends, spec.get("title")
+        assert all(lg.get("orient") == "bottom" for lg in legends), spec.get("title")
+        assert spec["config"]["legend"]["orient"] == "bottom"  # the house theme's default
+
+
+def test_profile_tooltip_counts_dont_know_and_not_applicable(tiny):
+    from tests.conftest import records
+
+    # b1: 5 valid, 1 "don't know", 2 "not applicable"
+    answers = [4, 5, 3, 4, 2, "Don't know", "N/A", "N/A"]
+    res = score_review(
+        Responses.from_records(tiny, records([("P", {"b1": a}) for a in answers])), tiny
+    )
+    spec = profile_chart(res.dimensions).to_dict()
+    titles = [t["title"] for t in spec["encoding"]["tooltip"]]
+    assert "Don't know" in titles and "Not applicable" in titles
+    beta = {r["dimension"]: r for r in _data(spec)}["B"]
+    assert (beta["n"], beta["dont_know"], beta["not_applicable"]) == (5, 1, 2)

@@ -20,12 +20,21 @@ from partnership_tools.ui.review.shared import (
 )
 from partnership_tools.ui.review.state import ReviewState
 
-PROFILE_COLUMNS = ["Dimension", "Mean", "% positive", "SD", "Band", "Valid answers", "Don't know"]
+PROFILE_COLUMNS = [
+    "Dimension",
+    "Mean",
+    "% positive",
+    "SD",
+    "Band",
+    "Valid answers",
+    "Don't know",
+    "Not applicable",
+]
 
 
 def profile_rows(dimensions: Any, wave: str, group: str) -> list[list[Any]]:
     """The table's rows for one wave and group: title, mean, % positive, SD, band (or why
-    none), valid answers, don't know."""
+    none), valid answers, "don't know" and "not applicable" (answers counted, never averaged)."""
     d = dimensions
     rows = []
     for _, row in d[(d["wave"] == wave) & (d["group"] == group)].iterrows():
@@ -44,6 +53,7 @@ def profile_rows(dimensions: Any, wave: str, group: str) -> list[list[Any]]:
                 band,
                 int_text(row["n"]),
                 int_text(row["dont_know"]),
+                int_text(row["not_applicable"]),
             ]
         )
     return rows
@@ -84,7 +94,7 @@ class ProfilePanel(ChartPanel):
         self.table.value = html_table(
             PROFILE_COLUMNS,
             profile_rows(r.dimensions, wave, group),
-            numeric=[1, 2, 3, 5, 6],
+            numeric=[1, 2, 3, 5, 6, 7],
             caption=f"{wave}, {group.lower() if group == OVERALL else group}",
         )
         self.note.value = wave_note(self.state)
@@ -99,6 +109,4 @@ class ProfilePanel(ChartPanel):
         if not len(rows):
             return None
         chart = charts.profile_chart(d, wave=wave, group=group, scale_range=(scale.low, scale.high))
-        return chart.properties(
-            title=f"Dimension profile: {group}, {wave}", width=CHART_WIDTH
-        ).configure_legend(orient="bottom")
+        return chart.properties(title=f"Dimension profile: {group}, {wave}", width=CHART_WIDTH)

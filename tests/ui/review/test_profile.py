@@ -17,7 +17,7 @@ def test_table_and_note_for_all_respondents(state, feedback, tmp_path):
     rows = profile_rows(state.result.dimensions, "phase two", OVERALL)
     assert [r[0] for r in rows] == [d.title for d in state.instrument.dimensions]
     bands = state.instrument.bands
-    for _title, mean, _pct, _sd, band, _n, _dk in rows:
+    for _title, mean, _pct, _sd, band, _n, _dk, _na in rows:
         m = float(mean)
         kind = "strength" if m >= bands.strength else "concern" if m < bands.discuss else "discuss"
         assert band == bands.label(kind), (mean, band)
