@@ -430,7 +430,12 @@ def rank_chart(
         .mark_bar()
         .encode(
             y=alt.Y("option:N", sort=order, title=None),
-            x=alt.X("count:Q", title="Ballots", stack="zero", axis=alt.Axis(tickMinStep=1)),
+            x=alt.X(
+                "count:Q",
+                title="Ballots",
+                stack="zero",
+                axis=theme.count_axis(int(frame.groupby("option")["count"].sum().max() or 0)),
+            ),
             color=alt.Color(
                 "rank_label:O",
                 sort=places,

@@ -169,6 +169,10 @@ def test_rank_chart_spec(result):
     # Colours go from dark (1st) to light (4th): compare luminance.
     lum = [sum(int(c[i : i + 2], 16) for i in (1, 3, 5)) for c in colours[:4]]
     assert lum == sorted(lum)
+    # ballots are people: whole-number ticks only, up to every bar's full length
+    ticks = enc["x"]["axis"]["values"]
+    assert enc["x"]["axis"]["format"] == "d" and all(isinstance(t, int) for t in ticks)
+    assert ticks[0] == 0 and ticks[-1] >= len(BALLOTS)
 
 
 def test_pairwise_chart_spec(result):
