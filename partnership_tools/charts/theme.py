@@ -22,7 +22,7 @@ Two rules every chart of the kit keeps:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import altair as alt
 
@@ -43,7 +43,7 @@ DIVERGING = ["#B2182B", "#EF8A62", "#E0E0E0", "#67A9CF", "#2166AC"]
 # Sequential scheme for heatmaps.
 SEQUENTIAL_SCHEME = "blues"
 # Where legends go: below the chart, never beside labels drawn at the ends of bars.
-LEGEND_ORIENT = "bottom"
+LEGEND_ORIENT: Literal["bottom"] = "bottom"
 
 
 def count_ticks(max_count: int, most: int = 8) -> list[int]:

@@ -167,7 +167,8 @@ def review_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
     from the inputs), ``waves`` (one dict per wave: ``name``, ``respondents``, ``dimensions``,
     ``groups``, ``statements``, ``findings``, ``coverage``, ``comments``, ``charts``), ``changes``,
     ``coverage_chart``, ``actions``, ``unanswered``, ``replay``, ``record``, ``settings``,
-    ``source``.
+    ``source``, ``saved_at`` (when the file was saved, from the file itself; "" in files saved
+    before it was kept, whose header then gives the review's creation time as "created").
     """
     from partnership_tools.charts import review as rc
     from partnership_tools.reports.render import ReportError, inline_svg
@@ -299,4 +300,5 @@ def review_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
         "record": rec.record,
         "settings": review_settings_table(review, result),
         "source": Path(path).name,
+        "saved_at": review.saved_at,
     }

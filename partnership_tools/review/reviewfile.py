@@ -302,6 +302,9 @@ class Review:
     digest: dict[str, Any] | None = None
     #: The version of Partnership Tools that recorded the result.
     kit_version: str | None = None
+    #: When this file was saved (UTC, ISO 8601; "" in files saved before it was kept). Not one
+    #: of the inputs, so it is outside the digest; written only when set.
+    saved_at: str = ""
 
     def __post_init__(self) -> None:
         if not str(self.id).strip():
@@ -343,7 +346,7 @@ class Review:
 
 def _unstructure_review(review: Review) -> dict[str, Any]:
     """A review file's data: the envelope, the inputs, then what was recorded."""
-    return {
+    data = {
         "schema_version": REVIEW_SCHEMA_VERSION,
         "kind": REVIEW_FILE_KIND,
         "id": review.id,
@@ -358,6 +361,9 @@ def _unstructure_review(review: Review) -> dict[str, Any]:
         "digest": review.digest,
         "kit_version": review.kit_version,
     }
+    if review.saved_at:
+        data["saved_at"] = review.saved_at
+    return data
 
 
 def _review_from_dict(d: dict[str, Any], source: str = "<review>") -> Review:
@@ -374,6 +380,7 @@ def _review_from_dict(d: dict[str, Any], source: str = "<review>") -> Review:
         result=d.get("result"),
         digest=d.get("digest"),
         kit_version=d.get("kit_version"),
+        saved_at=str(d.get("saved_at") or ""),
     )
 
 

@@ -14,6 +14,20 @@ the shared store from :func:`open_review_store` (``partnership_tools.store.sessi
 >>> save_action_plan(conn, "spring", ActionPlan((ActionItem("evaluation", "Agree three measures"),)))
 >>> load_action_plan(conn, "spring").items[0].action
 'Agree three measures'
+
+A new review can name the waves it plans; archiving hides it from :func:`list_reviews` (kept,
+restorable) and :func:`delete_review` removes everything stored under its id:
+
+>>> create_review(conn, "autumn", "Autumn review", inst, planned_waves=("baseline", "one year on"))
+>>> load_planned_waves(conn, "autumn")
+('baseline', 'one year on')
+>>> archive_review(conn, "autumn")
+>>> [r["id"] for r in list_reviews(conn)], [r["id"] for r in list_reviews(conn, archived=True)]
+(['spring'], ['autumn'])
+>>> restore_review(conn, "autumn")
+>>> delete_review(conn, "autumn")
+>>> [r["id"] for r in list_reviews(conn)]
+['spring']
 """
 
 from __future__ import annotations
@@ -21,6 +35,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -36,23 +51,37 @@ from partnership_tools.store.db import transaction
 
 __all__ = [
     "ReviewStoreError",
+    "archive_review",
+    "clean_planned_waves",
     "create_review",
     "delete_review",
     "ensure_review_schema",
+    "is_archived",
     "list_reviews",
     "load_action_plan",
     "load_instrument_of",
+    "load_planned_waves",
     "load_responses",
     "load_review",
     "load_settings",
     "open_review_store",
+    "restore_review",
     "save_action_plan",
     "save_responses",
     "save_review",
     "save_settings",
+    "stored_rows",
 ]
 
-REVIEW_STORE_VERSION = 1
+#: 2 added ``review_reviews.archived_at`` and ``review_reviews.planned_waves_json``
+#: (:func:`ensure_review_schema` adds them to a store made before).
+REVIEW_STORE_VERSION = 2
+
+#: The columns added after version 1, with their definitions (added by ``ALTER TABLE``).
+ADDED_COLUMNS = (
+    ("archived_at", "TEXT"),
+    ("planned_waves_json", "TEXT NOT NULL DEFAULT '[]'"),
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS review_meta (
@@ -67,7 +96,9 @@ CREATE TABLE IF NOT EXISTS review_reviews (
     settings_json TEXT NOT NULL DEFAULT '{}',
     notes TEXT NOT NULL DEFAULT '',
     created_at TEXT NOT NULL DEFAULT '',
-    updated_at TEXT NOT NULL DEFAULT ''
+    updated_at TEXT NOT NULL DEFAULT '',
+    archived_at TEXT,
+    planned_waves_json TEXT NOT NULL DEFAULT '[]'
 );
 CREATE TABLE IF NOT EXISTS review_responses (
     review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
@@ -103,14 +134,25 @@ _now = utc_now
 _write = transaction  # one BEGIN IMMEDIATE transaction, or join the caller's
 
 
+def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
+    return [tuple(r)[1] for r in conn.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
 def ensure_review_schema(conn: sqlite3.Connection) -> None:
-    """Create the review tables if they are missing (safe to call every time)."""
+    """Create the review tables if they are missing, and bring a store made by an earlier
+    version up to :data:`REVIEW_STORE_VERSION` (the columns of :data:`ADDED_COLUMNS`); safe to
+    call every time."""
     with _write(conn):
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
+        have = _columns(conn, "review_reviews")
+        for name, definition in ADDED_COLUMNS:
+            if name not in have:
+                conn.execute(f"ALTER TABLE review_reviews ADD COLUMN {name} {definition}")
         conn.execute(
-            "INSERT OR IGNORE INTO review_meta (key, value) VALUES ('schema_version', ?)",
+            "INSERT INTO review_meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
             (str(REVIEW_STORE_VERSION),),
         )
 
@@ -122,6 +164,18 @@ def open_review_store(path: str | os.PathLike[str] | None = None) -> sqlite3.Con
     conn = connect(path)
     ensure_review_schema(conn)
     return conn
+
+
+def clean_planned_waves(waves: Sequence[str] | str) -> tuple[str, ...]:
+    """The waves planned, each with its spaces tidied, blanks and repeats dropped; a string is
+    split at commas and semicolons.
+
+    >>> clean_planned_waves("baseline,  one   year on; baseline, ")
+    ('baseline', 'one year on')
+    """
+    parts = waves.replace(";", ",").split(",") if isinstance(waves, str) else list(waves)
+    tidy = (" ".join(str(w).split()) for w in parts)
+    return tuple(dict.fromkeys(w for w in tidy if w))
 
 
 def _row(conn: sqlite3.Connection, review_id: str) -> tuple[Any, ...]:
@@ -144,12 +198,18 @@ def create_review(
     notes: str = "",
     replace: bool = False,
     created_at: str | None = None,
+    planned_waves: Sequence[str] | None = None,
 ) -> None:
-    """Add a review (keeping a full copy of its instrument); refuses an existing id unless ``replace``."""
+    """Add a review (keeping a full copy of its instrument); refuses an existing id unless
+    ``replace``. ``planned_waves`` (e.g. ``("baseline", "one year on")``) are kept with it; when
+    replacing, None keeps the waves planned before."""
     if not str(review_id).strip():
         raise ReviewStoreError("A review needs a non-empty id.")
     now = _now()
     created = created_at or now
+    planned = (
+        json.dumps(list(clean_planned_waves(planned_waves))) if planned_waves is not None else None
+    )
     with _write(conn):
         exists = conn.execute("SELECT 1 FROM review_reviews WHERE id = ?", (review_id,)).fetchone()
         if exists and not replace:
@@ -157,7 +217,8 @@ def create_review(
         if exists:
             conn.execute(
                 "UPDATE review_reviews SET title = ?, instrument_id = ?, instrument_json = ?, settings_json = ?, "
-                "notes = ?, updated_at = ?, created_at = COALESCE(?, created_at) WHERE id = ?",
+                "notes = ?, updated_at = ?, created_at = COALESCE(?, created_at), "
+                "planned_waves_json = COALESCE(?, planned_waves_json) WHERE id = ?",
                 (
                     title,
                     instrument.id,
@@ -166,13 +227,14 @@ def create_review(
                     notes,
                     now,
                     created_at,
+                    planned,
                     review_id,
                 ),
             )
         else:
             conn.execute(
-                "INSERT INTO review_reviews (id, title, instrument_id, instrument_json, settings_json, notes, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO review_reviews (id, title, instrument_id, instrument_json, settings_json, notes, "
+                "created_at, updated_at, planned_waves_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     review_id,
                     title,
@@ -182,29 +244,114 @@ def create_review(
                     notes,
                     created,
                     now,
+                    planned or "[]",
                 ),
             )
 
 
-def list_reviews(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-    """Every review: ``id, title, instrument_id, created_at, updated_at, responses, waves``."""
+def list_reviews(conn: sqlite3.Connection, archived: bool = False) -> list[dict[str, Any]]:
+    """The reviews not archived (``archived=True``: only the archived ones), each as ``id, title,
+    instrument_id, created_at, updated_at, responses, waves`` (and ``archived_at`` for archived
+    ones), counted from the store now: call it again to see responses added since."""
     rows = conn.execute(
         "SELECT r.id, r.title, r.instrument_id, r.created_at, r.updated_at, "
         "(SELECT COUNT(*) FROM review_responses x WHERE x.review_id = r.id), "
-        "(SELECT COUNT(DISTINCT wave) FROM review_responses x WHERE x.review_id = r.id) "
-        "FROM review_reviews r ORDER BY r.created_at, r.id"
+        "(SELECT COUNT(DISTINCT wave) FROM review_responses x WHERE x.review_id = r.id), "
+        "r.archived_at FROM review_reviews r "
+        f"WHERE r.archived_at IS {'NOT ' if archived else ''}NULL ORDER BY r.created_at, r.id"
     ).fetchall()
     keys = ("id", "title", "instrument_id", "created_at", "updated_at", "responses", "waves")
-    return [dict(zip(keys, tuple(r), strict=True)) for r in rows]
+    out = []
+    for r in rows:
+        d = dict(zip(keys, tuple(r)[:-1], strict=True))
+        if archived:
+            d["archived_at"] = tuple(r)[-1]
+        out.append(d)
+    return out
+
+
+def _tables_with_review_id(conn: sqlite3.Connection) -> list[str]:
+    """Every table (the review's own, the form's drafts and waves, any added later) that keeps
+    rows under a review's id, in a ``review_id`` column."""
+    names = [
+        tuple(r)[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        ).fetchall()
+    ]
+    return [n for n in names if "review_id" in _columns(conn, n)]
+
+
+def _close_form(conn: sqlite3.Connection, review_id: str) -> None:
+    if "review_form_waves" in _tables_with_review_id(conn):
+        conn.execute(
+            "UPDATE review_form_waves SET status = 'closed', closed_at = ? "
+            "WHERE review_id = ? AND status = 'open'",
+            (_now(), review_id),
+        )
+
+
+def archive_review(conn: sqlite3.Connection, review_id: str) -> None:
+    """Hide a review from :func:`list_reviews` (everything is kept; :func:`restore_review` brings
+    it back) and close its response form."""
+    with _write(conn):
+        _row(conn, review_id)
+        conn.execute(
+            "UPDATE review_reviews SET archived_at = COALESCE(archived_at, ?) WHERE id = ?",
+            (_now(), review_id),
+        )
+        _close_form(conn, review_id)
+
+
+def restore_review(conn: sqlite3.Connection, review_id: str) -> None:
+    """Show an archived review in :func:`list_reviews` again (its form stays closed)."""
+    with _write(conn):
+        _row(conn, review_id)
+        conn.execute("UPDATE review_reviews SET archived_at = NULL WHERE id = ?", (review_id,))
+
+
+def is_archived(conn: sqlite3.Connection, review_id: str) -> bool:
+    """Whether the review is archived."""
+    _row(conn, review_id)
+    row = conn.execute("SELECT archived_at FROM review_reviews WHERE id = ?", (review_id,))
+    return tuple(row.fetchone())[0] is not None
 
 
 def delete_review(conn: sqlite3.Connection, review_id: str) -> None:
-    """Remove a review and everything stored with it."""
+    """Remove a review and everything stored under its id: responses, action plan, settings,
+    the form's waves and drafts (every table with a ``review_id`` column), then the review."""
     with _write(conn):
         _row(conn, review_id)
-        for table in ("review_responses", "review_actions"):
+        for table in _tables_with_review_id(conn):
             conn.execute(f"DELETE FROM {table} WHERE review_id = ?", (review_id,))
         conn.execute("DELETE FROM review_reviews WHERE id = ?", (review_id,))
+
+
+def stored_rows(conn: sqlite3.Connection, review_id: str) -> dict[str, int]:
+    """How many rows each table keeps under the review's id (``review_reviews`` counts the
+    review itself): what :func:`delete_review` would remove."""
+    out = {
+        t: int(
+            conn.execute(f"SELECT COUNT(*) FROM {t} WHERE review_id = ?", (review_id,)).fetchone()[
+                0
+            ]
+        )
+        for t in _tables_with_review_id(conn)
+    }
+    out["review_reviews"] = int(
+        conn.execute("SELECT COUNT(*) FROM review_reviews WHERE id = ?", (review_id,)).fetchone()[0]
+    )
+    return out
+
+
+def load_planned_waves(conn: sqlite3.Connection, review_id: str) -> tuple[str, ...]:
+    """The waves planned when the review was made (``()`` when none were named)."""
+    _row(conn, review_id)
+    row = conn.execute(
+        "SELECT planned_waves_json FROM review_reviews WHERE id = ?", (review_id,)
+    ).fetchone()
+    return clean_planned_waves(json.loads(tuple(row)[0] or "[]"))
 
 
 def load_instrument_of(conn: sqlite3.Connection, review_id: str) -> Instrument:

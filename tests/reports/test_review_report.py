@@ -151,3 +151,25 @@ def test_html_review_report_file(tmp_path):
     out = write_report(SAVED, tmp_path / "review.html")
     text = out.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "</html>" in text
+
+
+def test_saved_is_when_the_file_was_saved_not_when_the_review_was_made(tmp_path):
+    import dataclasses
+
+    from partnership_tools.review import read_review
+
+    made, saved = "2024-03-01T09:00:00Z", "2025-06-30T17:45:12Z"
+    review = dataclasses.replace(read_review(SAVED), created_at=made)
+    path = write_review(
+        dataclasses.replace(review.with_result(), saved_at=saved), tmp_path / "r.json"
+    )
+    assert json.loads(path.read_text(encoding="utf-8"))["saved_at"] == saved
+    assert review_report_context(path)["saved_at"] == saved
+    html = render_report(path)
+    lede = re.search(r'<p class="lede">(.*?)</p>', html, re.S).group(1)
+    assert f"saved {saved}" in lede and made not in lede
+    # a file saved before the saved time was kept: its creation time, called "created"
+    old = write_review(review.with_result(), tmp_path / "old.json")
+    assert "saved_at" not in json.loads(old.read_text(encoding="utf-8"))
+    lede = re.search(r'<p class="lede">(.*?)</p>', render_report(old), re.S).group(1)
+    assert f"created {made}" in lede and "saved" not in lede

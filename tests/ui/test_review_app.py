@@ -328,6 +328,7 @@ def test_action_plan_needs_a_stored_review(app):
 
 
 def test_store_add_actions_save_and_reopen(app, conn, db):
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "spring"
     app.store_title.value = f"Spring {SCRIPT}"
     app.store_button.click()
@@ -372,6 +373,7 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
 
 
 def test_action_plan_validation_is_one_sentence(app):
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "checks"
     app.store_review()
     row = app.add_action("people", "")
@@ -383,9 +385,11 @@ def test_action_plan_validation_is_one_sentence(app):
 
 
 def test_store_refuses_a_taken_id(app, conn):
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "taken"
     app.store_review()
     other = ReviewApp(conn=conn, db_path=app.db_path)
+    other.import_files([WAVE1, WAVE2])
     other.store_id.value = "taken"
     assert other.store_review() is None
     assert "There is already a review 'taken'" in other.feedback.last
@@ -412,6 +416,7 @@ def test_responses_path_parameter(conn, db, tmp_path):
 def test_open_and_close_the_response_form(app, conn):
     app.open_form_button.click()
     assert "Save this review to the store first" in app.feedback.last
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "formed"
     app.store_review()
     app.form_wave.value = "   "
@@ -448,6 +453,7 @@ def test_form_url():
 
 # -- the review file --------------------------------------------------------------------------------------------
 def test_save_review_file(app, tmp_path):
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "filed"
     app.store_review()
     app.add_action("power", "Rotate the chair", SCRIPT)
@@ -493,6 +499,7 @@ def test_the_notebook_is_thin_and_has_no_outputs():
 def test_report_of_the_saved_review_file(app, tmp_path):
     from partnership_tools.reports.replay import replay_file
 
+    app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "reported"
     app.store_title.value = f"Review {SCRIPT}"
     app.store_review()

@@ -161,7 +161,7 @@ def wave_figures(
     order = list(a.index) + [k for k in b.index if k not in set(a.index)]
     rows = []
     for k in order:
-        figures = []
+        figures: list[tuple[bool, float, str | None]] = []
         for part in (b, a):
             if k not in part.index:
                 figures.append((False, np.nan, None))

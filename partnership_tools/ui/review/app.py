@@ -26,6 +26,7 @@ from partnership_tools.ui.review.actions import ActionRow, ActionsPanel
 from partnership_tools.ui.review.chartpanel import ChartPanel
 from partnership_tools.ui.review.coverage import CoveragePanel
 from partnership_tools.ui.review.data import DataPanel
+from partnership_tools.ui.review.downloads import DownloadsPanel
 from partnership_tools.ui.review.filters import FiltersPanel, default_wave
 from partnership_tools.ui.review.findings import FindingsPanel
 from partnership_tools.ui.review.form import FormPanel
@@ -63,8 +64,9 @@ class ReviewApp(WidgetApp):
     ``responses``, ``result``, ``review_id`` and ``plan`` read it), ``action_rows`` (the rows
     being edited) and the panels: ``header_panel``, ``filter_panel``, ``profile_panel``,
     ``items_panel``, ``groups_panel``, ``waves_panel``, ``coverage_panel``, ``findings_panel``,
-    ``actions_panel``, ``data_panel``, ``form_panel`` and ``save_panel``. The widgets the
-    tests and pages use keep their old names on the app (``app.wave``, ``app.profile_table``…).
+    ``actions_panel``, ``data_panel``, ``form_panel``, ``save_panel`` and ``downloads_panel``
+    (on the Save tab). The widgets the tests and pages use keep their old names on the app
+    (``app.wave``, ``app.profile_table``…).
     """
 
     def __init__(
@@ -142,6 +144,8 @@ class ReviewApp(WidgetApp):
             state, fb, lambda: self.base_url, on_reload=self.reload_responses
         )
         self.save_panel = SavePanel(state, fb, self.review, out)
+        self.downloads_panel = DownloadsPanel(state, fb)
+        self.save_panel.pane.children += (self.downloads_panel.pane,)
         self.chart_panels: dict[str, ChartPanel] = {
             "Profile": self.profile_panel,
             "Items": self.items_panel,
@@ -339,6 +343,7 @@ class ReviewApp(WidgetApp):
         state.responses = responses
         state.source = source
         self.save_panel.forget()
+        self.downloads_panel.forget()
         if review is not None:
             state.review_id = review.id
             state.review_title = review.title

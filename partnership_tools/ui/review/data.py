@@ -5,7 +5,15 @@ that could not be read), show the sample, and keep the review in the store.
 "Preview" reads the chosen files without using them and shows what each gives
 (:mod:`partnership_tools.ui.review.import_preview`: the import report, every column and its
 use, the cells that could not be read) with a **Group column** choice that re-reads them; "Use
-these responses" then imports them as "Import responses" does."""
+these responses" then imports them as "Import responses" does.
+
+"New review" creates an EMPTY review in the store (instrument, id, title, waves planned) and
+opens it. The sample is read-only demo data: "Save to the store" refuses it in one sentence
+(:data:`SAMPLE_NOT_SAVED`), so its responses are never written under a user's id. Each stored
+review can be archived (hidden, kept, restorable with "Show archived reviews" and Restore) or
+deleted (everything under its id), each after a second button, "Yes, delete review X", with a
+sentence of what will be lost, and Cancel. "Refresh" reads the list and its response counts
+from the store again."""
 
 from __future__ import annotations
 
@@ -46,6 +54,44 @@ from partnership_tools.ui.review.shared import (
 from partnership_tools.ui.review.state import ReviewState
 
 SAMPLE_TITLE = "Sample review (ten lessons)"
+#: The sample's own id: the sample (read-only demo data) is never saved under any other.
+SAMPLE_ID = "sample-ten-lessons"
+#: The one sentence "Save to the store" gives while the sample is on show.
+SAMPLE_NOT_SAVED = (
+    "The sample review is read-only demo data and is never saved under a review id; press"
+    " Create the review under New review to start an empty one, or import your own responses."
+)
+
+
+def review_option(row: dict[str, Any]) -> tuple[str, str]:
+    """The review list's entry for one :func:`~partnership_tools.store.reviews.list_reviews`
+    row: title, id and the responses counted when the list was read.
+
+    >>> review_option({"id": "s", "title": "Spring", "responses": 5})
+    ('Spring (s, 5 responses)', 's')
+    >>> review_option({"id": "s", "title": "", "responses": 0, "archived_at": "2026-01-02T00:00:00Z"})
+    ('s (s, 0 responses, archived)', 's')
+    """
+    archived = ", archived" if row.get("archived_at") else ""
+    return (
+        f"{row['title'] or row['id']} ({row['id']}, {row['responses']} responses{archived})",
+        row["id"],
+    )
+
+
+def checked_review_id(text: str) -> str:
+    """A review id as typed, its spaces tidied; :class:`UIError` when it is empty, too long or
+    has a slash.
+
+    >>> checked_review_id("  spring   2025 ")
+    'spring 2025'
+    """
+    rid = " ".join(str(text).split())
+    if not rid:
+        raise UIError("Give the review an id, e.g. spring-2025.")
+    if "/" in rid or len(rid) > 100:
+        raise UIError("A review id can be at most 100 characters, without a slash.")
+    return rid
 
 
 def instrument_html(inst: Any) -> str:
@@ -159,6 +205,57 @@ class DataPanel:
         self.review_select.add_class("pt-review-select")
         self.open_review_button = button("Open review", "pt-open-review", "primary", "folder-open")
         self.open_review_button.on_click(lambda _b: self.open_review())
+        self.refresh_list_button = button("Refresh", "pt-refresh-reviews", "", "refresh")
+        self.refresh_list_button.on_click(lambda _b: self.refresh_review_list())
+        self.show_archived = w.Checkbox(description="Show archived reviews", value=False)
+        self.show_archived.add_class("pt-show-archived")
+        self.show_archived.observe(lambda _c: self.fill_review_list(), "value")
+        self.archive_button = button("Archive…", "pt-archive-review", "", "archive")
+        self.archive_button.on_click(lambda _b: self.ask_archive())
+        self.restore_button = button("Restore", "pt-restore-review", "", "undo")
+        self.restore_button.on_click(lambda _b: self.restore_review())
+        self.delete_button = button("Delete…", "pt-delete-review", "danger", "trash")
+        self.delete_button.on_click(lambda _b: self.ask_delete())
+        self.confirm_html = html_widget("", "pt-confirm-text")
+        self.confirm_button = button("Yes", "pt-confirm", "danger", "check")
+        self.confirm_button.on_click(lambda _b: self.confirm())
+        self.cancel_confirm_button = button("Cancel", "pt-cancel-confirm")
+        self.cancel_confirm_button.on_click(lambda _b: self.cancel_confirm())
+        self.confirm_box = w.VBox(
+            [
+                self.confirm_html,
+                w.HBox(
+                    [self.confirm_button, self.cancel_confirm_button],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+            ]
+        )
+        self.confirm_box.add_class("pt-confirm-box")
+        self.confirm_box.layout.display = "none"
+        #: what the confirmation box asks: ("delete" | "archive", review id), or None.
+        self.pending: tuple[str, str] | None = None
+
+        self.new_instrument = w.Dropdown(
+            description="Instrument", options=[], style=WIDE, layout=full
+        )
+        self.new_instrument.add_class("pt-new-instrument")
+        self.new_id = w.Text(
+            description="Review id", placeholder="e.g. spring-2025", style=WIDE, layout=full
+        )
+        self.new_id.add_class("pt-new-id")
+        self.new_title = w.Text(
+            description="Title", placeholder="e.g. Spring review 2025", style=WIDE, layout=full
+        )
+        self.new_title.add_class("pt-new-title")
+        self.new_waves = w.Text(
+            description="Waves planned",
+            placeholder="e.g. baseline, one year on",
+            style=WIDE,
+            layout=full,
+        )
+        self.new_waves.add_class("pt-new-waves")
+        self.new_button = button("Create the review", "pt-new-review", "primary", "plus")
+        self.new_button.on_click(lambda _b: self.new_review())
 
         self.responses_upload = w.FileUpload(
             accept=".csv,.xlsx,.txt,.tsv",
@@ -228,6 +325,16 @@ class DataPanel:
         self.store_button.on_click(lambda _b: self.store_review())
         self.pane = w.VBox(
             [
+                html_widget(
+                    "<h2>New review</h2><p class='pt-muted'>An empty review in the store: choose"
+                    " the instrument, give it an id and a title and name the waves you plan."
+                    " Responses then come in through the response form or an imported file.</p>"
+                ),
+                self.new_instrument,
+                self.new_id,
+                self.new_title,
+                self.new_waves,
+                self.new_button,
                 html_widget("<h2>Instrument</h2>"),
                 self.instrument_select,
                 self.instrument_path,
@@ -236,7 +343,18 @@ class DataPanel:
                 self.instrument_info,
                 html_widget("<h2>Responses</h2><h3>A review in the store</h3>"),
                 self.review_select,
-                self.open_review_button,
+                w.HBox(
+                    [
+                        self.open_review_button,
+                        self.refresh_list_button,
+                        self.archive_button,
+                        self.restore_button,
+                        self.delete_button,
+                    ],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.show_archived,
+                self.confirm_box,
                 html_widget(
                     "<h3>Or import files</h3><p class='pt-muted'>CSV (UTF-8) or Excel .xlsx"
                     " exported from an online form: one row per response. Columns are matched"
@@ -268,19 +386,31 @@ class DataPanel:
         from partnership_tools.review.instrument import list_instruments
 
         opts = [(f"{i.title} ({i.id})", i.id) for i in list_instruments()]
+        self.new_instrument.options = list(opts)
         opts.append(("From a file (path or upload below)…", FROM_FILE))
         self.instrument_select.options = opts
 
     def fill_review_list(self) -> None:
+        """Read the reviews (and their response counts) from the store now; archived ones
+        too when "Show archived reviews" is ticked."""
         from partnership_tools.store.reviews import list_reviews
 
         rows = list_reviews(self.state.conn)
-        self.review_select.options = [
-            (f"{r['title'] or r['id']} ({r['id']}, {r['responses']} responses)", r["id"])
-            for r in rows
-        ]
-        if self.state.review_id in [r["id"] for r in rows]:
+        if self.show_archived.value:
+            rows += list_reviews(self.state.conn, archived=True)
+        chosen = self.review_select.value
+        self.review_select.options = [review_option(r) for r in rows]
+        ids = [r["id"] for r in rows]
+        if self.state.review_id in ids:
             self.review_select.value = self.state.review_id
+        elif chosen in ids:
+            self.review_select.value = chosen
+
+    @action("refreshing the list of reviews")
+    def refresh_review_list(self) -> None:
+        """The Refresh button: the list again, with the responses counted now."""
+        self.fill_review_list()
+        self.feedback.info(f"{len(self.review_select.options)} review(s) in the list.")
 
     # -- instrument ------------------------------------------------------------------------
     def set_instrument(self, inst: Any) -> None:
@@ -356,17 +486,24 @@ class DataPanel:
     @action("opening the review")
     def open_review(self, review_id: str | None = None) -> Any:
         """Open a review from the store: its instrument, responses, settings and action plan."""
-        from partnership_tools.store.reviews import ReviewStoreError, load_review
+        from partnership_tools.store.reviews import (
+            ReviewStoreError,
+            load_planned_waves,
+            load_review,
+        )
 
         rid = review_id or self.review_select.value
         if not rid:
-            raise UIError("There are no reviews in the store yet; import responses and save them.")
+            raise UIError("There are no reviews in the store yet; create one under New review.")
         try:
             with busy(self.open_review_button):
                 review = load_review(self.state.conn, rid)
+                planned = load_planned_waves(self.state.conn, rid)
         except ReviewStoreError as exc:
             raise UIError(str(exc)) from None
         self.set_instrument(review.instrument)
+        self.state.planned_waves = planned
+        self.state.is_sample = False
         self.state.imports = []
         self.import_report.value = ""
         self.store_id.value = review.id
@@ -505,6 +642,12 @@ class DataPanel:
         responses = Responses.combine([i.responses for i in imports])
         if responses.n == 0:
             raise UIError("The file has a header row but no responses.")
+        if self.state.is_sample:  # the sample's id and title are not the imported files'
+            self.store_id.value = ""
+            self.store_title.value = ""
+        self.state.is_sample = False
+        self.state.review_title = ""
+        self.state.planned_waves = ()
         self.state.imports = imports
         self.responses_upload.value = ()
         self.import_report.value = import_report_html(imports)
@@ -527,7 +670,8 @@ class DataPanel:
         if imports is None:
             return None
         self.state.source = "the sample responses"
-        self.store_id.value = "sample-ten-lessons"
+        self.state.is_sample = True
+        self.store_id.value = SAMPLE_ID
         self.store_title.value = SAMPLE_TITLE
         self.state.review_title = SAMPLE_TITLE
         self._on_renamed()
@@ -539,7 +683,8 @@ class DataPanel:
 
     @action("saving the review to the store")
     def store_review(self) -> str | None:
-        """Save the instrument and responses (and the action plan) as a review in the store."""
+        """Save the instrument and responses (and the action plan) as a review in the store;
+        refused while the sample is on show (:data:`SAMPLE_NOT_SAVED`)."""
         from partnership_tools.store.reviews import (
             create_review,
             list_reviews,
@@ -550,13 +695,11 @@ class DataPanel:
         state = self.state
         if state.instrument is None:
             raise UIError("Choose the instrument first.")
-        rid = " ".join(self.store_id.value.split())
-        if not rid:
-            raise UIError("Give the review an id, e.g. spring-2025.")
-        if "/" in rid or len(rid) > 100:
-            raise UIError("A review id can be at most 100 characters, without a slash.")
+        if state.is_sample:
+            raise UIError(SAMPLE_NOT_SAVED)
+        rid = checked_review_id(self.store_id.value)
         title = " ".join(self.store_title.value.split()) or rid
-        existing = {r["id"] for r in list_reviews(state.conn)}
+        existing = {r["id"] for r in list_reviews(state.conn) + list_reviews(state.conn, True)}
         if rid in existing and rid != state.review_id:
             raise UIError(
                 f"There is already a review {rid!r} in the store; choose another id, or open it."
@@ -580,4 +723,148 @@ class DataPanel:
         self.fill_review_list()
         self._on_renamed()
         self.feedback.success(f"Saved the review {title} ({rid}) to the store.")
+        return rid
+
+    # -- a new review ------------------------------------------------------------------------
+    @action("creating the review")
+    def new_review(
+        self,
+        instrument: Any = None,
+        review_id: str | None = None,
+        title: str | None = None,
+        waves: Sequence[str] | str | None = None,
+    ) -> str | None:
+        """Create an empty review in the store (no responses) and open it: ``instrument`` (a
+        shipped id or an Instrument), ``review_id``, ``title`` and the ``waves`` planned (a list,
+        or text such as "baseline, one year on"); each defaults to the New review controls."""
+        from partnership_tools.store.reviews import (
+            ReviewStoreError,
+            clean_planned_waves,
+            create_review,
+        )
+
+        rid = checked_review_id(self.new_id.value if review_id is None else review_id)
+        name = " ".join((self.new_title.value if title is None else title).split()) or rid
+        planned = clean_planned_waves(self.new_waves.value if waves is None else waves)
+        source = self.new_instrument.value if instrument is None else instrument
+        if not source:
+            raise UIError("Choose the instrument for the new review.")
+        inst = source if hasattr(source, "item_ids") else self._load_instrument(source)
+        try:
+            with busy(self.new_button):
+                create_review(self.state.conn, rid, name, inst, planned_waves=planned)
+        except ReviewStoreError:
+            raise UIError(
+                f"There is already a review {rid!r} in the store; choose another id, or open it."
+            ) from None
+        if self.open_review(rid) is None:
+            return None
+        for box in (self.new_id, self.new_title, self.new_waves):
+            box.value = ""
+        waves_text = f" waves planned: {', '.join(planned)};" if planned else ""
+        self.feedback.success(
+            f"Created the review {name} ({rid}):{waves_text} no responses yet; open the"
+            " response form or add a file of responses."
+        )
+        return rid
+
+    # -- archive, restore, delete ------------------------------------------------------------
+    def _chosen_review(self) -> str:
+        rid = self.review_select.value
+        if not rid:
+            raise UIError("Choose a review in the list first.")
+        return str(rid)
+
+    def _ask(self, kind: str, rid: str, sentence: str, label: str) -> None:
+        self.pending = (kind, rid)
+        self.confirm_html.value = f"<p class='pt-warning' role='alert'>{esc(sentence)}</p>"
+        self.confirm_button.description = label
+        self.confirm_button.button_style = "danger" if kind == "delete" else "warning"
+        self.confirm_box.layout.display = None
+
+    def cancel_confirm(self) -> None:
+        """Cancel: nothing is archived or deleted."""
+        self.pending = None
+        self.confirm_html.value = ""
+        self.confirm_box.layout.display = "none"
+
+    @action("asking before deleting the review")
+    def ask_delete(self, review_id: str | None = None) -> str | None:
+        """Step one of Delete: say what will be lost and show "Yes, delete review X" and Cancel."""
+        from partnership_tools.store.reviews import stored_rows
+
+        rid = review_id or self._chosen_review()
+        rows = stored_rows(self.state.conn, rid)
+        if not rows.get("review_reviews"):
+            raise UIError(f"There is no review {rid!r} in the store.")
+        self._ask(
+            "delete",
+            rid,
+            f"Deleting the review {rid} removes its {rows.get('review_responses', 0)}"
+            f" response(s), {rows.get('review_drafts', 0)} form draft(s), its"
+            f" settings and its action plan of {rows.get('review_actions', 0)} action(s) from"
+            " the store for good, and its response form will answer that there is no review"
+            " at that address.",
+            f"Yes, delete review {rid}",
+        )
+        return rid
+
+    @action("asking before archiving the review")
+    def ask_archive(self, review_id: str | None = None) -> str | None:
+        """Step one of Archive: say what it does and show "Yes, archive review X" and Cancel."""
+        rid = review_id or self._chosen_review()
+        self._ask(
+            "archive",
+            rid,
+            f"Archiving the review {rid} hides it from the list and closes its response form;"
+            " nothing is deleted, and ticking Show archived reviews lets you restore it.",
+            f"Yes, archive review {rid}",
+        )
+        return rid
+
+    @action("changing the review")
+    def confirm(self) -> str | None:
+        """Step two: do what the confirmation box asked (delete or archive)."""
+        from partnership_tools.store.reviews import (
+            ReviewStoreError,
+            archive_review,
+            delete_review,
+        )
+
+        if self.pending is None:
+            raise UIError("There is nothing to confirm.")
+        kind, rid = self.pending
+        self.cancel_confirm()
+        try:
+            with busy(self.confirm_button):
+                (delete_review if kind == "delete" else archive_review)(self.state.conn, rid)
+        except ReviewStoreError as exc:
+            raise UIError(str(exc)) from None
+        if kind == "delete" and self.state.review_id == rid:
+            self.state.review_id = None
+            self.load_sample()
+        self.fill_review_list()
+        if kind == "delete":
+            self.feedback.success(f"Deleted the review {rid} and everything stored under its id.")
+        else:
+            self.feedback.success(
+                f"Archived the review {rid}: hidden from the list, kept in the store."
+            )
+        return rid
+
+    @action("restoring the review")
+    def restore_review(self, review_id: str | None = None) -> str | None:
+        """Bring an archived review back into the list (its form stays closed)."""
+        from partnership_tools.store.reviews import ReviewStoreError, is_archived
+        from partnership_tools.store.reviews import restore_review as restore
+
+        rid = review_id or self._chosen_review()
+        try:
+            if not is_archived(self.state.conn, rid):
+                raise UIError(f"The review {rid} is not archived.")
+            restore(self.state.conn, rid)
+        except ReviewStoreError as exc:
+            raise UIError(str(exc)) from None
+        self.fill_review_list()
+        self.feedback.success(f"Restored the review {rid} to the list.")
         return rid

@@ -14,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from partnership_tools.ui.common import Feedback, action, button, html_widget
+from partnership_tools.ui.review.data import SAMPLE_ID, SAMPLE_TITLE
 from partnership_tools.ui.review.state import ReviewState
 from partnership_tools.ui.saving import SaveFlow, Snapshot
 
@@ -67,12 +68,20 @@ class SavePanel:
         return self.flow.last_path
 
     def snapshot(self) -> Snapshot:
-        """The review as shown, with its figures when it has responses, as a review file."""
+        """The review as shown, with its figures when it has responses and the time it is
+        saved (``saved_at``), as a review file. The sample keeps its own id and title, so its
+        responses are never saved under a user's review id."""
+        import dataclasses
+
+        from partnership_tools.kernel.clock import utc_now
         from partnership_tools.review.reviewfile import review_to_json
 
         review = self._review()
+        if self.state.is_sample:
+            review = dataclasses.replace(review, id=SAMPLE_ID, title=SAMPLE_TITLE)
         if self.state.responses is not None and self.state.responses.n:
             review = review.with_result()
+        review = dataclasses.replace(review, saved_at=utc_now())
         return Snapshot("review", review.id, review_to_json(review))
 
     def forget(self) -> None:

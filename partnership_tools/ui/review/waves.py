@@ -208,6 +208,7 @@ class WavesPanel(ChartPanel):
         differ whenever there are two waves (no ``on_change``)."""
         waves = list(waves)
         b = before if before in waves else (waves[0] if waves else None)
+        a: str | None
         if after in waves:
             a = after
         else:
@@ -257,6 +258,10 @@ class WavesPanel(ChartPanel):
             self.table.value = ""
             return
         before, after = self.pair()
+        if before is None or after is None:
+            self.note.value = "<p>Choose the two waves to compare.</p>"
+            self.table.value = ""
+            return
         if before == after:
             self.note.value = (
                 f"<p>“From” and “To” are both {esc(before)}: choose two different waves to"

@@ -97,7 +97,9 @@ def test_the_sample(panel, empty, events):
 
 
 def test_store_then_open(panel, empty, events, feedback):
-    panel.load_sample()
+    # the sample itself is never saved under a review id: import its files as one's own
+    panel.use_instrument("ten_lessons")
+    panel.import_files(sample_paths())
     panel.store_id.value = "a/b"
     assert panel.store_review() is None and "without a slash" in feedback.last
     panel.store_id.value = "spring"
