@@ -355,7 +355,9 @@ def run_score(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _num(v: Any, digits: int = 4) -> Any:
+def _num(v: Any) -> Any:
+    """A figure for ``--json``: whole counts as ints, everything else at full float precision
+    (an analyst's JSON is rounded only for display, never here); NaN and NA as null."""
     if v is None or v is pd.NA:
         return None
     if isinstance(v, bool):
@@ -365,7 +367,7 @@ def _num(v: Any, digits: int = 4) -> Any:
         return None
     if f.is_integer() and not isinstance(v, float):
         return int(f)
-    return round(f, digits)
+    return f
 
 
 def _figures(row: pd.Series) -> dict[str, Any]:

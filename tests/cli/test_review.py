@@ -203,10 +203,11 @@ def test_same_file_name_in_two_folders_gives_two_waves_and_a_decline(capsys, tmp
     assert code == 0, err
     data = json.loads(out)
     assert data["waves"] == ["2023", "2024"] and data["wave"] == "2024"
-    assert data["dimensions"][0]["mean"] == 2.3333
+    assert data["dimensions"][0]["mean"] == pytest.approx(14 / 6, abs=1e-12)
     (change,) = data["changes"]
     assert (change["before"], change["after"]) == ("2023", "2024")
-    assert change["mean_before"] == 4.6667 and change["change"] == -2.3333
+    assert change["mean_before"] == pytest.approx(28 / 6, abs=1e-12)
+    assert change["change"] == pytest.approx(14 / 6 - 28 / 6, abs=1e-12)
     notes = [n for rep in data["import"] for n in rep["notes"]]
     assert any("told apart by their folders" in n for n in notes)
 
@@ -232,7 +233,7 @@ def test_same_name_same_folder_told_apart_by_dates_or_stopped(capsys, tmp_path):
     assert code == 0, err
     data = json.loads(out)
     assert data["waves"] == ["2023", "2024"]  # ordered by their dates, not as given
-    assert data["changes"][0]["change"] == -2.3333
+    assert data["changes"][0]["change"] == pytest.approx(14 / 6 - 28 / 6, abs=1e-12)
     notes = [n for rep in data["import"] for n in rep["notes"]]
     assert any("told apart by their dates" in n for n in notes)
     # without timestamps nothing tells them apart
@@ -338,3 +339,15 @@ def test_group_column_flag_and_import_report(capsys, tmp_path):
         "--verbose",
     )
     assert "Column 3 't1': item (t1)." in err
+
+
+def test_json_carries_full_precision(tmp_path, capsys):
+    """Issue 11: means in --json are not rounded (a mean of 1, 2, 2 is 5/3 to the last bit)."""
+    from partnership_tools.kernel.resources import sample_dir
+
+    files = sorted((sample_dir() / "review").glob("*.csv"))
+    assert main(["score", *map(str, files), "--instrument", "ten_lessons", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    means = [d["mean"] for d in data["dimensions"] if d.get("mean") is not None]
+    # at least one mean needs more than 4 decimals: full precision shows them all
+    assert any(abs(m * 10_000 - round(m * 10_000)) > 1e-6 for m in means)
