@@ -96,4 +96,26 @@ def run_ballots(args: argparse.Namespace) -> int:
         raise CliError(f"{args.output} was not written: {exc}") from None
     n = len(rankings)
     print(f"Wrote {n:,} ballot{'' if n == 1 else 's'} of round {number} to {path} ({fmt}).")
+    if fmt == "csv":
+        # the long layout names options by id: their labels travel in a file beside it
+        beside = _write_options_file(path, options)
+        print(
+            f"Wrote the options to {beside}; read back with: tally {path} --options-file {beside}"
+        )
     return 0
+
+
+def _write_options_file(path: Path, options: tuple[Option, ...]) -> Path:
+    """``<name>-options.csv`` beside ``path``: ``id,label`` rows, as ``--options-file`` reads."""
+    import csv
+    import io
+
+    from partnership_tools.kernel.files import atomic_write_text
+
+    out = path.with_name(f"{path.stem}-options.csv")
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(["id", "label"])
+    writer.writerows([o.id, o.label] for o in options)
+    atomic_write_text(out, buf.getvalue())
+    return out

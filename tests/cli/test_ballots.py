@@ -22,6 +22,12 @@ def test_a_sessions_round_is_written_and_reads_back(tmp_path, capsys, suffix):
     assert main(["ballots", str(SAMPLE), "--round", "1", "-o", str(out)]) == 0
     assert f"Wrote {len(rnd.rankings)} ballots of round 1" in capsys.readouterr().out
     if suffix == ".csv":
+        # the labels travel in an options file beside the long CSV, and read back with it
+        beside = tmp_path / "round1-options.csv"
+        with_labels = read_ballots(out, options_file=beside)
+        assert [(o.id, o.label) for o in with_labels.options] == [
+            (o.id, o.label) for o in session.round_options(1)
+        ]
         back = read_ballots(out, options=list(session.round_options(1)))
         assert back.rankings == [tuple(r) for r in rnd.rankings]
         assert back.groups == list(rnd.groups)
