@@ -9,6 +9,7 @@ Benchmarks (each a function registered with ``@benchmark``; run all or pick with
   Targets: ballot median under 0.5 s, and at least 10 times faster than the blank Voilà page.
 * ``apps_tti``: the facilitator's and projector's time to interactive, and how soon the projector's
   live count shows the last of a burst of ballots (target: within 5 s).
+* ``review_tti``: the review app's time to usable beside a blank Voilà page (target: under 3 s).
 * ``ballot_load``: N simulated participants (default 1,500), each on its own HTTP connection from a
   pool of concurrent clients on loopback, load the ballot page (HTML, CSS, script), review and cast
   one ballot, in a fresh server. Targets: all within 5 minutes, every ballot stored exactly once
@@ -417,6 +418,25 @@ def bench_apps_tti(ctx: Context) -> list[Figure]:
         Figure("facilitator app TTI, median", statistics.median(fac), "s"),
         Figure("projector app TTI, median", statistics.median(proj), "s"),
         Figure("projector count current after last ballot", lag, "s", "< 5 s", lag < 5),
+    ]
+
+
+# -- the partnership review app ------------------------------------------------------------------
+@benchmark("review_tti", needs_browser=True)
+def bench_review_tti(ctx: Context) -> list[Figure]:
+    """Time to usable of the review app (issue 11: within 3 s on this machine): from navigation
+    until its tabs and the review summary are drawn, on the shipped sample, beside a blank Voilà
+    page served by the same server (the floor any Voilà app starts from)."""
+    runs = max(2, ctx.args.runs // 4)
+    voila = time_to_ready(ctx, ctx.server.url("/voila/render/blank.ipynb"), VOILA_READY, runs)
+    review = time_to_ready(
+        ctx, ctx.server.url("/voila/render/partnership_review.ipynb"), ".pt-review-summary", runs
+    )
+    med, floor = statistics.median(review), statistics.median(voila)
+    return [
+        Figure("blank Voila page, median", floor, "s"),
+        Figure("review app usable, median", med, "s", "< 3 s", med < 3),
+        Figure("review app / blank Voila page", med / floor if floor else float("nan"), "x"),
     ]
 
 

@@ -109,8 +109,19 @@ def _theme() -> alt.theme.ThemeConfig:
     }
 
 
+_registered = False
+
+
 def use_house_theme() -> None:
-    """Register (once) and enable the house theme."""
-    if THEME_NAME not in alt.theme.names():
-        alt.theme.register(THEME_NAME, enable=False)(_theme)
-    alt.theme.enable(THEME_NAME)
+    """Register (once) and enable the house theme.
+
+    Registering through ``alt.theme.register(..., enable=True)`` rather than asking
+    ``alt.theme.names()`` first: ``names()`` scans every installed package's entry points, which
+    took a second of the review app's start on a full environment.
+    """
+    global _registered
+    if not _registered:
+        alt.theme.register(THEME_NAME, enable=True)(_theme)
+        _registered = True
+    elif alt.theme.active != THEME_NAME:
+        alt.theme.enable(THEME_NAME)

@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -377,6 +378,10 @@ def run_serve(args: argparse.Namespace) -> int:
         db=db,
         public_url=getattr(args, "public_url", None),
     )
+    # Vega's offline bundle, built once per machine, so that no app's kernel waits for it
+    from partnership_tools.charts.offline import prebuild
+
+    threading.Thread(target=prebuild, name="vega-bundle", daemon=True).start()
     launch(argv, session_id)
     return 0
 

@@ -426,7 +426,9 @@ def enable_altair() -> None:
         from partnership_tools.charts.theme import use_house_theme
 
         alt.renderers.enable("jupyter", offline=True)
-        alt.JupyterChart.enable_offline(True)
+        from partnership_tools.charts.offline import enable_offline
+
+        enable_offline()
         use_house_theme()
         _altair_ready = True
 
