@@ -12,10 +12,21 @@ plain, every run of punctuation or white space one space. ``"Partners' trust –
 
 - *Qualtrics* (``qualtrics``): row 1 column codes (``StartDate``, ``ResponseId``, ``Q2_1``), row 2
   the question texts, where a matrix or rank-order part is ``Question - Statement``; row 3, when
-  present, holds ``{"ImportId": ...}`` JSON in every cell. Two or three header rows.
+  present, holds ``{"ImportId": ...}`` JSON in every cell. Two or three header rows. The
+  *legacy* export (before 2017) has codes ``V1``, ``V2``, ... in row 1 over ``ResponseID``,
+  ``ResponseSet``, ``StartDate``, ... in row 2, and ``Question-Statement`` with no spaces: its
+  ``V`` columns are named (and found to be bookkeeping) by their second-row text.
 - *SurveyMonkey* (``surveymonkey``): row 1 the question, written once over all its columns; row 2
   ``Response``, ``Open-Ended Response`` or the option / statement label of each column. Two
   header rows.
+- *A hand-made sheet* (``spreadsheet``), as typed up in Excel: leading **title rows** (one text,
+  written once or merged across the row, above a header row of two or more texts) are skipped
+  and counted as header rows (:attr:`HeaderLayout.title_rows`); a **merged question header**,
+  row 1 repeating one text over consecutive columns (a merged cell, filled across its span by
+  :func:`~partnership_tools.kernel.tabular.read_table`; in a CSV written once with blanks after
+  it) over distinct labels in row 2, gives ``Question [Label]`` columns (``question``, ``sub``,
+  as SurveyMonkey's); the other columns take whichever row holds their text (a cell merged
+  down both rows holds it in both).
 - otherwise one header row (``plain``); a Google Forms grid keeps ``Question [Statement]`` in one
   cell and LimeSurvey ``Question [Ranking 1]``.
 
@@ -101,8 +112,14 @@ for _kind, _names in {
         "submission id", "response number", "token", "seed", "external reference",
         "externalreference", "external data reference", "externaldatareference", "uuid",
     ),
-    "collector id": ("collector id", "collector", "distribution channel", "distributionchannel"),
-    "email": ("email", "email address", "e mail", "recipient email", "recipientemail", "e mail address"),
+    "collector id": (
+        "collector id", "collector", "distribution channel", "distributionchannel",
+        "response set", "responseset",
+    ),
+    "email": (
+        "email", "email address", "e mail", "recipient email", "recipientemail", "e mail address",
+        "emailaddress",
+    ),
     "name": (
         "name", "first name", "last name", "recipient first name", "recipient last name",
         "recipientfirstname", "recipientlastname", "full name",
@@ -113,6 +130,7 @@ for _kind, _names in {
     "language": ("language", "user language", "userlanguage", "start language", "startlanguage"),
     "location": (
         "location latitude", "location longitude", "locationlatitude", "locationlongitude",
+        "location accuracy", "locationaccuracy",
         "referer", "referrer", "referrer url", "user agent", "useragent", "url",
     ),
     "custom data": ("custom data", "custom data 1", "custom data 2", "custom data 3", "custom variable"),
@@ -188,15 +206,19 @@ class ColumnHeader:
 class HeaderLayout:
     """How many rows a file's header takes, in which tool's style, and each column's header."""
 
-    style: str  # "plain", "qualtrics" or "surveymonkey"
-    rows: int  # header rows (the data start on the row after them)
+    style: str  # "plain", "qualtrics", "surveymonkey" or "spreadsheet"
+    rows: int  # header rows, title rows included (the data start on the row after them)
     columns: tuple[ColumnHeader, ...]
+    title_rows: int = 0  # leading title rows among ``rows`` (a hand-made sheet's title)
 
     def texts(self) -> list[str]:
         return [c.text for c in self.columns]
 
 
 _QUALTRICS_CODES = {"startdate", "enddate", "responseid", "recordeddate", "progress", "finished"}
+#: second-row texts of a legacy Qualtrics export, under its V1, V2, ... codes
+_QUALTRICS_LEGACY = {"responseid", "responseset", "startdate", "enddate", "finished", "status"}
+_V_CODE = re.compile(r"^V\d+$")
 _IMPORT_ID = re.compile(r'^\s*\{\s*"ImportId"\s*:', re.IGNORECASE)
 _SM_MARKS = {"response", "open ended response", "other please specify"}
 
@@ -205,20 +227,43 @@ def _cell(row: Sequence[str], j: int) -> str:
     return row[j].strip() if j < len(row) else ""
 
 
-def _qualtrics_question(texts: Sequence[str]) -> str | None:
-    """The ``Question - `` prefix shared by the texts of one multi-part Qualtrics question."""
+def _qualtrics_question(texts: Sequence[str], legacy: bool = False) -> tuple[str, str] | None:
+    """The ``Question`` and separator (``" - "``; in a legacy export also ``"-"``) shared by the
+    texts of one multi-part Qualtrics question, or None.
+
+    >>> _qualtrics_question(["Agree? - Trust", "Agree? - Self-set goals"])
+    ('Agree?', ' - ')
+    >>> _qualtrics_question(["Rank the models-Shared hub", "Rank the models-Lead"], legacy=True)
+    ('Rank the models', '-')
+    """
+    seps = (" - ", "-") if legacy else (" - ",)
     if len(texts) < 2:
-        parts = texts[0].split(" - ", 1) if texts else []
-        return parts[0] if len(parts) == 2 else None
+        for sep in seps:
+            parts = texts[0].split(sep, 1) if texts else []
+            if len(parts) == 2 and parts[0].strip() and parts[1].strip():
+                return parts[0], sep
+        return None
     prefix = texts[0]
     for t in texts[1:]:
         while not t.startswith(prefix):
             prefix = prefix[:-1]
-    cut = prefix.rfind(" - ")
-    return prefix[:cut] if cut > 0 else None
+    for sep in seps:
+        cut = prefix.rfind(sep)
+        if cut > 0:
+            return prefix[:cut], sep
+    return None
 
 
-def _qualtrics(rows: Sequence[Sequence[str]]) -> HeaderLayout:
+def _looks_qualtrics_legacy(rows: Sequence[Sequence[str]]) -> bool:
+    """Row 1 ``V1``, ``V2``, ... (three or more) over ``ResponseID``, ``ResponseSet``, ... in row 2."""
+    if len(rows) < 2:
+        return False
+    v_codes = sum(bool(_V_CODE.match(c.strip())) for c in rows[0])
+    texts = {header_key(c).replace(" ", "") for c in rows[1]}
+    return v_codes >= 3 and len(texts & _QUALTRICS_LEGACY) >= 2
+
+
+def _qualtrics(rows: Sequence[Sequence[str]], legacy: bool = False) -> HeaderLayout:
     codes, texts = rows[0], rows[1]
     n = max(len(codes), len(texts))
     with_import = len(rows) > 2 and sum(bool(_IMPORT_ID.match(c)) for c in rows[2]) >= max(
@@ -235,9 +280,11 @@ def _qualtrics(rows: Sequence[Sequence[str]]) -> HeaderLayout:
         question, sub = text, None
         m = re.match(r"^(Q[\w.]*?)_(\w+)$", code)
         members = groups.get(m.group(1), []) if m else []
-        q = _qualtrics_question([_cell(texts, k) for k in members] if members else [text])
-        if q is not None and text.startswith(q + " - "):
-            question, sub = q, text[len(q) + 3 :].strip()
+        found = _qualtrics_question(
+            [_cell(texts, k) for k in members] if members else [text], legacy and bool(members)
+        )
+        if found is not None and text.startswith(found[0] + found[1]):
+            question, sub = found[0], text[len(found[0]) + len(found[1]) :].strip()
         elif "[" in text:
             question, sub = split_bracket(text)
         cols.append(ColumnHeader(j, text, question, sub, code or None))
@@ -275,6 +322,114 @@ def _looks_surveymonkey(rows: Sequence[Sequence[str]]) -> bool:
     return (marks >= 1 or spanned >= 1) and blank_under
 
 
+_MAX_TITLE_ROWS = 2
+
+
+def _distinct(row: Sequence[str]) -> list[str]:
+    """The row's non-blank texts, each once, in order."""
+    out: list[str] = []
+    for c in row:
+        t = c.strip()
+        if t and t not in out:
+            out.append(t)
+    return out
+
+
+def _title_rows(rows: Sequence[Sequence[str]]) -> int:
+    """How many leading rows are a sheet's title: each holds one text (written once, or filled
+    across a merged span), and a header row of two or more distinct texts follows them."""
+    k = 0
+    while k < _MAX_TITLE_ROWS and k + 1 < len(rows) and len(_distinct(rows[k])) == 1:
+        k += 1
+    while k > 0 and not (k < len(rows) and _header_like(rows[k])):
+        k -= 1
+    return k
+
+
+def _header_like(row: Sequence[str]) -> bool:
+    """Two or more distinct texts, most of them not numbers (a header row, not a data row)."""
+    texts = _distinct(row)
+    return len(texts) >= 2 and 2 * sum(_is_number(t) for t in texts) < len(texts)
+
+
+def _is_number(text: str) -> bool:
+    return bool(re.fullmatch(r"[+-]?\d+(?:[.,]\d+)?", text.strip()))
+
+
+def _merged_header(rows: Sequence[Sequence[str]]) -> HeaderLayout | None:
+    """Two header rows where row 1 spans one question over several columns (a merged cell,
+    filled across its span, or written once with blanks after it) and row 2 holds the distinct
+    labels under it; None when the rows are not so.
+
+    Every other column must hold its text in one row only, or the same text in both (a cell
+    merged down): a second row with other text there is data, not header.
+    """
+    if len(rows) < 2:
+        return None
+    top, second = rows[0], rows[1]
+    n = max(len(top), len(second))
+    spans: list[list[int]] = []  # consecutive columns under one question text
+    for j in range(n):
+        t, s = _cell(top, j), _cell(second, j)
+        if t and spans and t == _cell(top, spans[-1][0]) and spans[-1][-1] == j - 1:
+            spans[-1].append(j)
+        elif not t and s and spans and spans[-1][-1] == j - 1 and _cell(second, spans[-1][0]):
+            spans[-1].append(j)  # a question written once, blanks after it
+        else:
+            spans.append([j])
+    cols: list[ColumnHeader] = []
+    merged = 0
+    seen_questions: set[str] = set()
+    for span in spans:
+        question = _cell(top, span[0])
+        labels = [_cell(second, j) for j in span]
+        if len(span) >= 2:
+            if (
+                not all(labels)
+                or len(set(labels)) < len(labels)
+                or question in labels
+                or any(_is_number(x) for x in labels)
+                or question in seen_questions
+            ):
+                return None
+            merged += 1
+            seen_questions.add(question)
+            for j, label in zip(span, labels, strict=True):
+                cols.append(ColumnHeader(j, f"{question} [{label}]", question, label))
+            continue
+        j = span[0]
+        t, s = question, labels[0]
+        if t and s and t != s:
+            return None
+        text = t or s
+        q, sub = split_bracket(text)
+        cols.append(ColumnHeader(j, text, q, sub))
+    if not merged and not (_header_like(top) and list(top) == list(second)):
+        return None  # (a header merged down two rows, every cell alike, is two rows too)
+    return HeaderLayout("spreadsheet", 2, tuple(cols))
+
+
+def _split_tool_rows(rows: Sequence[Sequence[str]]) -> HeaderLayout:
+    """:func:`split_header_rows` once any title rows are off."""
+    first = [c.strip() for c in rows[0]]
+    keys = {c.casefold() for c in first}
+    import_row = len(rows) > 2 and sum(bool(_IMPORT_ID.match(c)) for c in rows[2]) >= 1
+    if len(rows) >= 2 and (len(keys & _QUALTRICS_CODES) >= 2 or import_row):
+        return _qualtrics(rows)
+    if _looks_qualtrics_legacy(rows):
+        return _qualtrics(rows, legacy=True)
+    if len(rows) >= 2 and _looks_surveymonkey(rows):
+        return _surveymonkey(rows)
+    merged = _merged_header(rows)
+    if merged is not None:
+        return merged
+    cols = []
+    for j, text in enumerate(first):
+        q, sub = split_bracket(text)
+        cols.append(ColumnHeader(j, text, q, sub))
+    return HeaderLayout("plain", 1, tuple(cols))
+
+
 def split_header_rows(rows: Sequence[Sequence[str]]) -> HeaderLayout:
     """Recognise the header rows at the top of ``rows`` (see the module docstring).
 
@@ -292,21 +447,26 @@ def split_header_rows(rows: Sequence[Sequence[str]]) -> HeaderLayout:
     ('surveymonkey', 2, ['Group?', 'Rank them [Joint]'])
     >>> split_header_rows([["Timestamp", "Q [A]"], ["x", "1"]]).columns[1].sub
     'A'
+
+    A typed-up sheet: a title merged across the row, then a question merged over two columns:
+
+    >>> xl = [["Paper forms, March", "Paper forms, March", "Paper forms, March"],
+    ...       ["Group", "Rank each option", "Rank each option"],
+    ...       ["Group", "Joint", "Lead"], ["Health", "1", "2"]]
+    >>> h = split_header_rows(xl)
+    >>> h.style, h.rows, h.title_rows, h.texts()
+    ('spreadsheet', 3, 1, ['Group', 'Rank each option [Joint]', 'Rank each option [Lead]'])
+
+    Rows to give: the top few rows of the file (header rows and a data row or two).
     """
     if not rows:
         return HeaderLayout("plain", 0, ())
-    first = [c.strip() for c in rows[0]]
-    keys = {c.casefold() for c in first}
-    import_row = len(rows) > 2 and sum(bool(_IMPORT_ID.match(c)) for c in rows[2]) >= 1
-    if len(rows) >= 2 and (len(keys & _QUALTRICS_CODES) >= 2 or import_row):
-        return _qualtrics(rows)
-    if len(rows) >= 2 and _looks_surveymonkey(rows):
-        return _surveymonkey(rows)
-    cols = []
-    for j, text in enumerate(first):
-        q, sub = split_bracket(text)
-        cols.append(ColumnHeader(j, text, q, sub))
-    return HeaderLayout("plain", 1, tuple(cols))
+    k = _title_rows(rows)
+    if k == 0:
+        return _split_tool_rows(rows)
+    inner = _split_tool_rows(rows[k:])
+    style = "spreadsheet" if inner.style == "plain" else inner.style
+    return HeaderLayout(style, inner.rows + k, inner.columns, k)
 
 
 _WORDS = {

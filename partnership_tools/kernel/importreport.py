@@ -151,7 +151,7 @@ class ImportReport:
         for c in self.columns:
             out.append(
                 f"Column {c.index + 1} {c.header!r}: {c.use}"
-                + (f" ({c.detail})." if c.detail else ".")
+                + (f" ({c.detail.rstrip('.')})." if c.detail else ".")
             )
         if self.set_aside:
             out.append("Set aside: " + "; ".join(c.header for c in self.set_aside) + ".")

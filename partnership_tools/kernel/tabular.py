@@ -8,7 +8,9 @@ may be wrong). The separator (``,`` ``;`` TAB ``|``) and the quote
 character are found from the data rows, not the header (:func:`detect_dialect`). Workbooks are
 read with openpyxl in read-only mode after ``reset_dimensions()`` (a workbook's own
 ``<dimension>`` may be wrong, and must neither pad nor cut rows), merged header cells are filled
-across their span, and a workbook is refused when it would uncompress to more than
+across their span (the reader only fills: a title merged across the row and a question merged
+over its labels are recognised in the header rows by
+:func:`~partnership_tools.kernel.headers.split_header_rows`), and a workbook is refused when it would uncompress to more than
 :data:`MAX_XLSX_BYTES`. A footer under the data ("Total responses: 12", "Exported from ... on
 ...") is set aside and its lines kept in :attr:`Table.footer_lines` (:func:`footer_start`).
 Every problem is a :class:`TabularError`: one plain sentence naming the file (and the row or

@@ -1,7 +1,9 @@
 """What each column of a response file is: the layout recogniser for health-check responses.
 
 A response file's header rows are split by :func:`~partnership_tools.kernel.headers.split_header_rows`
-(Qualtrics: codes, texts, ImportId JSON; SurveyMonkey: question over statement; otherwise one row).
+(Qualtrics: codes, texts, ImportId JSON, or the legacy ``V1``, ``V2``... over ``ResponseID``...;
+SurveyMonkey: question over statement; a typed-up sheet: title rows, a question merged over its
+statements; otherwise one row).
 Then every column gets one use (a :class:`ColumnRole`), tried in this order:
 
 1. an **item**, by id, code or wording in the tool's header style (``Question [Statement]``,
@@ -117,7 +119,8 @@ class ResponseLayout:
 
 
 def tool_style(style: str, headers: Sequence[ColumnHeader]) -> str:
-    """The tool a layout's marks point to: ``qualtrics`` and ``surveymonkey`` as recognised, a
+    """The tool a layout's marks point to: ``qualtrics``, ``surveymonkey`` and ``spreadsheet`` (a
+    typed-up sheet: title rows or merged question headers) as recognised, a
     plain header with ``Start time`` and ``Completion time`` is ``microsoft forms``, one with a
     ``Timestamp`` column or ``Question [Statement]`` headers ``google forms``, else ``plain``.
 
@@ -126,6 +129,8 @@ def tool_style(style: str, headers: Sequence[ColumnHeader]) -> str:
     'microsoft forms'
     >>> tool_style("plain", [ColumnHeader(0, "Timestamp", "Timestamp")])
     'google forms'
+    >>> tool_style("spreadsheet", [ColumnHeader(0, "Timestamp", "Timestamp")])
+    'spreadsheet'
     """
     if style != "plain":
         return style
@@ -231,7 +236,7 @@ def recognise_columns(
     :class:`LayoutError` when two columns both look like a field's by their values, or the named
     column does not exist.
     """
-    head = split_header_rows(rows[:3])
+    head = split_header_rows(rows[:6])
     cols = list(head.columns)
     n_cols = len(cols)
     data = rows[head.rows :]

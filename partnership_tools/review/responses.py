@@ -2,7 +2,9 @@
 
 A :class:`Responses` holds one row per response in a wide DataFrame: ``respondent_id``, ``wave``,
 one column per respondent field (``level``, ...), one float column per item holding the answer's
-value or its "don't know"/"not applicable" code (NaN when blank), and ``comments``.
+value or its "don't know"/"not applicable" code (NaN when blank), ``comments`` and ``source``
+(where the response came from: ``"form"`` for the participants' review form, ``"file: <name>"``
+for an imported file, ``""`` when not known, as in responses stored before it was kept).
 
 :func:`read_responses` reads a file exported by an online form. Answers may be numbers or the
 scale's labels; columns are matched to items by id or wording. Cells that cannot be read are left
@@ -51,15 +53,30 @@ from partnership_tools.review.schema import normalise_text
 
 __all__ = [
     "DEFAULT_WAVE",
+    "FORM_SOURCE",
     "InvalidCell",
     "ResponseFileError",
     "ResponseImport",
     "Responses",
+    "file_source",
     "read_responses",
 ]
 
 DEFAULT_WAVE = "wave 1"
-SPECIAL_COLUMNS = ("respondent_id", "wave", "comments")
+SPECIAL_COLUMNS = ("respondent_id", "wave", "comments", "source")
+#: The ``source`` of a response given through the participants' review form.
+FORM_SOURCE = "form"
+
+
+def file_source(name: str) -> str:
+    """The ``source`` of a response imported from the file ``name`` (its folder left out).
+
+    >>> file_source("/tmp/x/paper forms.csv")
+    'file: paper forms.csv'
+    """
+    return f"file: {Path(name).name or name}"
+
+
 _NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 _NUM_LABEL = re.compile(r"^(\d+)\s*[-:.)=]\s*(\D.*)$")
 _LABEL_NUM = re.compile(r"^(\D.*?)\s*\((\d+)\)$")
@@ -266,17 +283,20 @@ class Responses:
             f["wave"] = DEFAULT_WAVE
         if "comments" not in f:
             f["comments"] = ""
+        if "source" not in f:
+            f["source"] = ""
         for c in self.field_ids:
             if c not in f:
                 f[c] = np.nan
         for c in self.item_ids:
             if c not in f:
                 f[c] = np.nan
-        cols = ["respondent_id", "wave", *self.field_ids, *self.item_ids, "comments"]
+        cols = ["respondent_id", "wave", *self.field_ids, *self.item_ids, "comments", "source"]
         f = f[cols].reset_index(drop=True)
         f["respondent_id"] = f["respondent_id"].astype(str).astype("str")
         f["wave"] = f["wave"].astype(str).astype("str")
         f["comments"] = f["comments"].where(f["comments"].notna(), "").astype(str).astype("str")
+        f["source"] = f["source"].where(f["source"].notna(), "").astype(str).astype("str")
         for c in self.field_ids:
             f[c] = pd.Series([None if _is_blank(v) else str(v) for v in f[c]], dtype="str")
         for c in self.item_ids:
@@ -300,7 +320,8 @@ class Responses:
     def from_records(
         cls, instrument: Instrument, records: Iterable[Mapping[str, Any]]
     ) -> Responses:
-        """Build responses from dicts keyed by item id, field id, ``wave``, ``respondent_id``, ``comments``.
+        """Build responses from dicts keyed by item id, field id, ``wave``, ``respondent_id``,
+        ``comments``, ``source``.
 
         Answers may be values, codes or labels; anything unreadable raises ``ValueError``.
         """
@@ -312,6 +333,7 @@ class Responses:
             ],
             "wave": [str(r.get("wave") or DEFAULT_WAVE) for r in records],
             "comments": [str(r.get("comments") or "") for r in records],
+            "source": [str(r.get("source") or "") for r in records],
         }
         for fld in instrument.respondent_fields:
             vals = []
@@ -394,6 +416,25 @@ class Responses:
             self.field_ids,
         )
 
+    def with_source(self, source: str) -> Responses:
+        """A copy with every response's ``source`` set to ``source`` (e.g. :func:`file_source`).
+
+        >>> from partnership_tools.review.instrument import load_instrument
+        >>> inst = load_instrument("ten_lessons")
+        >>> r = Responses.from_records(inst, [{"ud1": 4}]).with_source("form")
+        >>> list(r.frame["source"]), r.to_dict()["rows"][0]["source"]
+        (['form'], 'form')
+        """
+        return Responses(
+            self.instrument_id, self.frame.assign(source=source), self.item_ids, self.field_ids
+        )
+
+    def in_wave(self, wave: str) -> Responses:
+        """A copy with every response put in ``wave``."""
+        return Responses(
+            self.instrument_id, self.frame.assign(wave=wave), self.item_ids, self.field_ids
+        )
+
     def to_long(self) -> pd.DataFrame:
         """One row per answer: ``respondent_id, wave, <fields>, item, value`` (blanks left out)."""
         keys = ["respondent_id", "wave", *self.field_ids]
@@ -425,10 +466,13 @@ class Responses:
         return converter.structure(d, cls)
 
     def _to_data(self) -> dict[str, Any]:
-        """The unstructure hook (registered below the class): one record per respondent."""
+        """The unstructure hook (registered below the class): one record per respondent; a
+        record has a ``source`` only when it is known, so responses without one are written as
+        before it was kept (and a saved review's bytes and digest stay the same)."""
         rows = []
         f = self.frame
         items = f[list(self.item_ids)].to_numpy(dtype=float)
+        sources = list(f["source"])
         for i, rec in enumerate(
             f[["respondent_id", "wave", *self.field_ids, "comments"]].itertuples(index=False)
         ):
@@ -440,15 +484,16 @@ class Responses:
                 iid: (None if math.isnan(v) else int(v))
                 for iid, v in zip(self.item_ids, items[i], strict=True)
             }
-            rows.append(
-                {
-                    "respondent_id": rec[0],
-                    "wave": rec[1],
-                    "fields": fields,
-                    "answers": answers,
-                    "comments": rec[-1],
-                }
-            )
+            row = {
+                "respondent_id": rec[0],
+                "wave": rec[1],
+                "fields": fields,
+                "answers": answers,
+                "comments": rec[-1],
+            }
+            if sources[i]:
+                row["source"] = sources[i]
+            rows.append(row)
         return {
             "instrument_id": self.instrument_id,
             "item_ids": list(self.item_ids),
@@ -466,6 +511,7 @@ class Responses:
             "respondent_id": [r["respondent_id"] for r in rows],
             "wave": [r["wave"] for r in rows],
             "comments": [r.get("comments") or "" for r in rows],
+            "source": [r.get("source") or "" for r in rows],
         }
         for fid in field_ids:
             data[fid] = [(r.get("fields") or {}).get(fid) for r in rows]

@@ -417,7 +417,7 @@ def submit_draft(
     Raises :class:`AlreadySubmitted` for a second submission, :class:`WaveClosed` when the wave is
     no longer open and :class:`DraftError` when a required respondent field is missing.
     """
-    from partnership_tools.review.responses import Responses
+    from partnership_tools.review.responses import FORM_SOURCE, Responses
     from partnership_tools.store.reviews import load_instrument_of, save_responses
 
     with _write(conn):
@@ -436,6 +436,7 @@ def submit_draft(
             "respondent_id": respondent_id,
             "wave": draft.wave,
             "comments": draft.comments,
+            "source": FORM_SOURCE,
         }
         record.update({k: v for k, v in draft.fields.items() if k in inst.field_ids})
         record.update({k: v for k, v in draft.answers.items() if k in inst.item_ids})

@@ -51,6 +51,7 @@ from partnership_tools.store.db import transaction
 
 __all__ = [
     "ReviewStoreError",
+    "add_responses",
     "archive_review",
     "clean_planned_waves",
     "create_review",
@@ -73,14 +74,22 @@ __all__ = [
     "stored_rows",
 ]
 
-#: 2 added ``review_reviews.archived_at`` and ``review_reviews.planned_waves_json``
-#: (:func:`ensure_review_schema` adds them to a store made before).
-REVIEW_STORE_VERSION = 2
+#: 2 added ``review_reviews.archived_at`` and ``review_reviews.planned_waves_json``; 3 added
+#: ``review_responses.source`` (where each response came from: ``"form"``, ``"file: <name>"``,
+#: ``""`` for responses stored before) (:func:`ensure_review_schema` adds them to a store made
+#: before).
+REVIEW_STORE_VERSION = 3
 
-#: The columns added after version 1, with their definitions (added by ``ALTER TABLE``).
+#: The columns of ``review_reviews`` added after version 1, with their definitions (added by
+#: ``ALTER TABLE``).
 ADDED_COLUMNS = (
     ("archived_at", "TEXT"),
     ("planned_waves_json", "TEXT NOT NULL DEFAULT '[]'"),
+)
+#: Every column added after version 1, as ``(table, column, definition)``.
+ADDED_TABLE_COLUMNS = (
+    *(("review_reviews", name, definition) for name, definition in ADDED_COLUMNS),
+    ("review_responses", "source", "TEXT NOT NULL DEFAULT ''"),
 )
 
 SCHEMA = """
@@ -108,6 +117,7 @@ CREATE TABLE IF NOT EXISTS review_responses (
     fields_json TEXT NOT NULL DEFAULT '{}',
     answers_json TEXT NOT NULL DEFAULT '{}',
     comments TEXT NOT NULL DEFAULT '',
+    source TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (review_id, seq)
 );
 CREATE INDEX IF NOT EXISTS review_responses_by_wave ON review_responses (review_id, wave);
@@ -140,16 +150,15 @@ def _columns(conn: sqlite3.Connection, table: str) -> list[str]:
 
 def ensure_review_schema(conn: sqlite3.Connection) -> None:
     """Create the review tables if they are missing, and bring a store made by an earlier
-    version up to :data:`REVIEW_STORE_VERSION` (the columns of :data:`ADDED_COLUMNS`); safe to
-    call every time."""
+    version up to :data:`REVIEW_STORE_VERSION` (the columns of :data:`ADDED_TABLE_COLUMNS`);
+    safe to call every time."""
     with _write(conn):
         for statement in SCHEMA.split(";"):
             if statement.strip():
                 conn.execute(statement)
-        have = _columns(conn, "review_reviews")
-        for name, definition in ADDED_COLUMNS:
-            if name not in have:
-                conn.execute(f"ALTER TABLE review_reviews ADD COLUMN {name} {definition}")
+        for table, name, definition in ADDED_TABLE_COLUMNS:
+            if name not in _columns(conn, table):
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {definition}")
         conn.execute(
             "INSERT INTO review_meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -402,8 +411,8 @@ def save_responses(
             if responses.field_ids
             else np.empty((len(f), 0))
         )
-        for i, (rid, wave, comments) in enumerate(
-            zip(f["respondent_id"], f["wave"], f["comments"], strict=True)
+        for i, (rid, wave, comments, source) in enumerate(
+            zip(f["respondent_id"], f["wave"], f["comments"], f["source"], strict=True)
         ):
             answers = {
                 iid: (None if np.isnan(v) else int(v))
@@ -419,15 +428,49 @@ def save_responses(
                     json.dumps(flds),
                     json.dumps(answers),
                     comments or "",
+                    source or "",
                 )
             )
         conn.executemany(
-            "INSERT INTO review_responses (review_id, seq, wave, respondent_id, fields_json, answers_json, comments) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO review_responses (review_id, seq, wave, respondent_id, fields_json, "
+            "answers_json, comments, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
         conn.execute("UPDATE review_reviews SET updated_at = ? WHERE id = ?", (_now(), review_id))
     return len(rows)
+
+
+def add_responses(
+    conn: sqlite3.Connection, review_id: str, responses: Responses, wave: str | None = None
+) -> int:
+    """Add responses to a review beside the ones stored (the form's included), never replacing
+    any: ``wave`` (when given) puts every one of them in that wave. One transaction; returns the
+    rows added. Raises :class:`ReviewStoreError` when there is nothing to add.
+
+    >>> import sqlite3
+    >>> from partnership_tools.review.instrument import load_instrument
+    >>> conn = sqlite3.connect(":memory:")
+    >>> ensure_review_schema(conn)
+    >>> inst = load_instrument("ten_lessons")
+    >>> create_review(conn, "r", "R", inst)
+    >>> online = Responses.from_records(inst, [{"ud1": 4, "wave": "one", "source": "form"}])
+    >>> save_responses(conn, "r", online)
+    1
+    >>> paper = Responses.from_records(inst, [{"ud1": 2}, {"ud1": 3}]).with_source("file: p.csv")
+    >>> add_responses(conn, "r", paper, wave="one")
+    2
+    >>> got = load_responses(conn, "r").frame
+    >>> list(got["wave"]), list(got["source"])
+    (['one', 'one', 'one'], ['form', 'file: p.csv', 'file: p.csv'])
+    """
+    if responses.n == 0:
+        raise ReviewStoreError("There are no responses to add.")
+    if wave is not None:
+        wave = " ".join(str(wave).split())
+        if not wave:
+            raise ReviewStoreError("Name the wave the responses are added to.")
+        responses = responses.in_wave(wave)
+    return save_responses(conn, review_id, responses, replace_waves=False)
 
 
 def load_responses(
@@ -436,11 +479,12 @@ def load_responses(
     """The stored responses of a review (optionally only some waves), in the order they were saved."""
     inst = load_instrument_of(conn, review_id)
     rows = conn.execute(
-        "SELECT wave, respondent_id, fields_json, answers_json, comments FROM review_responses WHERE review_id = ? ORDER BY seq",
+        "SELECT wave, respondent_id, fields_json, answers_json, comments, source "
+        "FROM review_responses WHERE review_id = ? ORDER BY seq",
         (review_id,),
     ).fetchall()
     recs = []
-    for wave, rid, fields, answers, comments in (tuple(r) for r in rows):
+    for wave, rid, fields, answers, comments, source in (tuple(r) for r in rows):
         if waves and wave not in waves:
             continue
         recs.append(
@@ -450,6 +494,7 @@ def load_responses(
                 "fields": json.loads(fields),
                 "answers": json.loads(answers),
                 "comments": comments,
+                "source": source or "",
             }
         )
     return Responses.from_dict(

@@ -50,6 +50,7 @@ import json
 import os
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from itertools import repeat
@@ -62,6 +63,7 @@ import pandas as pd
 from partnership_tools.kernel.headers import (
     ColumnHeader,
     HeaderLayout,
+    bookkeeping_kind,
     parse_ordinal,
     split_header_rows,
 )
@@ -84,6 +86,7 @@ from partnership_tools.vote.layouts import (
     is_unranked,
     label_key,
     plan_columns,
+    suspect_labels,
 )
 from partnership_tools.vote.model import Option
 from partnership_tools.vote.records import to_record
@@ -101,6 +104,7 @@ __all__ = [
     "BallotFileError",
     "BallotImport",
     "RejectedBallot",
+    "no_valid_ballots",
     "read_ballots_csv",
     "read_options_file",
     "write_ballots_csv",
@@ -1044,6 +1048,79 @@ def _label_ids(options: tuple[Option, ...]) -> dict[str, str]:
     return out
 
 
+def _label_ballots(df: pd.DataFrame, cols: Sequence[int]) -> list[tuple[str, int]]:
+    """Each label found in ``cols`` (as :func:`_labels_found` spells it) with how many rows name it."""
+    spelled: dict[str, str] = {}
+    rows: dict[str, int] = {}
+    for row in df[list(cols)].to_numpy(dtype=object):
+        keys = set()
+        for cell in row:
+            text = str(cell).strip()
+            if text and not is_unranked(text):
+                k = label_key(text)
+                spelled.setdefault(k, text)
+                keys.add(k)
+        for k in keys:
+            rows[k] = rows.get(k, 0) + 1
+    return [(spelled[k], rows[k]) for k in spelled]
+
+
+def _many(n: int, unit: str) -> str:
+    """``1 row``, ``2 rows``: ``unit`` is the plural, ending in ``s``."""
+    return f"1 {unit[:-1]}" if n == 1 else f"{n} {unit}"
+
+
+_REASON_KIND = re.compile(r"\b(?:options? [^ ,]+(?: and [^ ,]+)?|\d+|'[^']*')")
+
+
+def no_valid_ballots(
+    imp: BallotImport, name: str, what: str, unit: str, hint: str
+) -> BallotFileError | None:
+    """The error for a file with ballots to read of which none is valid, else None.
+
+    ``what`` is the file's kind (``ballot file``), ``unit`` what it holds (``rows``), ``hint``
+    what to try. All blank: ``has N rows and every one is blank``; else the count rejected and the
+    most common reason (reasons that differ only in the options, numbers or texts they name
+    count as one) with the row of its first instance.
+
+    >>> imp = BallotImport(None, "wide", (), BallotMatrix.from_rankings(("A", "B"), []), (), (),
+    ...     (RejectedBallot(2, "ties options A and B at rank 1", ""),
+    ...      RejectedBallot(3, "skips rank 2", ""), RejectedBallot(4, "ties options A and B at rank 2", "")), ())
+    >>> print(no_valid_ballots(imp, "f.csv", "ballot file", "rows", "try X"))
+    The ballot file f.csv has 3 rows and none is a valid ballot: all 3 were rejected, most often (2 of them) because it ties options A and B at rank 1 (row 2); try X.
+    """
+    if imp.n_ballots:
+        return None
+    if imp.rejected and all(r.reason.startswith("replaced by") for r in imp.rejected):
+        return None  # every voter's last ballot is blank: they abstained, nothing went wrong
+    blank = len(imp.abstentions)
+    rejected = len(imp.rejected)
+    if not rejected:
+        if not blank:
+            return None
+        return BallotFileError(
+            f"The {what} {name} has {_many(blank, unit)} and every one is blank, so there is"
+            " nothing to count."
+        )
+    kinds = Counter(_REASON_KIND.sub("_", r.reason) for r in imp.rejected)
+    kind, often = kinds.most_common(1)[0]
+    first = next(r for r in imp.rejected if _REASON_KIND.sub("_", r.reason) == kind)
+    total = blank + rejected
+    verb = "it was" if first.reason.startswith("replaced") else "it"
+    if total == 1:
+        why = f"it was rejected because {verb} {first.reason} (row {first.row})"
+    else:
+        which = (
+            f"all {rejected} were rejected" if not blank else f"{blank} blank, {rejected} rejected"
+        )
+        why = (
+            f"{which}, most often ({often} of them) because {verb} {first.reason} (row {first.row})"
+        )
+    return BallotFileError(
+        f"The {what} {name} has {_many(total, unit)} and none is a valid ballot: {why}; {hint}."
+    )
+
+
 def _labels_found(df: pd.DataFrame, cols: Sequence[int]) -> list[str]:
     """The distinct labels in ``cols`` (compared by key), in order of first appearance, row by row."""
     seen: dict[str, str] = {}
@@ -1314,7 +1391,7 @@ def read_ballots_csv(
     given = _resolve_given_options(options, options_file)
     src = _read_source(source, name, sheet)
     path: str | None = None if name == "(given as a stream)" else name
-    head = [[str(c) for c in row] for row in src.df.iloc[:3].to_numpy(dtype=object).tolist()]
+    head = [[str(c) for c in row] for row in src.df.iloc[:6].to_numpy(dtype=object).tolist()]
     header = split_header_rows(head)
     h = max(header.rows, 1)
     if header.style == "plain":
@@ -1349,16 +1426,24 @@ def read_ballots_csv(
             header, stats, given, None if group_column is None else str(group_column), name
         )
     except LayoutError as exc:
+        if all(
+            not stats[j].filled or bookkeeping_kind(header.columns[j].text) for j in range(width)
+        ):  # nothing but timestamps and the like: every row is blank
+            raise BallotFileError(
+                f"The ballot file {name} has {_many(len(df), 'rows')} and every one is blank, so"
+                " there is nothing to count."
+            ) from None
         raise BallotFileError(str(exc)) from None
 
     notes: list[str] = list(src.notes) + list(plan.notes)
     uses = list(plan.uses)
     if plan.layout in ("long", "forms"):
         if given is None:
+            layout = "long" if plan.layout == "long" else "Microsoft Forms list"
             raise BallotFileError(
                 f"The ballot file {name} needs the list of options (--options or --options-file) "
-                "because the long layout only shows the options each voter ranked, and an option "
-                "nobody ranked still counts."
+                f"because the {layout} layout only shows the options each voter ranked, and an "
+                "option nobody ranked still counts."
             )
         col = plan.ranking
         assert col is not None
@@ -1375,6 +1460,7 @@ def read_ballots_csv(
                 f"The options are the {len(opts)} labels found in the place columns; give"
                 " --options if an option nobody ranked should still count."
             )
+            notes.extend(suspect_labels(_label_ballots(df, cols)))
         else:
             opts = given
         if not opts:
@@ -1413,6 +1499,16 @@ def read_ballots_csv(
         plan.participant,
         text_of_row,
     )
+    refused = no_valid_ballots(
+        imp,
+        name,
+        "ballot file",
+        "rows",
+        "check that the right columns hold the ballots (the report lists each column's use), or"
+        " give the options with --options or --options-file and the group with --group-column",
+    )
+    if refused is not None:
+        raise refused
     report = ImportReport(
         file=name,
         kind="ballots",

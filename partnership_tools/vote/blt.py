@@ -309,6 +309,13 @@ def read_blt_meta(source: str | os.PathLike[str] | IO[Any], name: str | None = N
             f"there are {len(strings)} quoted texts after the "
             f"ballots but {n} candidates and one title; remove the extra ones",
         )
+    if not ballots:
+        raise _fail(
+            shown,
+            end_line,
+            "the file names its candidates but holds no ballots (the 0 that ends the ballots"
+            " comes straight after the first line); add the ballots before it",
+        )
     labels = [s.strip() for _, s in strings[:n]]
     for c, (k, _) in enumerate(strings[:n], start=1):
         if not labels[c - 1]:

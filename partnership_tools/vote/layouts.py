@@ -30,6 +30,7 @@ set aside with the reason. Nothing but the ballot columns is ever read as an opt
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -52,10 +53,12 @@ __all__ = [
     "LayoutError",
     "Plan",
     "column_stats",
+    "is_serial_header",
     "is_unranked",
     "label_key",
     "place_of",
     "plan_columns",
+    "suspect_labels",
 ]
 
 RANKING_COLUMN = "ranking"
@@ -81,6 +84,11 @@ _PLACE_IN_TEXT = re.compile(
     r"\b(?:(?P<n>\d{1,3})(?:st|nd|rd|th)|(?P<w>first|second|third|fourth|fifth|sixth|seventh|"
     r"eighth|ninth|tenth))\s+(?:choice|preference|place|priority|most preferred)\b"
     r"|\b(?:rank|ranking|choice|preference|place)\s*#?\s*(?P<m>\d{1,3})\b"
+)
+_SERIAL_MARKS = frozenset({"#", "no", "no.", "n°", "nº", "№"})
+_SERIAL_WORDS = re.compile(
+    r"(?:(?:ballot(?: paper)?|form|ref|reference|row|voter|serial|record|entry|paper|sheet)"
+    r"(?: (?:no|number|num|nr|id))?|no|number|num|nr|s n|sl no|lfd nr)"
 )
 _ID_LIKE = re.compile(r"[A-Za-z0-9_-]{1,12}")
 _WORD_PLACES = {
@@ -248,7 +256,9 @@ def _match_group_column(cols: Sequence[ColumnHeader], wanted: str, name: str) ->
 def _explicit(cols: Sequence[ColumnHeader], wanted: frozenset[str], name: str) -> int | None:
     found = [c.index for c in cols if header_key(c.text) in wanted]
     if len(found) > 1:
-        raise LayoutError(f"The ballot file {name} has two '{header_key(cols[found[0]].text)}' columns.")
+        raise LayoutError(
+            f"The ballot file {name} has two '{header_key(cols[found[0]].text)}' columns."
+        )
     return found[0] if found else None
 
 
@@ -271,9 +281,7 @@ def _wide(b: _Builder, given: Sequence[Option] | None) -> tuple[list[int], str] 
     """The option columns of a wide table (in column order) and the style name, or None."""
     keys = _option_keys(given)
     rank_like = [
-        j
-        for j in b.free()
-        if b.stats[j].filled and b.stats[j].share(_is_rank) >= RANK_SHARE
+        j for j in b.free() if b.stats[j].filled and b.stats[j].share(_is_rank) >= RANK_SHARE
     ]
     if given is not None:
         named = [j for j in b.free() if _resolve(b.cols[j], keys) is not None]
@@ -335,7 +343,9 @@ def _wide(b: _Builder, given: Sequence[Option] | None) -> tuple[list[int], str] 
 def _other_question(text: str) -> bool:
     """A header that names a comments box, the group or consent, never an option."""
     key = header_key(text)
-    return bool(_GROUP_WORDS.search(key) or _COMMENT_WORDS.search(key) or _CONSENT_WORDS.search(key))
+    return bool(
+        _GROUP_WORDS.search(key) or _COMMENT_WORDS.search(key) or _CONSENT_WORDS.search(key)
+    )
 
 
 def _short_cells(b: _Builder, j: int) -> bool:
@@ -348,9 +358,52 @@ def _short_cells(b: _Builder, j: int) -> bool:
     )
 
 
+def _whole(v: str) -> int | None:
+    return int(v) if v.isdigit() else None
+
+
+def is_serial_header(text: str) -> bool:
+    """A header that names a ballot's serial number (``Ballot``, ``No.``, ``Form no.``, ``#``).
+
+    >>> [is_serial_header(t) for t in ("#", "No.", "Ballot paper number", "Ref", "Shared hub")]
+    [True, True, True, True, False]
+    """
+    raw = text.strip().casefold()
+    return raw in _SERIAL_MARKS or bool(_SERIAL_WORDS.fullmatch(header_key(text)))
+
+
+def _serial_columns(b: _Builder, option_keys: set[str]) -> list[int]:
+    """Columns that number the ballots, not options: a serial header (:func:`is_serial_header`)
+    over distinct values; or, under a header of three or more characters (not an option id such
+    as ``A`` or ``O1``), three or more distinct whole numbers that cannot all be ranks: ids
+    above 9 and above the number of rank-like columns (``1001, 1002, 1005``), or ``1..N`` with
+    N more than the rank-like columns.
+    """
+    rank_like = sum(b.stats[j].share(_is_rank) >= RANK_SHARE for j in b.free())
+    out: list[int] = []
+    for j in b.free():
+        h, s = b.cols[j], b.stats[j]
+        if h.sub is not None or not s.filled or any(k in option_keys for k in h.keys()):
+            continue
+        if any(c != 1 for _, c in s.values):
+            continue
+        if is_serial_header(h.text):
+            out.append(j)
+            continue
+        found = [_whole(v) for v, _ in s.values]
+        numbers = sorted(n for n in found if n is not None)
+        if len(header_key(h.text)) < 3 or len(numbers) < len(found) or len(numbers) < 3:
+            continue
+        ids = numbers[0] > max(rank_like, 9)
+        run = numbers == list(range(1, len(numbers) + 1)) and len(numbers) > rank_like
+        if ids or run:
+            out.append(j)
+    return out
+
+
 def _places(b: _Builder, given: Sequence[Option] | None) -> list[tuple[int, int]] | None:
     keys = _option_keys(given)
-    found: dict[int, int] = {}
+    claims: dict[int, list[int]] = {}
     for j in b.free():
         h, s = b.cols[j], b.stats[j]
         p = place_of(h)
@@ -360,9 +413,10 @@ def _places(b: _Builder, given: Sequence[Option] | None) -> list[tuple[int, int]
             continue  # ranks, not labels
         if given is not None and s.filled and s.share(lambda v: label_key(v) in keys) < 0.5:
             continue
-        if p in found:
-            return None  # two columns for one place: not a places table
-        found[p] = j
+        claims.setdefault(p, []).append(j)
+    found = _settle_place_claims(b, claims)
+    if found is None:
+        return None  # two equally good columns for one place: not a places table
     filled = [j for j in found.values() if b.stats[j].filled]
     if len(found) < 2 or not filled:
         return None
@@ -372,9 +426,33 @@ def _places(b: _Builder, given: Sequence[Option] | None) -> list[tuple[int, int]
         union = set().union(*seen)
         if len(filled) >= 2 and sum(len(s) for s in seen) <= len(union):
             return None
-        if any(len(label_key(v)) == 0 or len(v) > 120 for j in filled for v, _ in b.stats[j].values):
+        if any(
+            len(label_key(v)) == 0 or len(v) > 120 for j in filled for v, _ in b.stats[j].values
+        ):
             return None
     return sorted((p, j) for p, j in found.items())
+
+
+def _settle_place_claims(b: _Builder, claims: dict[int, list[int]]) -> dict[int, int] | None:
+    """One column per place, when two columns name the same place (``First choice`` and ``Why
+    did you choose your first choice?``): the one whose values are the labels the other place
+    columns hold wins; a tie between them (or no other place column to compare with) gives None.
+    """
+    found = {p: js[0] for p, js in claims.items() if len(js) == 1}
+    if len(found) == len(claims):
+        return found
+    labels = {label_key(v) for j in found.values() for v, _ in b.stats[j].values}
+    for p, js in claims.items():
+        if len(js) == 1:
+            continue
+        shared = sorted(
+            ((sum(label_key(v) in labels for v, _ in b.stats[j].values), j) for j in js),
+            reverse=True,
+        )
+        if not labels or shared[0][0] == 0 or shared[0][0] == shared[1][0]:
+            return None
+        found[p] = shared[0][1]
+    return found
 
 
 def _forms(b: _Builder) -> int | None:
@@ -423,7 +501,9 @@ def _set_aside_rest(b: _Builder, option_keys: set[str]) -> None:
             b.use(j, "set aside", "no answers")
         elif _CONSENT_WORDS.search(key) or s.share(lambda v: header_key(v) in _YES_NO) == 1.0:
             b.use(j, "set aside", "consent or yes/no question")
-        elif _COMMENT_WORDS.search(key) or (s.distinct >= 0.7 * s.filled and not _is_number(s.values[0][0])):
+        elif _COMMENT_WORDS.search(key) or (
+            s.distinct >= 0.7 * s.filled and not _is_number(s.values[0][0])
+        ):
             b.use(j, "comment")
         else:
             b.use(j, "set aside", "another question of the form")
@@ -497,7 +577,9 @@ def plan_columns(
     cols = header.columns
     for j, h in enumerate(cols):
         if not h.text and stats[j].filled:
-            raise LayoutError(f"The ballot file {name} has a column with no header (column {j + 1}).")
+            raise LayoutError(
+                f"The ballot file {name} has a column with no header (column {j + 1})."
+            )
     ranking = _explicit(cols, frozenset({RANKING_COLUMN}), name)
     group = _explicit(cols, GROUP_COLUMNS, name)
     participant = _explicit(cols, PARTICIPANT_COLUMNS, name)
@@ -531,6 +613,8 @@ def plan_columns(
         if kind:
             b.use(j, "bookkeeping", kind)
     option_keys = set(_option_keys(given))
+    for j in _serial_columns(b, option_keys):
+        b.use(j, "bookkeeping", "serial number")
 
     layout, style = "", ""
     option_columns: list[int] = []
@@ -607,6 +691,57 @@ def plan_columns(
         participant=participant,
         notes=tuple(notes),
     )
+
+
+#: How alike two labels must be (:func:`difflib.get_close_matches` ratio) to be reported as close.
+CLOSE_LABELS = 0.8
+
+
+def _ballots(k: int) -> str:
+    return "1 ballot only" if k == 1 else f"{k} ballots"
+
+
+def suspect_labels(counts: Sequence[tuple[str, int]]) -> tuple[str, ...]:
+    """Notes on labels found in the file that may be misspellings, never corrected: a label on
+    one ballot when every other label is on several, or a label close to a label on more
+    ballots (:data:`CLOSE_LABELS`; labels that differ only in their digits, ``Option 1`` and
+    ``Option 2``, are not close). ``counts`` is each label with the number of ballots naming it.
+
+    >>> suspect_labels([("Shared hub", 3), ("Rotating chair", 4), ("Shared hubs", 1)])[0]
+    "'Shared hubs' appears on 1 ballot only and is close to 'Shared hub'; if it is a misspelling, give the options with --options or --options-file so it is rejected."
+    >>> suspect_labels([("Option 1", 3), ("Option 2", 2), ("Option 3", 4)])
+    ()
+    """
+    notes: list[str] = []
+    keys = {label: label_key(label) for label, _ in counts}
+    by_count = dict(counts)
+    for label, k in counts:
+        others = [(o, c) for o, c in counts if o != label]
+        alike = [
+            o
+            for o in difflib.get_close_matches(
+                keys[label], [keys[o] for o, _ in others], n=3, cutoff=CLOSE_LABELS
+            )
+        ]
+        close = [
+            o
+            for o, c in others
+            if keys[o] in alike
+            and (c, o) > (k, label)
+            and re.sub(r"\d+", "", keys[o]) != re.sub(r"\d+", "", keys[label])
+        ]
+        lone = k == 1 and len(others) >= 2 and all(c >= 2 for _, c in others)
+        if not (close or lone):
+            continue
+        near = max(close, key=lambda o: by_count[o]) if close else None
+        text = f"'{label}' appears on {_ballots(k)}"
+        if near is not None:
+            text += f" and is close to '{near}'"
+        notes.append(
+            text + "; if it is a misspelling, give the options with --options or --options-file"
+            " so it is rejected."
+        )
+    return tuple(notes)
 
 
 def _ordinal_words(n: int) -> str:

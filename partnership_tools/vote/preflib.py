@@ -487,7 +487,7 @@ def read_preflib(source: str | os.PathLike[str] | IO[Any], name: str | None = No
         blank_rows=tuple(blank),
         notes=tuple(notes),
     )
-    return BallotImport(
+    imp = BallotImport(
         path=path,
         layout=f"preflib-{kind}",
         options=options,
@@ -498,6 +498,7 @@ def read_preflib(source: str | os.PathLike[str] | IO[Any], name: str | None = No
         abstentions=tuple(blank),
         report=report,
     )
+    return imp
 
 
 def _one_line(text: str) -> str:

@@ -373,6 +373,35 @@ def test_xlsx_named_sheet_merged_header_filled_and_footer_set_aside(tmp_path):
     assert t.warnings == ()
 
 
+def test_xlsx_merged_header_filled_is_split_into_question_and_label(tmp_path):
+    # the reader fills a merge across its span; split_header_rows reads the filled rows back
+    # as one question over its labels (a merged cell), so nothing downstream sees a repeat
+    from partnership_tools.kernel.headers import split_header_rows
+
+    h = split_header_rows(read_table(_merged_workbook(tmp_path), sheet="Responses").rows)
+    assert (h.style, h.rows) == ("spreadsheet", 2)
+    assert h.texts() == [
+        "ID",
+        "Rank the options [Pool]",
+        "Rank the options [Separate]",
+        "Rank the options [Joint]",
+    ]
+
+
+def test_xlsx_title_merged_across_the_row_is_filled_and_kept(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Board vote, March"])
+    ws.merge_cells("A1:C1")
+    for row in (["Group", "Joint", "Lead"], ["Health", 1, 2], [], ["Total: 1"]):
+        ws.append(row)
+    path = tmp_path / "titled.xlsx"
+    wb.save(path)
+    t = read_table(path)
+    assert t.rows == (("Board vote, March",) * 3, ("Group", "Joint", "Lead"), ("Health", "1", "2"))
+    assert t.footer_lines == (5,)
+
+
 def test_xlsx_lone_export_line_right_under_the_data_is_a_footer(tmp_path):
     path = _workbook(
         tmp_path,

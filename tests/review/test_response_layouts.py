@@ -151,7 +151,28 @@ def test_qualtrics_legacy_two_header_rows(tmp_path, county):
     assert imp.report.layout == "qualtrics" and imp.report.header_rows == (1, 2)
     assert codes(imp, 0) == [4.0, 4.0, 5.0, 1.0]
     assert imp.responses.frame["sector"].tolist() == ["Police"]
-    assert uses(imp)["ResponseSet"][0] == "set aside"
+    # not an answer: set aside as the bookkeeping it is (a Qualtrics response set)
+    assert uses(imp)["ResponseSet"] == ("bookkeeping", "collector id")
+
+
+def test_title_row_above_a_merged_question_header(tmp_path, county):
+    # a sheet saved as CSV: a title, the question written once over its statements, the
+    # statements below it, the sector header on the second row only; three header rows
+    text = (
+        "County partnership check - typed up,,,,\n"
+        f",{Q},,,\n"
+        "Which sector do you work in,Partners do what they say they will do.,Partners hold back"
+        " information that others need.,We agree on what the partnership is for.,Our joint"
+        " plans are clear to every partner's staff.\n"
+        "Police,4,2,5,8\n"
+        "Health,Agree,Disagree,Strongly disagree,9\n"
+    )
+    imp = read_responses(write(tmp_path, text), county)
+    assert imp.report.header_rows == (1, 2, 3)
+    assert codes(imp, 0) == [4.0, 2.0, 5.0, 8.0]
+    assert codes(imp, 1) == [4.0, 2.0, 1.0, 9.0]
+    assert imp.responses.frame["sector"].tolist() == ["Police", "Health"]
+    assert [u[0] for u in uses(imp).values()] == ["field", "item", "item", "item", "item"]
 
 
 SM = (

@@ -261,3 +261,47 @@ def test_from_records_and_from_frame_refuse_bad_values(tiny):
         Responses.from_frame(frame, tiny)
     ok = Responses.from_frame(pd.DataFrame({"a1": [4, np.nan], "level": ["P", None]}), tiny)
     assert ok.frame["a1"].dtype == np.float64 and ok.frame["wave"].tolist() == [DEFAULT_WAVE] * 2
+
+
+def test_source_is_kept_and_written_only_when_known(tiny, tmp_path):
+    from partnership_tools.review.responses import FORM_SOURCE, file_source
+
+    plain = Responses.from_records(tiny, [{"a1": 1}, {"a1": 2}])
+    assert list(plain.frame.columns)[-2:] == ["comments", "source"]
+    assert list(plain.frame["source"]) == ["", ""]
+    rows = plain.to_dict()["rows"]
+    assert all("source" not in r for r in rows)  # files without sources are written as before
+    mixed = Responses.combine(
+        [plain.with_source(FORM_SOURCE), plain.with_source(file_source("/x/p.csv"))]
+    )
+    assert list(mixed.frame["source"]) == ["form", "form", "file: p.csv", "file: p.csv"]
+    data = mixed.to_dict()
+    assert [r.get("source") for r in data["rows"]] == ["form", "form", "file: p.csv", "file: p.csv"]
+    assert Responses.from_dict(data).equals(mixed)
+    assert not Responses.from_dict(plain.to_dict()).equals(mixed.for_wave(DEFAULT_WAVE))
+    # an imported file leaves it to the caller to say where the responses came from
+    imp = read_responses(write(tmp_path, "a1\n1\n"), tiny)
+    assert list(imp.responses.frame["source"]) == [""]
+    assert list(imp.responses.in_wave("w2").frame["wave"]) == ["w2"]
+
+
+def test_a_saved_review_with_sources_replays_and_a_changed_source_is_caught(ten, tmp_path):
+    import json
+
+    from partnership_tools.reports.replay import replay_file
+    from partnership_tools.review import read_review, write_review
+    from partnership_tools.review.reviewfile import Review
+
+    online = Responses.from_records(ten, [{"ud1": 4, "level": "Manager"}] * 3).with_source("form")
+    paper = Responses.from_records(ten, [{"ud1": 2, "level": "Manager"}] * 2).with_source(
+        "file: paper.csv"
+    )
+    rv = Review("mix", "Mixed", ten, Responses.combine([online, paper])).with_result()
+    p = write_review(rv, tmp_path / "mix.json")
+    again = read_review(p)
+    assert list(again.responses.frame["source"]) == ["form"] * 3 + ["file: paper.csv"] * 2
+    assert replay_file(p).verdict.ok
+    data = json.loads(p.read_text())
+    data["responses"]["rows"][0]["source"] = "file: other.csv"
+    p.write_text(json.dumps(data))
+    assert not replay_file(p).verdict.ok  # the source is one of the inputs the digest covers

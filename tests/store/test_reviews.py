@@ -9,6 +9,7 @@ import pytest
 
 from partnership_tools.review.actions import ActionItem, ActionPlan
 from partnership_tools.review.instrument import load_instrument
+from partnership_tools.review.responses import Responses
 from partnership_tools.server.review_form import read_context
 from partnership_tools.store.drafts import (
     ensure_drafts_schema,
@@ -20,6 +21,7 @@ from partnership_tools.store.drafts import (
 from partnership_tools.store.reviews import (
     REVIEW_STORE_VERSION,
     ReviewStoreError,
+    add_responses,
     archive_review,
     create_review,
     delete_review,
@@ -32,6 +34,7 @@ from partnership_tools.store.reviews import (
     open_review_store,
     restore_review,
     save_action_plan,
+    save_responses,
     stored_rows,
 )
 
@@ -115,7 +118,8 @@ def test_a_store_of_the_previous_schema_opens_and_gains_the_columns(tmp_path, te
     columns = [r[1] for r in conn.execute("PRAGMA table_info(review_reviews)")]
     assert "archived_at" in columns and "planned_waves_json" in columns
     version = conn.execute("SELECT value FROM review_meta WHERE key = 'schema_version'")
-    assert version.fetchone()[0] == str(REVIEW_STORE_VERSION) == "2"
+    assert version.fetchone()[0] == str(REVIEW_STORE_VERSION) == "3"
+    assert "source" in [r[1] for r in conn.execute("PRAGMA table_info(review_responses)")]
     assert [r["id"] for r in list_reviews(conn)] == ["old"]  # not archived
     assert load_review(conn, "old").title == "Old review"
     assert load_planned_waves(conn, "old") == ()
@@ -180,3 +184,87 @@ def test_the_list_counts_responses_when_it_is_read(conn, ten):
     submit(conn, "live", 5)
     assert list_reviews(conn)[0]["responses"] == 5
     assert list_reviews(conn)[0]["waves"] == 1
+
+
+#: review_responses as store version 2 made it (no ``source`` column), with two responses.
+V2_RESPONSES = """
+CREATE TABLE review_responses (
+    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    wave TEXT NOT NULL,
+    respondent_id TEXT NOT NULL,
+    fields_json TEXT NOT NULL DEFAULT '{}',
+    answers_json TEXT NOT NULL DEFAULT '{}',
+    comments TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (review_id, seq)
+);
+INSERT INTO review_responses VALUES ('old', 1, 'one', 'a', '{}', '{"ud1": 4}', '');
+INSERT INTO review_responses VALUES ('old', 2, 'one', 'b', '{}', '{"ud1": 2}', 'hi');
+UPDATE review_meta SET value = '2' WHERE key = 'schema_version';
+"""
+
+
+def test_a_version_2_store_keeps_its_responses_with_no_source(tmp_path, ten):
+    path = tmp_path / "v2.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(V1_REVIEWS)
+    old.execute(
+        "INSERT INTO review_reviews (id, title, instrument_id, instrument_json) "
+        "VALUES ('old', 'Old', 'ten_lessons', ?)",
+        (__import__("json").dumps(ten.to_dict()),),
+    )
+    old.executescript(V2_RESPONSES)
+    old.commit()
+    old.close()
+    conn = open_review_store(path)
+    got = load_responses(conn, "old")
+    assert list(got.frame["respondent_id"]) == ["a", "b"]
+    assert list(got.frame["source"]) == ["", ""]
+    assert list(got.frame["ud1"]) == [4.0, 2.0] and list(got.frame["comments"]) == ["", "hi"]
+    # the migrated store takes responses with a source
+    paper = Responses.from_records(ten, [{"ud1": 5}]).with_source("file: p.csv")
+    assert add_responses(conn, "old", paper, wave="one") == 1
+    assert list(load_responses(conn, "old").frame["source"]) == ["", "", "file: p.csv"]
+    conn.close()
+
+
+def test_form_responses_are_stored_as_from_the_form(conn, ten):
+    create_review(conn, "f", "F", ten)
+    open_wave(conn, "f", "phase one")
+    submit(conn, "f", 2)
+    got = load_responses(conn, "f").frame
+    assert list(got["source"]) == ["form", "form"]
+    assert all(str(r).startswith("web-") for r in got["respondent_id"])
+
+
+def test_adding_responses_never_replaces_the_stored_ones(conn, ten):
+    create_review(conn, "mix", "Mix", ten)
+    open_wave(conn, "mix", "phase one")
+    submit(conn, "mix", 5)
+    paper = Responses.from_records(
+        ten, [{"respondent_id": f"P{i}", "ud1": 3, "wave": "elsewhere"} for i in range(3)]
+    ).with_source("file: paper.csv")
+    assert add_responses(conn, "mix", paper, wave="phase one") == 3
+    got = load_responses(conn, "mix").frame
+    assert len(got) == 8
+    assert list(got["source"]) == ["form"] * 5 + ["file: paper.csv"] * 3
+    assert set(got["wave"]) == {"phase one"}
+    assert list(got["respondent_id"][5:]) == ["P0", "P1", "P2"]
+    assert list_reviews(conn)[0]["responses"] == 8
+    with pytest.raises(ReviewStoreError, match="no responses to add"):
+        add_responses(conn, "mix", Responses.from_records(ten, []))
+    assert load_responses(conn, "mix").n == 8
+
+
+def test_a_failed_addition_adds_nothing(conn, ten):
+    create_review(conn, "t", "T", ten)
+    save_responses(conn, "t", Responses.from_records(ten, [{"ud1": 1, "source": "form"}]))
+    bad = Responses(
+        ten.id,
+        Responses.from_records(ten, [{"ud1": 2}, {"ud1": 3}]).frame.assign(ud2=[1.0, 7.0]),
+        ten.item_ids,
+        ten.field_ids,
+    )
+    with pytest.raises(ValueError, match="neither on the scale nor a code"):
+        add_responses(conn, "t", bad, wave="w")
+    assert load_responses(conn, "t").n == 1

@@ -668,6 +668,16 @@ def test_long_fast_paths_agree_with_parse_ranking(options, rows):
     if not texts:  # issue 9: a header with no ballots is refused
         assert "has a header but no ballots" in file_error(io.StringIO("ranking\n"), options=options)
         return
+    outcomes = []
+    for t in texts:
+        try:
+            outcomes.append(bool(parse_ranking(t, options)))
+        except BallotError:
+            outcomes.append(False)
+    if not any(outcomes):  # issue 9: a file with no valid ballot is refused, and says why
+        message = file_error(io.StringIO("ranking\n" + body), options=options)
+        assert "none is a valid ballot" in message or "every one is blank" in message
+        return
     imp = read_ballots_csv(io.StringIO("ranking\n" + body), options=options)
     reasons = {r.row: r.reason for r in imp.rejected}
     valid = dict(zip(imp.rows, imp.rankings, strict=True))

@@ -399,6 +399,7 @@ class ReviewApp(WidgetApp):
         self._fill_filters(self.settings())
         self.refresh()
         self.form_panel.show()
+        self.data_panel.show_sources()
         self.feedback.success(
             f"{responses.n} response(s) in the review now ({responses.n - before:+d})."
         )

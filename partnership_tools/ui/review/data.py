@@ -7,6 +7,15 @@ that could not be read), show the sample, and keep the review in the store.
 use, the cells that could not be read) with a **Group column** choice that re-reads them; "Use
 these responses" then imports them as "Import responses" does.
 
+With a review from the store open, a file's responses are ADDED to it, never replacing any:
+"Preview" (and "Import responses", which previews first) shows what will be added to the wave
+chosen under **Add to wave** (the responses per wave now, added and after, the first rows) and
+flags likely duplicates (:func:`~partnership_tools.review.duplicates.likely_duplicates`, against
+the wave's stored responses, the form's included); "Leave out the N likely duplicates" (ticked
+by default) leaves them out, and "Add N responses to wave W" stores the rest in one
+transaction, each with its ``source`` (``file: <name>``). Where each response came from is
+shown under the responses (:func:`sources_html`).
+
 "New review" creates an EMPTY review in the store (instrument, id, title, waves planned) and
 opens it. The sample is read-only demo data: "Save to the store" refuses it in one sentence
 (:data:`SAMPLE_NOT_SAVED`), so its responses are never written under a user's id. Each stored
@@ -17,8 +26,10 @@ from the store again."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -92,6 +103,43 @@ def checked_review_id(text: str) -> str:
     if "/" in rid or len(rid) > 100:
         raise UIError("A review id can be at most 100 characters, without a slash.")
     return rid
+
+
+def sources_html(responses: Any) -> str:
+    """How many responses each wave has from each source (the form, each file), as a table.
+
+    >>> from partnership_tools.review.instrument import load_instrument
+    >>> from partnership_tools.review.responses import Responses
+    >>> inst = load_instrument("ten_lessons")
+    >>> r = Responses.from_records(inst, [{"wave": "one", "source": "form"}] * 2 + [{"wave": "one"}])
+    >>> '<td>one</td><td>form</td><td class="pt-num">2</td>' in sources_html(r)
+    True
+    >>> sources_html(None)
+    ''
+    """
+    if responses is None or not responses.n:
+        return ""
+    f = responses.frame
+    counts: dict[tuple[str, str], int] = {}
+    for wave, source in zip(f["wave"], f["source"], strict=True):
+        key = (str(wave), str(source) or "not recorded")
+        counts[key] = counts.get(key, 0) + 1
+    return html_table(
+        ["Wave", "From", "Responses"],
+        [[w, src, n] for (w, src), n in counts.items()],
+        numeric=[2],
+        caption="Where the responses came from",
+    )
+
+
+def _in_wave(responses: Any, wave: str) -> Any:
+    """The responses of one wave (none when the wave has none yet)."""
+    from partnership_tools.review.responses import Responses
+
+    f = responses.frame
+    return Responses(
+        responses.instrument_id, f[f["wave"] == wave], responses.item_ids, responses.field_ids
+    )
 
 
 def instrument_html(inst: Any) -> str:
@@ -171,6 +219,10 @@ class DataPanel:
         self._stored_settings = stored_settings
         #: the files previewed and waiting for "Use these responses" (None: no preview).
         self.pending_files: list[Path] | None = None
+        #: what the preview read, waiting for "Add N responses to wave W".
+        self.pending_imports: list[Any] = []
+        #: each uploaded file's own name, by the path it was written to.
+        self._upload_names: dict[str, str] = {}
         self._preview_dir: str | None = None
         self._rereading = False
         self._build()
@@ -291,6 +343,31 @@ class DataPanel:
         self.preview_group_column.add_class("pt-preview-group-column")
         self.preview_group_column.observe(self._on_preview_group, "value")
         self.preview_html = html_widget("", "pt-responses-preview")
+        self.add_wave = w.Combobox(
+            description="Add to wave",
+            placeholder="a wave of the review, or a new one",
+            options=[],
+            ensure_option=False,
+            style=WIDE,
+            layout=full,
+        )
+        self.add_wave.add_class("pt-add-wave")
+        self.add_wave.observe(lambda _c: self._show_addition(), "value")
+        self.leave_out_duplicates = w.Checkbox(
+            description="Leave out the likely duplicates", value=True, layout=full
+        )
+        self.leave_out_duplicates.add_class("pt-leave-out-duplicates")
+        self.leave_out_duplicates.observe(lambda _c: self._show_addition(), "value")
+        self.addition_html = html_widget("", "pt-addition-preview")
+        self.add_button = button("Add responses", "pt-add-responses", "primary", "plus")
+        self.add_button.on_click(lambda _b: self.add_previewed())
+        self.add_box = w.VBox(
+            [self.add_wave, self.addition_html, self.leave_out_duplicates, self.add_button]
+        )
+        self.add_box.add_class("pt-add-box")
+        self.add_box.layout.display = "none"
+        #: the likely duplicates the addition preview shows.
+        self.pending_duplicates: tuple[Any, ...] = ()
         self.use_preview_button = button(
             "Use these responses", "pt-use-responses", "primary", "check"
         )
@@ -300,6 +377,7 @@ class DataPanel:
         self.preview_box = w.VBox(
             [
                 self.preview_group_column,
+                self.add_box,
                 self.preview_html,
                 w.HBox(
                     [self.use_preview_button, self.cancel_preview_button],
@@ -312,6 +390,9 @@ class DataPanel:
         self.sample_button = button("Show the sample review", "pt-sample", "", "eye")
         self.sample_button.on_click(lambda _b: self.load_sample())
         self.import_report = html_widget("", "pt-import-report")
+        self.sources = html_widget("", "pt-response-sources")
+        self.import_heading = html_widget("", "pt-import-heading")
+        self._show_import_heading()
 
         self.store_id = w.Text(
             description="Review id", placeholder="e.g. spring-2025", style=WIDE, layout=full
@@ -355,12 +436,8 @@ class DataPanel:
                 ),
                 self.show_archived,
                 self.confirm_box,
-                html_widget(
-                    "<h3>Or import files</h3><p class='pt-muted'>CSV (UTF-8) or Excel .xlsx"
-                    " exported from an online form: one row per response. Columns are matched"
-                    " to statements by id or wording; several files (one per wave) can be"
-                    " imported together.</p>"
-                ),
+                self.sources,
+                self.import_heading,
                 self.responses_upload,
                 self.responses_path,
                 self.import_wave,
@@ -380,6 +457,158 @@ class DataPanel:
                 self.store_button,
             ]
         )
+
+    # -- adding to a stored review ------------------------------------------------------------
+    @property
+    def adding(self) -> bool:
+        """Whether a review from the store is open, so files are added to it."""
+        return self.state.review_id is not None and not self.state.is_sample
+
+    def _show_import_heading(self) -> None:
+        if self.adding:
+            name = self.state.review_title or self.state.review_id or ""
+            self.import_heading.value = (
+                f"<h3>Add responses to {esc(name)}</h3><p class='pt-muted'>A CSV or Excel .xlsx"
+                " file (typed-up paper forms, another form's export): its responses join a wave"
+                " of this review beside the ones stored, the response form's included; nothing"
+                " is replaced. Preview first: it shows what will be added and flags likely"
+                " duplicates.</p>"
+            )
+        else:
+            self.import_heading.value = (
+                "<h3>Or import files</h3><p class='pt-muted'>CSV (UTF-8) or Excel .xlsx"
+                " exported from an online form: one row per response. Columns are matched"
+                " to statements by id or wording; several files (one per wave) can be"
+                " imported together.</p>"
+            )
+
+    def show_sources(self) -> None:
+        """Show where the responses on show came from, and what importing a file will do."""
+        self.sources.value = sources_html(self.state.responses)
+        self._show_import_heading()
+
+    def _stored(self) -> Any:
+        from partnership_tools.store.reviews import load_responses
+
+        return load_responses(self.state.conn, str(self.state.review_id))
+
+    def _default_wave(self, imports: Sequence[Any] = ()) -> str:
+        """The wave offered first: the one typed under Wave, else the one wave the files' wave
+        column names, else the one the response form is open for, else the latest with
+        responses, else the first planned. The files' wave is offered only when it is one of
+        the review's waves (planned ones included)."""
+        from partnership_tools.review.responses import DEFAULT_WAVE
+        from partnership_tools.store.drafts import form_wave
+
+        typed = " ".join(self.import_wave.value.split())
+        if typed:
+            return typed
+        named = {
+            w for i in imports if "wave" in i.matched_fields.values() for w in i.responses.waves
+        }
+        if len(named) == 1 and next(iter(named)) in self.state.waves:
+            return str(named.pop())
+        try:
+            fw = form_wave(self.state.conn, str(self.state.review_id))
+        except sqlite3.Error:  # no form tables in this store
+            fw = None
+        if fw is not None and fw.open:
+            return str(fw.wave)
+        answered = self.state.responses.waves if self.state.responses is not None else ()
+        if answered:
+            return str(answered[-1])
+        waves = self.state.waves
+        return waves[0] if waves else DEFAULT_WAVE
+
+    def _incoming(self, imports: Sequence[Any]) -> Any:
+        """The files' responses, each with its ``source``, all in the wave chosen."""
+        from partnership_tools.review.responses import Responses, file_source
+
+        parts = [i.responses.with_source(file_source(self._name_of(i))) for i in imports]
+        return Responses.combine(parts).in_wave(self._chosen_wave())
+
+    def _name_of(self, imp: Any) -> str:
+        """The file's own name (an upload's name as the user's computer had it)."""
+        return self._upload_names.get(str(imp.source), Path(str(imp.source)).name)
+
+    def _chosen_wave(self) -> str:
+        from partnership_tools.review.responses import DEFAULT_WAVE
+
+        return " ".join(str(self.add_wave.value or "").split()) or DEFAULT_WAVE
+
+    def _show_addition(self) -> None:
+        """Work out and show what "Add" would do now (the store read again)."""
+        from partnership_tools.review.duplicates import likely_duplicates
+        from partnership_tools.ui.review.import_preview import (
+            add_label,
+            addition_html,
+            leave_out_label,
+        )
+
+        if self._rereading or not self.pending_imports or not self.adding:
+            return
+        wave = self._chosen_wave()
+        stored = self._stored()
+        incoming = self._incoming(self.pending_imports)
+        in_wave = _in_wave(stored, wave)
+        dups = likely_duplicates(in_wave, incoming)
+        self.pending_duplicates = dups
+        leave_out = bool(self.leave_out_duplicates.value) and bool(dups)
+        self.leave_out_duplicates.description = leave_out_label(len(dups))
+        self.leave_out_duplicates.layout.display = None if dups else "none"
+        n = incoming.n - (len(dups) if leave_out else 0)
+        self.add_button.description = add_label(n, wave)
+        self.add_button.disabled = n == 0
+        self.addition_html.value = addition_html(stored, incoming, wave, dups, leave_out)
+
+    @action("adding the responses to the review")
+    def add_previewed(self) -> int | None:
+        """Add the previewed files' responses to the wave chosen (likely duplicates left out
+        while "Leave out the N likely duplicates" is ticked), in one transaction; returns how
+        many were added. Nothing stored is replaced."""
+        from partnership_tools.review.duplicates import likely_duplicates
+        from partnership_tools.review.responses import Responses
+        from partnership_tools.store.reviews import ReviewStoreError, add_responses, load_review
+
+        if not self.adding:
+            raise UIError("Open a review from the store (or create one) to add responses to it.")
+        if self.pending_files is None or not self.pending_imports:
+            raise UIError("Preview a response file first.")
+        rid = str(self.state.review_id)
+        wave = self._chosen_wave()
+        stored = self._stored()
+        incoming = self._incoming(self.pending_imports)
+        in_wave = _in_wave(stored, wave)
+        dups = likely_duplicates(in_wave, incoming)
+        leave = {d.row for d in dups} if self.leave_out_duplicates.value else set()
+        keep = [i for i in range(incoming.n) if i not in leave]
+        if not keep:
+            raise UIError("Every response in the file is a likely duplicate; nothing was added.")
+        kept = Responses(
+            incoming.instrument_id,
+            incoming.frame.iloc[keep],
+            incoming.item_ids,
+            incoming.field_ids,
+        )
+        try:
+            with busy(self.add_button):
+                added = add_responses(self.state.conn, rid, kept, wave=wave)
+                review = load_review(self.state.conn, rid)
+        except ReviewStoreError as exc:
+            raise UIError(str(exc)) from None
+        names = ", ".join(self._name_of(i) for i in self.pending_imports)
+        self.state.imports = list(self.pending_imports)
+        self.import_report.value = import_report_html(self.pending_imports)
+        self.cancel_preview()
+        self._on_responses(review.responses, f"the review {review.title or review.id}", review)
+        self.show_sources()
+        self.fill_review_list()
+        left = f"; left out {len(leave)} likely duplicate(s)" if leave else ""
+        self.feedback.success(
+            f"Added {added} response(s) from {names} to wave {wave}{left}; the review has"
+            f" {review.responses.n} response(s) now."
+        )
+        return added
 
     # -- lists -----------------------------------------------------------------------------
     def fill_instrument_list(self) -> None:
@@ -427,6 +656,7 @@ class DataPanel:
         if inst.id in [v for _, v in self.instrument_select.options]:
             self.instrument_select.value = inst.id
         self.instrument_info.value = instrument_html(inst)
+        self.show_sources()
 
     def _load_instrument(self, source: Any) -> Any:
         from partnership_tools.review.instrument import load_instrument
@@ -508,7 +738,9 @@ class DataPanel:
         self.import_report.value = ""
         self.store_id.value = review.id
         self.store_title.value = review.title
+        self.cancel_preview()
         self._on_responses(review.responses, f"the review {review.title or review.id}", review)
+        self.show_sources()
         self.fill_review_list()
         self.feedback.success(
             f"Opened the review {review.title or review.id}: {review.responses.n} response(s)."
@@ -529,6 +761,7 @@ class DataPanel:
                 raise UIError(f"{u['name']} is larger than 20 MB; is it the right file?")
             target = Path(tmp) / safe_filename(Path(u["name"]).name, "responses.csv")
             target.write_bytes(u["content"])
+            self._upload_names[str(target)] = Path(u["name"]).name or target.name
             files.append(target)
         return files
 
@@ -541,9 +774,14 @@ class DataPanel:
         imports = []
         for p in files:
             try:
-                imports.append(read_responses(p, instrument, wave=wave, **extra))
+                imp = read_responses(p, instrument, wave=wave, **extra)
             except ResponseFileError as exc:
                 raise UIError(str(exc)) from None
+            own = self._upload_names.get(str(p))
+            if own and own != Path(p).name:  # an upload: shown under the name the user gave it
+                imp = dataclasses.replace(imp, source=str(Path(p).with_name(own)))
+                self._upload_names[imp.source] = own
+            imports.append(imp)
         return imports
 
     # -- the preview -----------------------------------------------------------------------
@@ -555,8 +793,12 @@ class DataPanel:
     def cancel_preview(self) -> None:
         """Forget the preview (nothing was used)."""
         self.pending_files = None
+        self.pending_imports = []
+        self.pending_duplicates = ()
         self._drop_preview_dir()
         self.preview_html.value = ""
+        self.addition_html.value = ""
+        self.add_box.layout.display = "none"
         self.preview_box.layout.display = "none"
 
     def _show_preview(self, imports: Sequence[Any], group_column: str | None) -> None:
@@ -569,7 +811,15 @@ class DataPanel:
             self.preview_group_column.value = group_column if group_column in values else ""
         finally:
             self._rereading = False
-        self.preview_html.value = response_preview_html(imports)
+        self.preview_html.value = response_preview_html(
+            imports, "Add" if self.adding else "Use these responses"
+        )
+        self.pending_imports = list(imports)
+        adding = self.adding
+        self.add_box.layout.display = None if adding else "none"
+        self.use_preview_button.layout.display = "none" if adding else None
+        if adding:
+            self._show_addition()
         self.preview_box.layout.display = None
 
     @action("previewing the responses")
@@ -590,11 +840,24 @@ class DataPanel:
         self._preview_dir = tmp
         self.pending_files = files
         self.responses_upload.value = ()
+        if self.adding:
+            self._rereading = True
+            try:
+                self.add_wave.options = list(self.state.waves)
+                self.add_wave.value = self._default_wave(imports)
+            finally:
+                self._rereading = False
         self._show_preview(imports, None)
         n = sum(i.responses.n for i in imports)
-        self.feedback.info(
-            f"Previewing {n} response(s); check the columns, then press Use these responses."
-        )
+        if self.adding:
+            self.feedback.info(
+                f"Previewing {n} response(s) to add to the review; check them, then press"
+                f" {self.add_button.description}."
+            )
+        else:
+            self.feedback.info(
+                f"Previewing {n} response(s); check the columns, then press Use these responses."
+            )
         return imports
 
     @action("re-reading the responses")
@@ -615,6 +878,11 @@ class DataPanel:
         """Import the previewed files (with the chosen group column) as "Import responses"."""
         if self.pending_files is None:
             raise UIError("Preview a response file first.")
+        if self.adding:
+            raise UIError(
+                "A review from the store is open: its responses are kept, and the file's are"
+                " added with the Add button."
+            )
         group = self.preview_group_column.value or None
         imports = self.import_files(self.pending_files, group_column=group)
         if imports is not None:
@@ -628,7 +896,18 @@ class DataPanel:
         group_column: str | None = None,
     ) -> Any:
         """Import response files (the arguments, else the uploads, else the typed path);
-        ``group_column`` names the stakeholder group column (else the reader finds it)."""
+        ``group_column`` names the stakeholder group column (else the reader finds it). With a
+        review from the store open the files are previewed to be ADDED to it instead (see the
+        module doc): nothing on show is replaced."""
+        if self.adding:
+            return self.preview_files(paths)
+        return self._import_replacing(paths, group_column)
+
+    def _import_replacing(
+        self,
+        paths: Sequence[str | os.PathLike[str]] | None = None,
+        group_column: str | None = None,
+    ) -> Any:
         from partnership_tools.review.responses import Responses
 
         instrument = self.state.instrument
@@ -653,6 +932,7 @@ class DataPanel:
         self.import_report.value = import_report_html(imports)
         names = ", ".join(Path(i.source).name for i in imports)
         self._on_responses(responses, names, None)
+        self.show_sources()
         self.store_id.value = self.store_id.value or safe_filename(
             Path(imports[0].source).stem, "review"
         )
@@ -666,14 +946,14 @@ class DataPanel:
         """The sample: two waves of the ``ten_lessons`` instrument."""
         self.import_wave.value = ""
         self.use_instrument(SAMPLE_INSTRUMENT)
-        imports = self.import_files(sample_paths())
-        if imports is None:
-            return None
+        self.cancel_preview()
+        imports = self._import_replacing(sample_paths())
         self.state.source = "the sample responses"
         self.state.is_sample = True
         self.store_id.value = SAMPLE_ID
         self.store_title.value = SAMPLE_TITLE
         self.state.review_title = SAMPLE_TITLE
+        self.show_sources()
         self._on_renamed()
         self.feedback.info(
             "Showing the sample review: two waves of the ten lessons health check. Open your own"
@@ -720,6 +1000,7 @@ class DataPanel:
         state.review_id = rid
         state.review_title = title
         state.source = f"the review {title}"
+        self.show_sources()
         self.fill_review_list()
         self._on_renamed()
         self.feedback.success(f"Saved the review {title} ({rid}) to the store.")

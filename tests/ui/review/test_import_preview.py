@@ -124,3 +124,49 @@ def test_group_column_reaches_the_real_reader(panel, empty, events, tmp_path):  
     uses = {c.header: c.use for c in again[0].report.columns}
     assert uses["Timestamp"] != "bookkeeping"  # named outright, it is used, not set aside
     assert panel.preview_group_column.value == "Timestamp"
+
+
+def test_addition_html_counts_first_rows_and_duplicates(ten):
+    from partnership_tools.review.duplicates import likely_duplicates
+    from partnership_tools.review.responses import Responses
+    from partnership_tools.ui.review.import_preview import (
+        add_label,
+        addition_counts,
+        addition_html,
+        leave_out_label,
+    )
+
+    stored = Responses.from_records(
+        ten,
+        [{"respondent_id": f"web-{k}", "wave": "one", "ud1": 4, "source": "form"} for k in range(3)]
+        + [{"respondent_id": "x", "wave": "two", "ud1": 2}],
+    )
+    rows = [{"respondent_id": SCRIPT, "ud1": 1, "ud2": 2, "level": "Manager"}]
+    rows += [{"respondent_id": "web-1", "ud1": 5}]
+    rows += [{"respondent_id": f"P-{k}", "ud1": 3} for k in range(5)]
+    paper = Responses.from_records(ten, rows).with_source("file: p.csv").in_wave("one")
+    dups = likely_duplicates(stored.for_wave("one"), paper)
+    assert [(d.row, d.matched_id) for d in dups] == [(1, "web-1")]
+    assert addition_counts(list(stored.frame["wave"]), "one", 6) == [
+        ("one", 3, 6, 9),
+        ("two", 1, 0, 1),
+    ]
+    html = addition_html(stored, paper, "one", dups, leave_out=True)
+    assert "<b>Add 6 responses to wave one</b> beside the 4 response(s) stored" in html
+    assert "1 likely duplicate(s) left out" in html
+    assert (
+        '<td>one</td><td class="pt-num">3</td><td class="pt-num">6</td><td class="pt-num">9</td>'
+        in html
+    )
+    assert "The first 5 of 7 response(s)" in html and "P-2" in html and "P-3" not in html
+    assert '<tr class="pt-duplicate">' in html and "Matches stored response" in html
+    assert SCRIPT not in html and "&lt;img src=x" in html
+    # statements answered: 2 for the first row
+    assert '<td>Manager</td><td class="pt-num">2</td>' in html
+    kept = addition_html(stored, paper, "one", dups, leave_out=False)
+    assert "<b>Add 7 responses to wave one</b>" in kept and "added all the same" in kept
+    none = addition_html(stored, paper, "three", (), leave_out=True)
+    assert "No likely duplicates" in none
+    assert '<td>three</td><td class="pt-num">0</td><td class="pt-num">7</td>' in none
+    assert add_label(1, "w") == "Add 1 response to wave w"
+    assert leave_out_label(3) == "Leave out the 3 likely duplicates"
