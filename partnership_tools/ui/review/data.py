@@ -486,6 +486,8 @@ class DataPanel:
         """Show where the responses on show came from, and what importing a file will do."""
         self.sources.value = sources_html(self.state.responses)
         self._show_import_heading()
+        if self.state.conn is not None:
+            self.fill_review_list()  # the list's counts, read now: never stale beside the data
 
     def _stored(self) -> Any:
         from partnership_tools.store.reviews import load_responses

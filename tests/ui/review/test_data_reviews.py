@@ -175,3 +175,12 @@ def test_the_list_counts_responses_when_refreshed(app, conn):
     d.refresh_list_button.click()
     assert d.review_select.options[0][0] == "Live (live, 5 responses)"
     assert d.review_select.value == "live"
+
+
+def test_the_list_counts_responses_as_soon_as_they_are_read(app, conn):
+    new(app, rid="live", title="Live", inst="ten_lessons")
+    d = app.data_panel
+    open_wave(conn, "live", "baseline")
+    submit(conn, "live", 2)
+    app.reload_responses()  # what the app does when responses arrive; no Refresh pressed
+    assert d.review_select.options[0][0] == "Live (live, 2 responses)"
