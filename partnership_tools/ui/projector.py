@@ -133,7 +133,13 @@ class ProjectorApp(WidgetApp):
         self._build()
         if charts:
             warm_up_altair()
-        self._start(session_id)
+        # While the page is being built, charts are drawn in line: a chart widget made from a
+        # thread as the browser connects can miss the browser, and the chart never appears.
+        self._building = True
+        try:
+            self._start(session_id)
+        finally:
+            self._building = False
 
     # -- construction ----------------------------------------------------------------------
     def _build(self) -> None:
@@ -417,7 +423,8 @@ class ProjectorApp(WidgetApp):
             prev_number = closed_before[-1].number if previous is not None else None
             self._chart_seq += 1
             args = (self._chart_seq, s, number, result, previous, prev_number)
-            if self.poll_interval:  # a live page: show the text now, draw the charts off-thread
+            if self.poll_interval and not self._building:
+                # A live page already on screen: show the text now, draw the charts off-thread.
                 threading.Thread(target=self._draw_chart, args=args, daemon=True).start()
             else:
                 self._draw_chart(*args)
