@@ -371,6 +371,8 @@ class ReviewApp(WidgetApp):
         elif inst.coverage_field in ids:
             by = inst.coverage_field
         default = default_wave(self.state.responses, self.filter_panel.smallest)
+        if default is None and self.waves:  # no responses yet: the first wave planned
+            default = self.waves[0]
         focus = settings.focus_wave if settings is not None else None
         self.filter_panel.fill(self.waves, fields, by, focus, default)
         before = settings.before if settings is not None else None

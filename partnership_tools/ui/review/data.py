@@ -47,6 +47,7 @@ from partnership_tools.ui.common import (
     html_table,
     html_widget,
     safe_filename,
+    show,
 )
 from partnership_tools.ui.review.import_preview import (
     AS_RECOGNISED,
@@ -404,6 +405,20 @@ class DataPanel:
         self.store_title.add_class("pt-store-title")
         self.store_button = button("Save to the store", "pt-store-review", "primary", "database")
         self.store_button.on_click(lambda _b: self.store_review())
+        self.store_box = w.VBox(
+            [
+                html_widget(
+                    "<h2>Keep it in the store</h2><p class='pt-muted'>Save these responses as a"
+                    " review in the store, so its action plan and response form can be kept"
+                    " with it.</p>"
+                ),
+                self.store_id,
+                self.store_title,
+                self.store_button,
+            ]
+        )
+        self.store_box.add_class("pt-store-box")
+        show(self.store_box, False)
         self.pane = w.VBox(
             [
                 html_widget(
@@ -447,14 +462,7 @@ class DataPanel:
                 ),
                 self.preview_box,
                 self.import_report,
-                html_widget(
-                    "<h2>Keep it in the store</h2><p class='pt-muted'>Save these responses as a"
-                    " review in the store, so its action plan and response form can be kept"
-                    " with it.</p>"
-                ),
-                self.store_id,
-                self.store_title,
-                self.store_button,
+                self.store_box,
             ]
         )
 
@@ -483,9 +491,16 @@ class DataPanel:
             )
 
     def show_sources(self) -> None:
-        """Show where the responses on show came from, and what importing a file will do."""
+        """Show where the responses on show came from, and what importing a file will do.
+
+        "Keep it in the store" is offered for imported files only: never for the sample (it
+        is not saved under a user's id) nor for a review already in the store."""
         self.sources.value = sources_html(self.state.responses)
         self._show_import_heading()
+        show(
+            self.store_box,
+            self.state.responses is not None and not self.state.is_sample and not self.adding,
+        )
         if self.state.conn is not None:
             self.fill_review_list()  # the list's counts, read now: never stale beside the data
 
@@ -920,7 +935,12 @@ class DataPanel:
             imports = self._read_files(files, group_column)
         if not imports:
             raise UIError("There was nothing to import.")
-        responses = Responses.combine([i.responses for i in imports])
+        from partnership_tools.review.responses import file_source
+
+        # Each response keeps the file it came from, shown under "Where the responses came from".
+        responses = Responses.combine(
+            [i.responses.with_source(file_source(self._name_of(i))) for i in imports]
+        )
         if responses.n == 0:
             raise UIError("The file has a header row but no responses.")
         if self.state.is_sample:  # the sample's id and title are not the imported files'

@@ -30,6 +30,7 @@ class FormPanel:
         self._base_url = base_url
         full = widgets.Layout(width="100%", max_width="40em")
         self.status = html_widget("", "pt-form-status")
+        self._suggested_for: tuple | None = None
         self.wave = widgets.Text(
             description="Wave", placeholder="e.g. phase two", style=WIDE, layout=full
         )
@@ -59,8 +60,21 @@ class FormPanel:
         )
 
     def next_wave_name(self) -> str:
-        """The name suggested for the next wave: ``wave <number of waves + 1>``."""
+        """The name suggested for the next wave: the first planned wave with no responses yet,
+        else ``wave <number of waves + 1>``."""
+        answered = set(self.state.responses.waves) if self.state.responses is not None else set()
+        for wave in self.state.planned_waves:
+            if wave not in answered:
+                return wave
         return f"wave {len(self.state.waves) + 1}"
+
+    def _suggest(self) -> None:
+        """Suggest the next wave's name, again whenever another review is on show."""
+        answered = tuple(self.state.responses.waves) if self.state.responses is not None else ()
+        key = (self.state.review_id, answered)
+        if not self.wave.value or key != self._suggested_for:
+            self.wave.value = self.next_wave_name()
+        self._suggested_for = key
 
     def show(self) -> None:
         """Show whether the form is taking responses, and its address."""
@@ -69,13 +83,15 @@ class FormPanel:
         rid = self.state.review_id
         if not rid:
             self.status.value = (
-                "<p>Save this review to the store first (Data tab), then open a wave here.</p>"
+                "<p>The sample is not kept in the store: create a review under New review in"
+                " the Data tab (or open one), then open a wave here.</p>"
+                if self.state.is_sample
+                else "<p>Save this review to the store first (Data tab), then open a wave here.</p>"
             )
             self.link.value = ""
             show(self.close_button, False)
             show(self.reload_button, False)
-            if not self.wave.value:
-                self.wave.value = self.next_wave_name()
+            self._suggest()
             return
         conn = self.state.conn
         state = form_wave(conn, rid)
@@ -91,6 +107,7 @@ class FormPanel:
             )
             show(self.close_button, True)
             self.wave.value = state.wave
+            self._suggested_for = None  # once it closes, suggest the next wave afresh
             from partnership_tools.ui.common import qr_svg
 
             self.link.value = (
@@ -108,8 +125,7 @@ class FormPanel:
         self.status.value = f"<p class='pt-form-closed'><b>Not taking responses.</b>{closed}</p>"
         show(self.close_button, False)
         self.link.value = f"<p class='pt-muted'>The form's address: {esc(url)}</p>"
-        if not self.wave.value:
-            self.wave.value = self.next_wave_name()
+        self._suggest()
 
     @action("opening the response form")
     def open_form(self, wave: str | None = None) -> Any:

@@ -164,8 +164,8 @@ def test_without_a_stored_review_the_file_is_used_as_before(app, tmp_path):
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1", "P-2"])])
     assert d.add_box.layout.display == "none" and d.use_preview_button.layout.display is None
     d.use_preview_button.click()
-    assert app.responses.n == 2 and list(app.responses.frame["source"]) == ["", ""]
-    assert "not recorded" in d.sources.value
+    assert app.responses.n == 2 and list(app.responses.frame["source"]) == ["file: p.csv"] * 2
+    assert "file: p.csv" in d.sources.value
 
 
 def test_the_sample_can_still_be_shown_with_a_stored_review_open(app, five):

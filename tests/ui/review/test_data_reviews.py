@@ -184,3 +184,32 @@ def test_the_list_counts_responses_as_soon_as_they_are_read(app, conn):
     submit(conn, "live", 2)
     app.reload_responses()  # what the app does when responses arrive; no Refresh pressed
     assert d.review_select.options[0][0] == "Live (live, 2 responses)"
+
+
+def test_a_new_review_shows_its_first_planned_wave_everywhere(app, conn):
+    new(app, rid="plan", title="Planned", waves="baseline, one year on", inst="ten_lessons")
+    # The filter bar and the form agree with the header: the first wave planned, not a blank.
+    assert app.filter_panel.wave.options == ("baseline", "one year on")
+    assert app.filter_panel.wave.value == "baseline"
+    app.form_panel.show()
+    assert app.form_panel.wave.value == "baseline"
+    app.open_form()
+    open_wave(conn, "plan", "baseline")
+    submit(conn, "plan", 1)
+    app.reload_responses()
+    app.close_form()
+    app.form_panel.show()
+    assert app.form_panel.wave.value == "one year on"  # the next planned wave with no answers
+
+
+def test_the_sample_offers_no_save_box_and_names_its_files(app):
+    d = app.data_panel
+    assert app.state.is_sample
+    assert d.store_box.layout.display == "none"
+    assert "file: ten_lessons_wave1.csv" in d.sources.value
+    assert "not recorded" not in d.sources.value
+    app.form_panel.show()
+    assert "sample is not kept in the store" in app.form_panel.status.value
+    d.import_files([str(p) for p in sample_paths()])  # the same files, as a user's import
+    assert not app.state.is_sample
+    assert d.store_box.layout.display != "none"
