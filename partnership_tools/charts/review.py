@@ -22,6 +22,7 @@ What people typed (group names, item wording) travels as data, never as markup.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -386,22 +387,36 @@ def wave_change_chart(changes: pd.DataFrame, group: str = OVERALL) -> alt.Chart:
 # -- coverage of the vertical slice ----------------------------------------------------------------------
 def coverage_chart(coverage_table: pd.DataFrame) -> alt.LayerChart:
     """Respondents per level of the vertical slice, one bar per wave; a level nobody spoke for is
-    labelled "missing" and one below the minimum group size "too few to show". Takes ``Coverage.table``."""
+    labelled "missing" and one below the minimum group size "too few to show"; a level whose number
+    is withheld (blank ``respondents``: small, or hidden to protect a small one) has no bar and
+    says so, never its size. Takes ``Coverage.table``."""
     use_house_theme()
     d = coverage_table.copy()
     d["status_label"] = d["status"].map(
         {
             "covered": "Covered",
             "small": "Too few to show",
+            "hidden": "Not shown",
             "missing": "Missing",
             "not_stated": "Not stated",
         }
     )
+
+    def label(wave: str, status: str, n: Any) -> str:
+        if status == "missing":
+            return f"{wave}: missing"
+        if pd.isna(n):
+            return f"{wave}: " + (
+                "too few to show" if status == "small" else "not shown, to protect a smaller group"
+            )
+        return f"{wave}: {n} (too few to show)" if status == "small" else f"{wave}: {n}"
+
     d["label"] = [
-        f"{w}: "
-        + ("missing" if s == "missing" else (f"{n} (too few to show)" if s == "small" else str(n)))
-        for w, s, n in zip(d["wave"], d["status"], d["respondents"], strict=True)
+        label(w, s, n) for w, s, n in zip(d["wave"], d["status"], d["respondents"], strict=True)
     ]
+    d["label_at"] = d["respondents"].astype("Float64").fillna(0).astype(float)
+    top = d["respondents"].max() if len(d) else 0
+    top = 0 if pd.isna(top) else int(top)
     levels = list(pd.unique(d["level"]))
     waves = list(pd.unique(d["wave"]))
     base = alt.Chart(d).encode(
@@ -412,13 +427,13 @@ def coverage_chart(coverage_table: pd.DataFrame) -> alt.LayerChart:
         x=alt.X(
             "respondents:Q",
             title="Respondents",
-            axis=count_axis(int(d["respondents"].max()) if len(d) else 0),
+            axis=count_axis(top),
         ),
         color=alt.Color(
             "status_label:N",
             scale=alt.Scale(
-                domain=["Covered", "Too few to show", "Missing", "Not stated"],
-                range=[ACCENT, THRESHOLD_COLOUR, BAND_COLOURS["concern"], MUTED],
+                domain=["Covered", "Too few to show", "Not shown", "Missing", "Not stated"],
+                range=[ACCENT, THRESHOLD_COLOUR, MUTED, BAND_COLOURS["concern"], MUTED],
             ),
             legend=alt.Legend(title="Coverage", orient=LEGEND_ORIENT),
         ),
@@ -430,7 +445,7 @@ def coverage_chart(coverage_table: pd.DataFrame) -> alt.LayerChart:
         ],
     )
     text = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        x=alt.X("respondents:Q"),
+        x=alt.X("label_at:Q"),
         text=alt.Text("label:N"),
         detail=alt.Detail("wave:N"),
     )

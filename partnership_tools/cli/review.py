@@ -445,7 +445,11 @@ def result_to_json(result: ReviewResult, instrument: Instrument) -> dict[str, An
         "coverage": []
         if cov is None
         else [
-            {"level": r["level"], "respondents": int(r["respondents"]), "status": r["status"]}
+            {
+                "level": r["level"],
+                "respondents": None if pd.isna(r["respondents"]) else int(r["respondents"]),
+                "status": r["status"],
+            }
             for _, r in cov.table[cov.table["wave"] == wave].iterrows()
         ],
         "findings": [f.to_dict() for f in result.findings],
@@ -476,6 +480,8 @@ def format_table(result: ReviewResult, instrument: Instrument) -> str:
         c = result.changes[result.changes["overall"].astype(bool)]
         change = dict(zip(c["dimension"], c["change"], strict=True))
         first = c["before"].iloc[0] if len(c) else ""
+    from partnership_tools.review.reasons import reason_text
+
     width = max([len("Dimension")] + [len(t) for t in overall["title"]])
     head = f"{'Dimension':<{width}}  {'n':>4}  {'Mean':>4}  {'Med':>4}  {'SD':>4}  {'%pos':>4}  {'%neg':>4}  {'DK':>3}  {'N/A':>3}"
     if change:
@@ -484,7 +490,8 @@ def format_table(result: ReviewResult, instrument: Instrument) -> str:
     for _, r in overall.iterrows():
         if bool(r["suppressed"]):
             lines.append(
-                f"{r['title']:<{width}}  suppressed (fewer than {result.settings.min_group_size} respondents)"
+                f"{r['title']:<{width}}  suppressed"
+                f" ({reason_text(r['suppressed_reason'], result.settings.min_group_size)})"
             )
             continue
         band = "" if pd.isna(r["band_label"]) else r["band_label"]

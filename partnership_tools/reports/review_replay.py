@@ -255,10 +255,18 @@ def compare_results(
         )
     )
     head = ("instrument_id", "instrument_version", "instrument_title", "settings", "waves")
+    said = {k: recorded.get(k) for k in (*head, "warnings")}
+    if isinstance(said["settings"], dict):  # settings saved before a field existed: its default
+        from partnership_tools.review.settings import ReviewSettings
+
+        try:
+            said["settings"] = ReviewSettings.from_dict(said["settings"]).to_dict()
+        except (TypeError, ValueError):
+            pass  # left as recorded: the check then says they differ
     checks.append(
         _check(
             "instrument, settings and warnings",
-            {"result": {k: recorded.get(k) for k in (*head, "warnings")}},
+            {"result": said},
             {"result": {k: now.get(k) for k in (*head, "warnings")}},
         )
     )

@@ -103,10 +103,17 @@ def _level(group: str) -> str:
     return str(group).lower()
 
 
-def _dimension_findings(row: pd.Series, instrument: Instrument, wave: str) -> list[Finding]:
+def _dimension_findings(
+    row: pd.Series, instrument: Instrument, wave: str, min_group_size: int = 5
+) -> list[Finding]:
     title = row["title"]
     dim = row["dimension"]
     high = instrument.scale.high
+    if bool(row.get("suppressed", False)):  # hidden: say so, never drop it silently
+        from partnership_tools.review.reasons import reason_text
+
+        why = reason_text(row.get("suppressed_reason"), min_group_size)
+        return [Finding("not_enough", f"{title} is not shown: {why}.", dim, wave)]
     if not bool(row["met_minimum"]):
         return [
             Finding(
@@ -161,7 +168,7 @@ def describe_review(result: ScoredReview, instrument: Instrument) -> tuple[Findi
     out: list[Finding] = []
     d = result.dimensions
     overall = d[(d["wave"] == wave) & d["overall"].astype(bool)]
-    if len(overall) and overall["suppressed"].all():
+    if len(overall) and (overall["suppressed_reason"] == "small_total").all():
         k = result.settings.min_group_size
         return (
             Finding(
@@ -172,7 +179,9 @@ def describe_review(result: ScoredReview, instrument: Instrument) -> tuple[Findi
             ),
         )
     per_dim = [
-        f for _, row in overall.iterrows() for f in _dimension_findings(row, instrument, wave)
+        f
+        for _, row in overall.iterrows()
+        for f in _dimension_findings(row, instrument, wave, result.settings.min_group_size)
     ]
     mean_of = dict(zip(overall["dimension"], overall["mean"], strict=True))
     for kind, best_first in (

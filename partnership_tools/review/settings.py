@@ -17,9 +17,13 @@ from typing import Any
 
 from partnership_tools.kernel.serial import converter, to_data
 
-__all__ = ["DEFAULT_MIN_GROUP_SIZE", "ReviewSettings"]
+__all__ = ["DEFAULT_MIN_GROUP_SIZE", "DISCLOSURE_RULES", "ReviewSettings"]
 
 DEFAULT_MIN_GROUP_SIZE = 5
+#: ``linked``: no combination of the figures released for a wave, over every grouping, describes
+#: fewer than ``min_group_size`` people (:mod:`~.scoring.disclosure`). ``per_table``: each table
+#: protected on its own (the rule before 2026-12; saved files made then replay with it).
+DISCLOSURE_RULES = ("linked", "per_table")
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,9 @@ class ReviewSettings:
     figures for a group with fewer respondents. ``gap_threshold``: flag a gap between groups of at
     least this many points (None: the instrument's). ``waves``: the waves to score (empty: all).
     ``before``/``after``: the waves to compare (None: the first and the last). ``focus_wave``: the
-    wave the plain-English findings describe (None: the last).
+    wave the plain-English findings describe (None: the last). ``disclosure``: the rule that
+    hides small groups, one of :data:`DISCLOSURE_RULES` (saved settings without it are read as
+    ``per_table``, the rule they were made with).
     """
 
     by: str | None = None
@@ -40,6 +46,7 @@ class ReviewSettings:
     before: str | None = None
     after: str | None = None
     focus_wave: str | None = None
+    disclosure: str = "linked"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "waves", tuple(str(w) for w in self.waves))
@@ -51,6 +58,11 @@ class ReviewSettings:
             raise ValueError("The minimum group size must be a whole number of at least 1.")
         if self.gap_threshold is not None and not float(self.gap_threshold) > 0:
             raise ValueError("The gap threshold must be greater than 0.")
+        if self.disclosure not in DISCLOSURE_RULES:
+            raise ValueError(
+                f"The disclosure rule must be one of {', '.join(DISCLOSURE_RULES)},"
+                f" not {self.disclosure!r}."
+            )
 
     def replace(self, **changes: Any) -> ReviewSettings:
         return dataclasses.replace(self, **changes)
@@ -75,7 +87,21 @@ def _settings_from_data(d: Any, _cls: type) -> ReviewSettings:
         before=d.get("before") or None,
         after=d.get("after") or None,
         focus_wave=d.get("focus_wave") or None,
+        disclosure=str(d.get("disclosure") or "per_table"),
     )
 
 
 converter.register_structure_hook(ReviewSettings, _settings_from_data)
+
+
+def _settings_to_data(s: ReviewSettings) -> dict[str, Any]:
+    """Settings as saved: every field, except ``disclosure`` when it is ``per_table`` (files
+    made before the rule was recorded read as that, so they save back byte for byte)."""
+    d = {f.name: getattr(s, f.name) for f in dataclasses.fields(s)}
+    d["waves"] = list(s.waves)
+    if d["disclosure"] == "per_table":
+        del d["disclosure"]
+    return d
+
+
+converter.register_unstructure_hook(ReviewSettings, _settings_to_data)

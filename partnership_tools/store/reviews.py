@@ -380,7 +380,11 @@ def save_settings(conn: sqlite3.Connection, review_id: str, settings: ReviewSett
 
 
 def load_settings(conn: sqlite3.Connection, review_id: str) -> ReviewSettings:
-    return ReviewSettings.from_dict(json.loads(_row(conn, review_id)[3] or "{}"))
+    """A stored review's settings; one stored before the disclosure rule was recorded gets
+    today's (``linked``): live data is always protected by the current rule."""
+    d = json.loads(_row(conn, review_id)[3] or "{}")
+    d.setdefault("disclosure", "linked")
+    return ReviewSettings.from_dict(d)
 
 
 def _clean(v: Any) -> Any:

@@ -141,12 +141,18 @@ def test_coverage_chart_shows_missing_levels(tiny):
     spec = coverage_chart(res.coverage.table).to_dict()
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "text"]
     labels = {r["level"]: r["label"] for r in _data(spec)}
+    # M (2) is below 5; hiding it alone would let 8 - 6 give its size, so P's is withheld too.
     assert labels == {
-        "P": "w: 6",
-        "M": "w: 2 (too few to show)",
+        "P": "w: not shown, to protect a smaller group",
+        "M": "w: too few to show",
         "F": "w: missing",
         "C": "w: missing",
     }
+    assert "6" not in " ".join(labels.values()) and "2" not in " ".join(labels.values())
+    # Files saved under the per-table rule still draw every count.
+    old = score_review(Responses.from_records(tiny, recs), tiny, disclosure="per_table")
+    labels = {r["level"]: r["label"] for r in _data(coverage_chart(old.coverage.table).to_dict())}
+    assert labels["P"] == "w: 6" and labels["M"] == "w: 2 (too few to show)"
 
 
 # -- counts of people are whole numbers; legends never beside bar-end labels ----------------------

@@ -127,7 +127,16 @@ def test_changed_response_is_caught(tmp_path, saved, capsys):
 
 def test_changed_result_is_caught(tmp_path, saved):
     def edit(d):
-        for row in d["result"]["dimensions"]:
+        table = d["result"]["dimensions"]
+        if isinstance(table, dict):  # the compact record: columns, then one JSON row each
+            cols = table["columns"]
+            for i, text in enumerate(table["rows"]):
+                row = dict(zip(cols, json.loads(text), strict=True))
+                if (row["wave"], row["dimension"], row["overall"]) == ("phase two", "power", True):
+                    row["mean"], row["band"] = 4.2, "strength"
+                    table["rows"][i] = json.dumps([row[c] for c in cols])
+            return
+        for row in table:
             if (row["wave"], row["dimension"], row["overall"]) == ("phase two", "power", True):
                 row["mean"] = 4.2
                 row["band"] = "strength"

@@ -49,10 +49,13 @@ def test_gap_is_a_conversation_not_a_verdict(tiny):
 
 
 def test_too_few_answers_dont_know_wide_spread_and_coverage(tiny):
-    res = _review(tiny, [5, 1, None, None, None, None], ["Don't know"] * 4 + [5, 1])
+    res = _review(
+        tiny, [5, 1] + [None] * 8, ["Don't know"] * 4 + [5, 1, 4, 2, 3, 5], levels=("P",) * 10
+    )
     kinds = {f.kind: f for f in res.findings}
-    assert "too few valid answers" in kinds["not_enough"].text  # A: 2 answers, 3 needed
-    assert "4 of 6 answers on Beta were" in kinds["dont_know"].text
+    # A: 2 of 10 gave an answer on the scale: fewer than the 5 a figure needs, so it is hidden.
+    assert kinds["not_enough"].text == "Alpha is not shown: fewer than 5 people answered this."
+    assert "4 of 10 answers on Beta were" in kinds["dont_know"].text  # 6 on the scale, 4 DK
     assert "Nobody speaking as m answered" in " ".join(f.text for f in res.findings_of("coverage"))
     res = _review(tiny, [1, 5, 1, 5, 1, 5], [3] * 6)
     assert "widely spread" in res.findings_of("discuss")[0].text

@@ -19,7 +19,6 @@ True
 """
 
 from partnership_tools.review.scoring.anonymity import (
-    _REASON_TEXT,
     COMPLEMENTARY,
     NOT_STATED,
     OVERALL,
@@ -47,7 +46,6 @@ __all__ = [
     "SMALL_GROUP",
     "SMALL_TOTAL",
     "STEADY",
-    "_REASON_TEXT",
     "Coverage",
     "ReviewResult",
     "compare_waves",

@@ -6,6 +6,10 @@ shown group is hidden too (complementary suppression), so subtracting the shown 
 total never gives the figures of fewer than ``min_group_size`` people. A wave with fewer
 respondents than that shows nothing. :func:`too_small` is the one test of "fewer than k".
 
+That rule protects one table at a time (``disclosure="per_table"``, kept so that files saved
+with it replay as recorded). Reviews are scored with the linked rule of :mod:`.disclosure`, which
+protects every grouping of a wave together.
+
 >>> too_small(4, 5), too_small(5, 5), too_small(0, 5)
 (True, False, False)
 """
@@ -16,14 +20,23 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from partnership_tools.review.reasons import (
+    COMPLEMENTARY,
+    SMALL_ANSWERS,
+    SMALL_GROUP,
+    SMALL_TOTAL,
+    reason_text,
+)
 from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
 
 __all__ = [
     "COMPLEMENTARY",
     "NOT_STATED",
     "OVERALL",
+    "SMALL_ANSWERS",
     "SMALL_GROUP",
     "SMALL_TOTAL",
+    "hide_rows",
     "reason_text",
     "suppress",
     "suppression_plan",
@@ -34,17 +47,6 @@ __all__ = [
 OVERALL = "All respondents"
 #: The group of respondents who did not give the grouping field.
 NOT_STATED = "Not stated"
-#: Reasons a row is suppressed.
-SMALL_GROUP = "small_group"
-COMPLEMENTARY = "complementary"
-SMALL_TOTAL = "small_total"
-
-_REASON_TEXT = {
-    SMALL_GROUP: "fewer than {k} respondents",
-    COMPLEMENTARY: "hidden so that a smaller group cannot be worked out from the total",
-    SMALL_TOTAL: "fewer than {k} respondents in the whole wave",
-}
-
 _FIGURES = [
     "respondents",
     "n",
@@ -65,15 +67,6 @@ def too_small(respondents: int, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) ->
     An empty group (0) is not "too small": it has no figures to hide.
     """
     return 0 < int(respondents) < int(min_group_size)
-
-
-def reason_text(reason: str | None, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
-    """Why a row is hidden, in words (``"hidden"`` for a reason not known here).
-
-    >>> reason_text(SMALL_GROUP, 5)
-    'fewer than 5 respondents'
-    """
-    return _REASON_TEXT.get(str(reason), "hidden").format(k=min_group_size) if reason else "hidden"
 
 
 # -- suppression ---------------------------------------------------------------------------------
@@ -160,7 +153,17 @@ def suppress(table: pd.DataFrame, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) 
         for g, reason in plan.items():
             reasons[(wave, g)] = reason
     keys = list(zip(out["wave"], out["group"], strict=True))
-    reason = pd.Series([reasons.get(k) for k in keys], index=out.index, dtype="object")
+    return hide_rows(out, [reasons.get(k) for k in keys])
+
+
+def hide_rows(table: pd.DataFrame, reasons: list[str | None]) -> pd.DataFrame:
+    """Blank every figure of the rows whose reason (one per row, in order) is not None, marking
+    them ``suppressed`` with ``suppressed_reason``; rows hidden before stay as they were."""
+    out = table.copy()
+    if "suppressed" not in out:
+        out["suppressed"] = False
+        out["suppressed_reason"] = pd.Series([None] * len(out), dtype="str")
+    reason = pd.Series(reasons, index=out.index, dtype="object")
     hide = reason.notna() & ~out["suppressed"].astype(bool)
     if hide.any():
         figure_cols = [

@@ -33,6 +33,7 @@ to show are hidden by :func:`.anonymity.suppress`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,7 +43,8 @@ import pandas as pd
 
 from partnership_tools.review.instrument import Instrument, Scale
 from partnership_tools.review.responses import Responses
-from partnership_tools.review.scoring.anonymity import NOT_STATED, OVERALL, suppress
+from partnership_tools.review.scoring.anonymity import NOT_STATED, OVERALL, hide_rows, suppress
+from partnership_tools.review.scoring.disclosure import LinkedPlan, atoms_of, linked_plan
 from partnership_tools.review.scoring.tables import _COUNT_COLS
 from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
 
@@ -63,6 +65,12 @@ class _Tally:
     sizes: np.ndarray  # (W, G1) respondents
     dim_respondents: np.ndarray  # (W, G1, D)
     item_respondents: np.ndarray  # (W, G1, I)
+    # For disclosure control across every grouping (:mod:`.disclosure`): each respondent's wave,
+    # every grouping field, and which statements they gave a scale answer to.
+    wave_idx: np.ndarray | None = None  # (N,)
+    people: pd.DataFrame | None = None  # (N, fields)
+    valid: np.ndarray | None = None  # (N, I) bool
+    plans: dict = dataclasses.field(default_factory=dict)  # memo of the linked plans
 
 
 def _as_responses(responses: Responses | pd.DataFrame, instrument: Instrument) -> Responses:
@@ -198,9 +206,59 @@ def _tally(
         sizes[:, 0] = sizes[:, 1:].sum(axis=1)
         dim_resp[:, 0] = dim_resp[:, 1:].sum(axis=1)
         item_resp[:, 0] = item_resp[:, 1:].sum(axis=1)
+    fields = [f for f in instrument.field_ids if f in frame.columns]
     return _Tally(
-        instrument, by, tuple(wave_order), (OVERALL, *groups), counts, sizes, dim_resp, item_resp
+        instrument,
+        by,
+        tuple(wave_order),
+        (OVERALL, *groups),
+        counts,
+        sizes,
+        dim_resp,
+        item_resp,
+        wave_idx=wave_idx,
+        people=frame[fields].reset_index(drop=True),
+        valid=cat < K,
     )
+
+
+def _linked_plans(t: _Tally, k: int, kind: str) -> dict[tuple[str, str], LinkedPlan]:
+    """The linked plan (:func:`.disclosure.linked_plan`) of every wave and statement (``kind``
+    ``item``) or theme (``dimension``): by respondents, then by who answered where some skipped."""
+    key = (k, kind)
+    if key in t.plans:
+        return t.plans[key]
+    inst = t.instrument
+    assert t.people is not None and t.valid is not None and t.wave_idx is not None
+    fields = list(t.people.columns)
+    pos = {iid: j for j, iid in enumerate(inst.item_ids)}
+    units = (
+        [(it.id, [pos[it.id]]) for it in inst.items]
+        if kind == "item"
+        else [(d.id, [pos[i] for i in d.item_ids]) for d in inst.dimensions]
+    )
+    out: dict[tuple[str, str], LinkedPlan] = {}
+    for w, wave in enumerate(t.waves):
+        rows = t.wave_idx == w
+        people = t.people[rows].reset_index(drop=True)
+        atoms = t.plans.get(("atoms", wave))
+        if atoms is None:
+            atoms = atoms_of(people, fields)
+            t.plans[("atoms", wave)] = atoms
+        base = t.plans.get((k, "wave", wave))
+        if base is None:
+            base = linked_plan(people, fields, k, atoms=atoms)
+            t.plans[(k, "wave", wave)] = base
+        valid = t.valid[rows]
+        for uid, cols in units:
+            answered = valid[:, cols].any(axis=1)
+            out[(wave, uid)] = (
+                base
+                if answered.all()
+                else linked_plan(people, fields, k, answered, base, atoms=atoms)
+            )
+    t.plans[key] = out
+    return out
 
 
 def _stats(cnt: np.ndarray, instrument: Instrument) -> dict[str, np.ndarray]:
@@ -256,13 +314,30 @@ def _frame(t: _Tally, w: np.ndarray, g: np.ndarray) -> dict[str, Any]:
     }
 
 
-def _finish(df: pd.DataFrame, min_group_size: int) -> pd.DataFrame:
+def _finish(
+    df: pd.DataFrame,
+    min_group_size: int,
+    t: _Tally | None = None,
+    kind: str = "item",
+    disclosure: str = "linked",
+) -> pd.DataFrame:
     for c in df.columns:
         if c in _COUNT_COLS:
             df[c] = df[c].astype("Int64")
     df["suppressed"] = False
     df["suppressed_reason"] = pd.Series([None] * len(df), dtype="str")
-    df = suppress(df, min_group_size)
+    if disclosure == "linked" and t is not None and t.people is not None:
+        plans = _linked_plans(t, int(min_group_size), kind)
+        unit = df["item"] if kind == "item" else df["dimension"]
+        df = hide_rows(
+            df,
+            [
+                plans[(w, u)].reason(t.by, g)
+                for w, u, g in zip(df["wave"], unit, df["group"], strict=True)
+            ],
+        )
+    else:
+        df = suppress(df, min_group_size)
     for c in df.columns:
         if c in _COUNT_COLS:
             df[c] = df[c].astype("Int64")
@@ -279,7 +354,7 @@ def _band_cols(df: pd.DataFrame, instrument: Instrument, ok: np.ndarray) -> None
     )
 
 
-def _score_items(t: _Tally, min_group_size: int) -> pd.DataFrame:
+def _score_items(t: _Tally, min_group_size: int, disclosure: str = "linked") -> pd.DataFrame:
     inst = t.instrument
     items = inst.items
     w, g, u = _grid(t, len(items))
@@ -293,7 +368,7 @@ def _score_items(t: _Tally, min_group_size: int) -> pd.DataFrame:
     for k, v in st.items():
         df[k] = v
     _band_cols(df, inst, st["n"] > 0)
-    return _finish(df, min_group_size)
+    return _finish(df, min_group_size, t, "item", disclosure)
 
 
 def _dim_counts(t: _Tally) -> np.ndarray:
@@ -304,7 +379,7 @@ def _dim_counts(t: _Tally) -> np.ndarray:
     )
 
 
-def _score_dimensions(t: _Tally, min_group_size: int) -> pd.DataFrame:
+def _score_dimensions(t: _Tally, min_group_size: int, disclosure: str = "linked") -> pd.DataFrame:
     inst = t.instrument
     dims = inst.dimensions
     w, g, u = _grid(t, len(dims))
@@ -320,10 +395,10 @@ def _score_dimensions(t: _Tally, min_group_size: int) -> pd.DataFrame:
     met = st["n"] >= df["min_valid_answers"].to_numpy()
     df["met_minimum"] = pd.array(met, dtype="boolean")
     _band_cols(df, inst, met)
-    return _finish(df, min_group_size)
+    return _finish(df, min_group_size, t, "dimension", disclosure)
 
 
-def _distribution(t: _Tally, min_group_size: int) -> pd.DataFrame:
+def _distribution(t: _Tally, min_group_size: int, disclosure: str = "linked") -> pd.DataFrame:
     inst = t.instrument
     scale = inst.scale
     items = inst.items
@@ -391,7 +466,7 @@ def _distribution(t: _Tally, min_group_size: int) -> pd.DataFrame:
         "answer_label",
     ):
         df[col] = df[col].astype("str")
-    return _finish(df, min_group_size)
+    return _finish(df, min_group_size, t, "item", disclosure)
 
 
 # -- public scoring functions ------------------------------------------------------------------------
@@ -401,6 +476,7 @@ def score_items(
     by: str | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     waves: str | Sequence[str] | None = None,
+    disclosure: str = "linked",
 ) -> pd.DataFrame:
     """Figures per item, per wave, overall and per group of the respondent field ``by``.
 
@@ -410,7 +486,7 @@ def score_items(
     missing, band, band_label, suppressed, suppressed_reason``.
     """
     t = _tally(responses, instrument, by, waves)
-    return _score_items(t, min_group_size)
+    return _score_items(t, min_group_size, disclosure)
 
 
 def score_dimensions(
@@ -419,6 +495,7 @@ def score_dimensions(
     by: str | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     waves: str | Sequence[str] | None = None,
+    disclosure: str = "linked",
 ) -> pd.DataFrame:
     """Figures per dimension (pooling the valid answers to its items), per wave and group.
 
@@ -427,7 +504,7 @@ def score_dimensions(
     met_minimum, band, band_label, suppressed, suppressed_reason``.
     """
     t = _tally(responses, instrument, by, waves)
-    return _score_dimensions(t, min_group_size)
+    return _score_dimensions(t, min_group_size, disclosure)
 
 
 def item_distribution(
@@ -436,6 +513,7 @@ def item_distribution(
     by: str | None = None,
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
     waves: str | Sequence[str] | None = None,
+    disclosure: str = "linked",
 ) -> pd.DataFrame:
     """How the answers to each item are spread over the scale, for diverging bar charts.
 
@@ -446,7 +524,7 @@ def item_distribution(
     only); ``pct_of_answers`` = count / (valid + don't know + not applicable).
     """
     t = _tally(responses, instrument, by, waves)
-    return _distribution(t, min_group_size)
+    return _distribution(t, min_group_size, disclosure)
 
 
 def group_gaps(dimensions: pd.DataFrame, threshold: float = 1.0) -> pd.DataFrame:

@@ -151,9 +151,9 @@ def score_review(
     s = s.replace(gap_threshold=threshold)
     t = _tally(responses, instrument, s.by, s.waves or None)
     k = s.min_group_size
-    dims = _score_dimensions(t, k)
-    items = _score_items(t, k)
-    dist = _distribution(t, k)
+    dims = _score_dimensions(t, k, s.disclosure)
+    items = _score_items(t, k, s.disclosure)
+    dist = _distribution(t, k, s.disclosure)
     gaps = group_gaps(dims, threshold) if s.by else group_gaps(dims.iloc[0:0], threshold)
     changes = (
         compare_waves(dims, s.before, s.after)
@@ -165,7 +165,9 @@ def score_review(
     cov = None
     warnings: list[str] = []
     if instrument.coverage_field:
-        cov = coverage(responses, instrument, min_group_size=k, waves=list(t.waves))
+        cov = coverage(
+            responses, instrument, min_group_size=k, waves=list(t.waves), disclosure=s.disclosure
+        )
         warnings += list(cov.warnings)
     if not t.waves:
         warnings.append("There are no responses to score.")

@@ -125,7 +125,7 @@ _COLUMNS: dict[str, dict[str, str]] = {
     "coverage": {
         "wave": "str",
         "level": "str",
-        "respondents": "int64",
+        "respondents": "Int64",
         "share": "float64",
         "status": "str",
     },
