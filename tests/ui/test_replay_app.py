@@ -217,9 +217,13 @@ def test_report_button_writes_the_report(exports):
 
 def test_tampered_review_shows_the_differing_dimension_first(exports):
     data = json.loads(REVIEW.read_text())
-    for row in data["result"]["dimensions"]:
+    table = data["result"]["dimensions"]  # the compact record: columns, then one JSON row each
+    cols = table["columns"]
+    for i, text in enumerate(table["rows"]):
+        row = dict(zip(cols, json.loads(text), strict=True))
         if (row["wave"], row["dimension"], row["group"]) == ("phase one", "trust", "Manager"):
             row["mean"] = 1.0
+            table["rows"][i] = json.dumps([row[c] for c in cols])
     (exports / "review-edited.json").write_text(json.dumps(data), encoding="utf-8")
     app = ReplayApp(charts=False)
     app.open_key("review-edited.json")
