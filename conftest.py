@@ -12,5 +12,6 @@ for var, sub in (
     ("JUPYTER_DATA_DIR", "jupyter-data"),
     ("JUPYTER_CONFIG_DIR", "jupyter-config"),
     ("JUPYTER_RUNTIME_DIR", "jupyter-runtime"),
+    ("PT_SIGNING_KEY_DIR", "signing-keys"),  # the partnership's signing key: never the real one
 ):
     os.environ.setdefault(var, os.path.join(_TMP, sub))

@@ -131,7 +131,7 @@ def build() -> Session:
 
 def main() -> None:
     session = build()
-    write_session(session, HERE / "county_joint_working.json")
+    write_session(session, HERE / "county_joint_working.json", sign=False)  # samples stay unsigned
     r1 = session.rounds[0]
     write_ballots_csv(
         HERE / "county_joint_working_round1.csv", r1.option_ids, r1.rankings, r1.groups

@@ -64,6 +64,17 @@ def tiny_dict() -> dict:
     return copy.deepcopy(TINY)
 
 
+@pytest.fixture(autouse=True)
+def _signing_key_dir(tmp_path_factory, monkeypatch):
+    """Every test signs saved files with a key of its own, in a temporary folder (never the
+    user's key in ~/.local/share/partnership-tools/keys), and trusts no other keys."""
+    folder = tmp_path_factory.mktemp("signing-keys")
+    monkeypatch.setenv("PT_SIGNING_KEY_DIR", str(folder))
+    monkeypatch.delenv("PT_TRUSTED_KEYS_DIR", raising=False)
+    monkeypatch.delenv("PT_SIGNER_NAME", raising=False)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def tiny() -> Instrument:
     return Instrument.from_dict(tiny_dict())

@@ -8,6 +8,11 @@ names) travels as *data*, never as markup, so a label such as ``<b>x</b>`` is dr
 Option names on the charts read ``"A: label"`` so that two options with the same label stay
 apart; :func:`option_name` builds them.
 
+Every number drawn as text (bar labels, cell values, tooltips) is formatted here, in pandas, by
+:func:`partnership_tools.kernel.rounding.fixed` (half up at the precision shown), never by the
+chart library's number format, so a chart and a table always show the same figure. Results by
+group show only the groups :func:`partnership_tools.vote.disclosure.group_disclosure` allows.
+
 >>> from partnership_tools.vote.count import count_rankings
 >>> r = count_rankings(["A", "B"], [["B", "A"], ["B"]], labels={"A": "Alpha", "B": "Beta"})
 >>> result_frame(r)[["option", "mbc", "consensus"]].values.tolist()  # B: 2 + 1, A: 1; of 2 x 2
@@ -23,6 +28,9 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from partnership_tools.kernel.rounding import fixed
+from partnership_tools.vote.disclosure import DEFAULT_MIN_GROUP_SIZE, group_disclosure
+
 if TYPE_CHECKING:  # pragma: no cover
     import altair as alt
 
@@ -30,11 +38,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from partnership_tools.vote.count import RoundResult
 
 __all__ = [
+    "COEFFICIENT_TICKS",
     "NOT_RANKED",
     "change_chart",
     "change_frame",
     "group_chart",
     "group_frame",
+    "group_note",
     "lineage_name",
     "mbc_chart",
     "option_name",
@@ -60,6 +70,9 @@ _RANK_BLUES = [
     "#C6DBEF",
 ]
 DEFAULT_WIDTH = 420
+#: Tick marks of a coefficient axis (0 to 1): tenths, exact, so no two ticks share a label (left
+#: to itself the chart library ticks every 0.05 on a wide chart and shows 0.05 and 0.15 as 0.1).
+COEFFICIENT_TICKS = [k / 10 for k in range(11)]
 
 
 def ordinal(k: int) -> str:
@@ -112,7 +125,8 @@ def result_frame(result: RoundResult, labels: Mapping[str, str] | None = None) -
 
     Columns: ``option_id``, ``label``, ``option`` (``"A: label"``), ``position`` (1 = most
     points; tied options share it), ``mbc``, ``consensus``, ``ballots``, ``n_options``,
-    ``winner`` (bool) and ``text`` (``"12 pts · 0.80"``, the bar label).
+    ``winner`` (bool), ``text`` (``"12 pts · 0.80"``, the bar label) and ``consensus_text``
+    (3 decimals, for tooltips).
     """
     names = _labels(result, labels)
     rows = []
@@ -128,7 +142,8 @@ def result_frame(result: RoundResult, labels: Mapping[str, str] | None = None) -
                 "ballots": result.ballots,
                 "n_options": result.n_options,
                 "winner": o.id in result.winners,
-                "text": f"{o.mbc:,} pt{'' if o.mbc == 1 else 's'} · {o.consensus:.2f}",
+                "text": f"{o.mbc:,} pt{'' if o.mbc == 1 else 's'} · {fixed(o.consensus)}",
+                "consensus_text": fixed(o.consensus, 3),
             }
         )
     columns = [
@@ -142,6 +157,7 @@ def result_frame(result: RoundResult, labels: Mapping[str, str] | None = None) -
         "n_options",
         "winner",
         "text",
+        "consensus_text",
     ]
     return pd.DataFrame(rows, columns=columns)
 
@@ -210,16 +226,25 @@ def pairwise_frame(result: RoundResult, labels: Mapping[str, str] | None = None)
     )
 
 
-def group_frame(result: RoundResult, labels: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Long form: one row per (group, option) for groups that cast ballots; options in MBC order.
+def group_frame(
+    result: RoundResult,
+    labels: Mapping[str, str] | None = None,
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE,
+) -> pd.DataFrame:
+    """Long form: one row per (group, option) for the groups that may be shown (they cast at
+    least ``min_group_size`` ballots and do not give a smaller group away, see
+    :func:`~partnership_tools.vote.disclosure.group_disclosure`); options in MBC order.
+    :func:`group_note` says which groups are left out and why.
 
     Columns: ``group`` (the name as typed), ``group_label`` (``"name (4)"`` with its ballot
-    count), ``ballots``, ``option_id``, ``option``, ``mbc``, ``consensus``.
+    count), ``ballots``, ``option_id``, ``option``, ``mbc``, ``consensus``, ``consensus_text``
+    (2 decimals, the cell label) and ``consensus_tip`` (3 decimals, the tooltip).
     """
     names = _labels(result, labels)
+    shown = set(group_disclosure(result, min_group_size).shown)
     rows = []
     for g in result.groups:
-        if not g.ballots:
+        if not g.ballots or g.group not in shown:
             continue
         for o in result.options:
             rows.append(
@@ -231,12 +256,35 @@ def group_frame(result: RoundResult, labels: Mapping[str, str] | None = None) ->
                     "option": option_name(o.id, names[o.id]),
                     "mbc": g.mbc[o.id],
                     "consensus": g.consensus[o.id],
+                    "consensus_text": fixed(g.consensus[o.id]),
+                    "consensus_tip": fixed(g.consensus[o.id], 3),
                 }
             )
     return pd.DataFrame(
         rows,
-        columns=["group", "group_label", "ballots", "option_id", "option", "mbc", "consensus"],
+        columns=[
+            "group",
+            "group_label",
+            "ballots",
+            "option_id",
+            "option",
+            "mbc",
+            "consensus",
+            "consensus_text",
+            "consensus_tip",
+        ],
     )
+
+
+def group_note(result: RoundResult, min_group_size: int = DEFAULT_MIN_GROUP_SIZE) -> str:
+    """The sentence(s) saying which groups :func:`group_frame` leaves out and why ("" if none).
+
+    >>> from partnership_tools.vote.count import count_rankings
+    >>> r = count_rankings(["A"], [["A"]] * 6, groups=["Police"] + [None] * 5)
+    >>> group_note(r, 5)
+    'Police is not shown: fewer than 5 ballots (the minimum group size).'
+    """
+    return group_disclosure(result, min_group_size).note()
 
 
 def lineage_name(option_id: str, label: str, kind: str, predecessors: Sequence[str]) -> str:
@@ -269,8 +317,8 @@ def change_frame(
     Columns: ``option_id``, ``option`` (with lineage, see :func:`lineage_name`), ``kind``,
     ``predecessors`` (``"C + D"``), ``stage``, ``stage_order`` (0 before, 1 after),
     ``consensus``, ``mbc``, ``change`` (after - before coefficient, on both rows; ``None`` for
-    new options), ``change_text`` (``"+0.12"``, on the after row only) and ``label_x`` (where
-    the change label goes: right of both dots).
+    new options), ``change_text`` (``"+0.12"``, on the after row only), ``consensus_text``
+    (3 decimals, the tooltip) and ``label_x`` (where the change label goes: right of both dots).
     """
     rows = []
     for o in comparison.options:
@@ -291,10 +339,11 @@ def change_frame(
                     "consensus": o.before_consensus,
                     "mbc": o.before_mbc,
                     "change_text": "",
+                    "consensus_text": fixed(o.before_consensus, 3),
                     "label_x": o.before_consensus,
                 }
             )
-        text = "new" if o.consensus_change is None else f"{o.consensus_change:+.2f}"
+        text = "new" if o.consensus_change is None else fixed(o.consensus_change, sign=True)
         label_x = max(o.consensus, o.before_consensus or 0.0)
         rows.append(
             {
@@ -304,6 +353,7 @@ def change_frame(
                 "consensus": o.consensus,
                 "mbc": o.mbc,
                 "change_text": text,
+                "consensus_text": fixed(o.consensus, 3),
                 "label_x": label_x,
             }
         )
@@ -318,6 +368,7 @@ def change_frame(
         "mbc",
         "change",
         "change_text",
+        "consensus_text",
         "label_x",
     ]
     return pd.DataFrame(rows, columns=columns)
@@ -368,7 +419,7 @@ def mbc_chart(
             "consensus:Q",
             title="Consensus coefficient (MBC points ÷ (ballots × options))",
             scale=alt.Scale(domain=[0, 1]),
-            axis=alt.Axis(format=".1f"),
+            axis=alt.Axis(format=".1f", values=COEFFICIENT_TICKS),
         ),
         color=alt.Color(
             "winner:N",
@@ -378,7 +429,7 @@ def mbc_chart(
         tooltip=[
             alt.Tooltip("option:N", title="Option"),
             alt.Tooltip("mbc:Q", title="MBC points"),
-            alt.Tooltip("consensus:Q", title="Coefficient", format=".3f"),
+            alt.Tooltip("consensus_text:N", title="Coefficient"),
         ],
     )
     label = {"align": "left", "dx": 5, "fontSize": 13}
@@ -389,7 +440,7 @@ def mbc_chart(
     )
     text = base.mark_text(**label, color="#1F2933").encode(**label_enc)
     rule_data = pd.DataFrame(
-        {"threshold": [float(threshold)], "text": [f"threshold {threshold:.2f}"]}
+        {"threshold": [float(threshold)], "text": [f"threshold {fixed(threshold)}"]}
     )
     rule = (
         alt.Chart(rule_data)
@@ -505,10 +556,12 @@ def group_chart(
     threshold: float | None = None,
     width: int | None = None,
     title: str | None = None,
+    note: str = "",
 ) -> alt.LayerChart:
     """Support by stakeholder group: a heatmap of each group's consensus coefficient for each
     option (rows: options in MBC order; columns: groups with their ballot counts). Cells at or
-    above ``threshold`` are outlined. ``frame`` comes from :func:`group_frame`."""
+    above ``threshold`` are outlined. ``frame`` comes from :func:`group_frame`; ``note`` (from
+    :func:`group_note`: the groups left out and why) is shown under the title."""
     alt, theme = _altair()
     order = _order(frame)
     groups = _order(frame, "group_label")
@@ -531,12 +584,12 @@ def group_chart(
         tooltip=[
             alt.Tooltip("group:N", title="Group"),
             alt.Tooltip("option:N", title="Option"),
-            alt.Tooltip("consensus:Q", title="Coefficient", format=".3f"),
+            alt.Tooltip("consensus_tip:N", title="Coefficient"),
             alt.Tooltip("mbc:Q", title="MBC points"),
         ],
     )
     text = base.mark_text(fontSize=14, fontWeight="bold").encode(
-        text=alt.Text("consensus:Q", format=".2f"),
+        text=alt.Text("consensus_text:N"),
         color=alt.condition(alt.datum.consensus > 0.55, alt.value("white"), alt.value("#1F2933")),
     )
     layers = [cells, text]
@@ -549,8 +602,10 @@ def group_chart(
         layers.append(outline)
     side = width or max(160, min(DEFAULT_WIDTH + 80, 120 * max(len(groups), 1)))
     chart = alt.layer(*layers).properties(width=side, height=max(100, 40 * len(order)))
-    if title:
-        chart = chart.properties(title=title)
+    if title or note:
+        chart = chart.properties(
+            title=alt.TitleParams(title or "", subtitle=note) if note else title
+        )
     return chart
 
 
@@ -576,7 +631,7 @@ def change_chart(
         "consensus:Q",
         title="Consensus coefficient",
         scale=alt.Scale(domain=[0, 1]),
-        axis=alt.Axis(format=".1f"),
+        axis=alt.Axis(format=".1f", values=COEFFICIENT_TICKS),
     )
     base = alt.Chart(frame)
     line = base.mark_line(color=theme.MUTED, strokeWidth=4).encode(
@@ -596,7 +651,7 @@ def change_chart(
         tooltip=[
             alt.Tooltip("option:N", title="Option"),
             alt.Tooltip("stage:N", title="Round"),
-            alt.Tooltip("consensus:Q", title="Coefficient", format=".3f"),
+            alt.Tooltip("consensus_text:N", title="Coefficient"),
         ],
     )
     labels = (

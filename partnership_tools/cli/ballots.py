@@ -49,7 +49,10 @@ def _from_session(args: argparse.Namespace):
         if path.suffix.lower() == ".json" or path.exists():
             session = read_session(path)
         else:
-            session = Store(args.db).load_session(args.source)
+            from partnership_tools.cli.main import store_errors
+
+            with store_errors(args.db):
+                session = Store(args.db).load_session(args.source)
     except (SessionFileError, StoreError) as exc:
         raise CliError(str(exc)) from None
     if not session.rounds:

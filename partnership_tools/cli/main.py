@@ -6,19 +6,30 @@ Sub-commands: ``tally`` (count a round from a session file or a ballots CSV), ``
 CSV, PrefLib or BLT).
 
 Every failure caused by the user's input ends with one plain sentence on stderr and exit status 2;
-never a traceback.
+never a traceback. An unexpected error (a fault in the kit) ends with one sentence on stderr, the
+traceback written as a log line to :func:`log_path`, and exit status 70.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
+import os
+import sqlite3
 import sys
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from partnership_tools.cli.errors import EXIT_USAGE, CliError
 from partnership_tools.kernel.errors import PlainError
+
+#: Exit status for an unexpected error (a fault in the kit, not in the input): sysexits' EX_SOFTWARE.
+EXIT_UNEXPECTED = 70
+#: The environment variable naming the command's log file.
+ENV_LOG = "PARTNERSHIP_TOOLS_LOG"
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -251,12 +262,14 @@ def _report_header(report) -> str:
 
 def format_table(result, question: str | None, number: int, threshold: float) -> str:
     """A plain-text results table, widest label first-column aligned."""
+    from partnership_tools.kernel.rounding import fixed
+
     lines = []
     if question:
         lines.append(question)
     lines.append(
         f"Round {number}: {result.ballots} valid ballot{'s' if result.ballots != 1 else ''},"
-        f" {result.n_options} options, consensus threshold {threshold:.2f}"
+        f" {result.n_options} options, consensus threshold {fixed(threshold)}"
     )
     width = max([len("Option")] + [len(f"{o.id}  {o.label}") for o in result.options])
     width = min(width, 60)
@@ -267,48 +280,84 @@ def format_table(result, question: str | None, number: int, threshold: float) ->
         if len(name) > width:
             name = name[: width - 1] + "…"
         lines.append(
-            f"{name:<{width}}  {o.mbc:>7}  {o.consensus:>9.3f}  {o.borda:>7}  {o.first_preferences:>9}"
+            f"{name:<{width}}  {o.mbc:>7}  {fixed(o.consensus, 3):>9}  {o.borda:>7}  {o.first_preferences:>9}"
         )
     return "\n".join(lines)
 
 
 # -- export / import / sessions ------------------------------------------------------------
-def cmd_export(args: argparse.Namespace) -> int:
-    from partnership_tools.store import Store, StoreError
-    from partnership_tools.vote.sessionfile import write_session
+def _store_path(db: str | None) -> Path:
+    from partnership_tools.store.db import default_db_path
 
-    store = Store(args.db)
+    return Path(db).expanduser() if db else default_db_path()
+
+
+@contextmanager
+def store_errors(db: str | None):
+    """Turn a store that cannot be opened, read or written into one sentence naming it.
+
+    >>> try:
+    ...     with store_errors("/tmp/x.sqlite"):
+    ...         raise sqlite3.OperationalError("attempt to write a readonly database")
+    ... except CliError as exc:
+    ...     print(exc)
+    The store /tmp/x.sqlite could not be used (attempt to write a readonly database); check that the file is a Partnership Tools store and that you may write to it and its folder.
+    """
+    from partnership_tools.store import StoreError
+
     try:
-        session = store.load_session(args.session_id)
+        yield
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    path = write_session(session, args.output)
+    except (sqlite3.Error, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise CliError(
+            f"The store {_store_path(db)} could not be used ({reason}); check that the file is a"
+            " Partnership Tools store and that you may write to it and its folder."
+        ) from None
+
+
+def _open_store(db: str | None) -> Any:
+    from partnership_tools.store import Store
+
+    with store_errors(db):
+        return Store(db)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from partnership_tools.vote.sessionfile import write_session
+
+    store = _open_store(args.db)
+    with store_errors(args.db):
+        session = store.load_session(args.session_id)
+    try:
+        path = write_session(session, args.output)
+    except OSError as exc:
+        raise CliError(
+            f"{args.output} could not be written ({exc.strerror or type(exc).__name__})."
+        ) from None
     print(f"Wrote session {session.id!r} to {path}.")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from partnership_tools.store import Store, StoreError
     from partnership_tools.vote.sessionfile import SessionFileError, read_session
 
     try:
         session = read_session(args.file)
     except SessionFileError as exc:
         raise CliError(str(exc)) from None
-    store = Store(args.db)
-    try:
+    store = _open_store(args.db)
+    with store_errors(args.db):
         store.save_session(session, replace=args.replace)
-    except StoreError as exc:
-        raise CliError(str(exc)) from None
     print(f"Imported session {session.id!r} into {store.path}.")
     return 0
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from partnership_tools.store import Store
-
-    store = Store(args.db)
-    rows = store.list_sessions()
+    store = _open_store(args.db)
+    with store_errors(args.db):
+        rows = store.list_sessions()
     if not rows:
         print(f"No sessions in {store.path}.")
     for r in rows:
@@ -316,6 +365,51 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             f"{r['id']}  {r['created_at']}  rounds={r['rounds']}  ballots={r['ballots']}  {r['question']}"
         )
     return 0
+
+
+def log_path() -> Path:
+    """Where the command logs unexpected errors: ``$PARTNERSHIP_TOOLS_LOG``, else
+    ``partnership-tools.log`` in ``$XDG_STATE_HOME/partnership-tools`` (default
+    ``~/.local/state/partnership-tools``)."""
+    env = os.environ.get(ENV_LOG)
+    if env:
+        return Path(env).expanduser()
+    base = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state")
+    return base / "partnership-tools" / "partnership-tools.log"
+
+
+def report_unexpected(exc: BaseException, command: str) -> int:
+    """Log ``exc`` with its traceback as one log record, print one sentence, return 70."""
+    where = log_path()
+    logger = logging.getLogger("partnership_tools.cli")
+    logged = False
+    try:
+        where.parent.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(where, encoding="utf-8")
+    except OSError:
+        handler = None
+    if handler is not None:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        try:
+            logger.error(
+                "unexpected error in %r: %s: %s",
+                command,
+                type(exc).__name__,
+                exc,
+                exc_info=(type(exc), exc, exc.__traceback__),
+            )
+            logged = True
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+    detail = f"; the details are in {where}" if logged else ""
+    print(
+        f"partnership-tools: {command} stopped on an unexpected error ({type(exc).__name__})"
+        f"{detail}. Please report it with that file.",
+        file=sys.stderr,
+    )
+    return EXIT_UNEXPECTED
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -331,6 +425,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. piped into `head`
         sys.stderr.close()
         return 0
+    except MemoryError:
+        print(
+            "partnership-tools: the command ran out of memory; the input is too large for this"
+            " machine.",
+            file=sys.stderr,
+        )
+        return EXIT_UNEXPECTED
+    except Exception as exc:  # a fault in the kit: one sentence, the traceback in the log
+        return report_unexpected(exc, str(getattr(args, "command", "")) or "the command")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,12 +1,64 @@
-"""The ``replay`` command: recount a saved vote or review and say whether it matches."""
+"""The ``replay`` command: recount a saved vote or review, check its signature, and say exactly
+what was checked: "signed by <who> and the recount matches", "unsigned: the recount matches what
+the file records", or "differs" with the reason.
+
+Exit status: 0 when the recount matches (signed, by a known or an unknown key, or unsigned),
+1 when anything differs (the recount, or a signature that does not verify; a file of a version
+that always records its results, holding none, differs: they were removed), 3 when an old file
+records nothing to compare with, 2 when the file cannot be used.
+"""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 
 from partnership_tools.cli.errors import CliError
+from partnership_tools.kernel.checks import Check, Verdict
+from partnership_tools.kernel.savedfile import Replay
 from partnership_tools.reports.replay import ReplayError, replay_file
+
+#: The first schema_version of each kind of file that always records its results.
+RECORDING_VERSIONS = {"session": 2, "review": 2}
+
+
+def removed_record(result: Replay) -> Replay:
+    """``result``, or when it records nothing although its file's version always records its
+    results, the same replay with a failing "recorded results" check (the record was removed).
+
+    >>> r = Replay("r.json", "review", "T", Verdict((), recorded=False))
+    >>> removed_record(r).verdict.ok, removed_record(r).verdict.recorded
+    (False, True)
+    >>> old = dataclasses.replace(r, migrated_from=1)
+    >>> removed_record(old).verdict.recorded
+    False
+    """
+    if result.verdict.recorded:
+        return result
+    if result.migrated_from is not None:
+        version = result.migrated_from
+    else:
+        version = _current_version(result.kind)
+    if version < RECORDING_VERSIONS.get(result.kind, 1):
+        return result
+    check = Check(
+        "recorded results",
+        False,
+        f"a schema_version {version} file always records its results and digest, but this one"
+        " holds none: they have been removed",
+    )
+    return dataclasses.replace(result, verdict=Verdict((check, *result.verdict.checks)))
+
+
+def _current_version(kind: str) -> int:
+    if kind == "review":
+        from partnership_tools.review.reviewfile import REVIEW_SCHEMA_VERSION
+
+        return REVIEW_SCHEMA_VERSION
+    from partnership_tools.vote.sessionfile import SCHEMA_VERSION
+
+    return SCHEMA_VERSION
 
 
 def add_replay_parser(sub: argparse._SubParsersAction) -> None:
@@ -18,13 +70,11 @@ def add_replay_parser(sub: argparse._SubParsersAction) -> None:
 
 def run_replay(args: argparse.Namespace) -> int:
     try:
-        result = replay_file(args.file)
+        result = removed_record(replay_file(args.file))
     except ReplayError as exc:
         raise CliError(str(exc)) from None
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         print("\n".join(result.report_lines()))
-    if result.verdict.ok:
-        return 0
-    return 1 if result.verdict.recorded else 3
+    return result.exit_code

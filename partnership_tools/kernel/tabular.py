@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import os
 import re
@@ -40,6 +41,16 @@ from pathlib import Path
 from typing import Any
 
 from partnership_tools.kernel.errors import PlainError
+from partnership_tools.kernel.limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_XLSX_BYTES,
+    LimitError,
+    check_file_size,
+    check_table_size,
+)
 
 __all__ = [
     "MAX_XLSX_BYTES",
@@ -57,13 +68,12 @@ __all__ = [
     "read_table",
     "read_text_rows",
     "read_xlsx",
+    "check_text_table",
     "workbook_signature",
 ]
 
 #: Separators tried, in order of preference when two split the data equally well.
 SEPARATORS = (",", ";", "\t", "|")
-#: A workbook whose parts would uncompress to more than this many bytes is refused unread.
-MAX_XLSX_BYTES = 200 * 1024 * 1024
 _SAMPLE_LINES = 500
 _SAMPLE_CHARS = 1 << 18
 #: A legacy (non-UTF) guess other than Windows-1252 needs at least this many non-ASCII bytes.
@@ -83,6 +93,85 @@ _MERGE_REF = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+)([0-9]+)(?::([A-Z]
 
 class TabularError(PlainError, ValueError):
     """A table file that cannot be read, as one plain sentence naming the file."""
+
+
+def _refuse(exc: LimitError) -> TabularError:
+    return TabularError(str(exc))
+
+
+def _unquoted(line: str, quote: str = '"') -> str:
+    """``line`` with its quoted stretches taken out (what separators are counted in)."""
+    return re.sub(f"{quote}[^{quote}]*{quote}", "", line)
+
+
+_LINE_BREAK = re.compile("\r\n?|\n")
+_NON_SPACE = re.compile(r"\S")
+
+
+@functools.lru_cache(maxsize=8)
+def _long_lines(floor: int) -> re.Pattern[str]:
+    """Lines of at least ``floor`` characters, matched only where a line starts (so each line
+    is scanned once: a large file of short lines costs one sweep and no per-line objects)."""
+    return re.compile(f"^[^\r\n]{{{floor},}}", re.MULTILINE)
+
+
+def check_text_table(text: str, name: str, separator: str | None = None) -> None:
+    """Refuse delimited ``text`` past the table bounds before it is split into cells: more
+    lines than :data:`~partnership_tools.kernel.limits.MAX_ROWS`, a line with more cells than
+    :data:`~partnership_tools.kernel.limits.MAX_COLUMNS`, or lines x the widest line's cells
+    over :data:`~partnership_tools.kernel.limits.MAX_CELLS`.
+
+    Cells are counted by separators outside quotes (``separator``, or the most frequent of
+    :data:`SEPARATORS` in that line: an upper bound) in the first line and in lines of at
+    least :data:`~partnership_tools.kernel.limits.MAX_COLUMNS` characters (only those can hold
+    more cells than the bound), so a large ordinary file costs one pass over its line lengths.
+    Rows narrower than that but wider than the header are bounded as they are split.
+    Raises :class:`TabularError` naming the file, the line and the bound.
+
+    >>> check_text_table("a,b\\n1,2\\n", "t.csv")
+    >>> try:
+    ...     check_text_table(",".join(["x"] * 6000) + "\\n", "wide.csv")
+    ... except TabularError as exc:
+    ...     print(exc)
+    wide.csv, line 1: has 6,000 columns, over the limit of 5,000 columns this kit reads.
+    """
+    seps = (separator,) if separator else SEPARATORS
+
+    def cells(line: str) -> int:
+        bare = _unquoted(line) if '"' in line else line
+        return max(bare.count(s) for s in seps) + 1
+
+    breaks = text.count("\n") + text.count("\r") - text.count("\r\n")
+    n_lines = breaks + (0 if not text or text.endswith(("\n", "\r")) else 1)
+
+    def line_of(pos: int) -> int:
+        return len(_LINE_BREAK.findall(text, 0, pos)) + 1
+
+    try:
+        if n_lines > MAX_ROWS:
+            check_table_size(name, n_lines, 1)
+        seen = _NON_SPACE.search(text)
+        if seen is None:
+            return
+        at = seen.start()
+        start = max(text.rfind("\n", 0, at), text.rfind("\r", 0, at)) + 1
+        ends = [i for i in (text.find("\n", at), text.find("\r", at)) if i >= 0]
+        widest = cells(text[start : min(ends) if ends else len(text)])
+        check_table_size(name, 1, widest, where=f", line {line_of(start)}")
+        floor = max(widest, MAX_COLUMNS)  # a shorter line cannot hold more cells than that
+        # "^" starts a line after "\n" only: an old Mac file's "\r" breaks are made "\n" for it
+        scan = text.replace("\r", "\n") if "\r" in text and "\n" not in text else text
+        longest = max(map(len, scan.split("\n")), default=0)  # one C-level sweep
+        found = _long_lines(floor).finditer(scan) if longest >= floor else iter(())
+        for k, m in enumerate(found):
+            if k >= 1000:
+                break
+            w = cells(m.group())
+            check_table_size(name, 1, w, where=f", line {line_of(m.start())}")
+            widest = max(widest, w)
+        check_table_size(name, n_lines, widest)
+    except LimitError as exc:
+        raise _refuse(exc) from None
 
 
 @dataclass(frozen=True)
@@ -369,10 +458,14 @@ def _split(
     blank_before: list[bool] = []
     previous_end = 0
     gap = False
+    widest = 0
     try:
         for row in reader:
             start = previous_end + 1
             previous_end = reader.line_num
+            widest = max(widest, len(row))
+            if widest > MAX_COLUMNS or len(rows) >= MAX_ROWS or len(rows) * widest > MAX_CELLS:
+                check_table_size("", len(rows) + 1, widest)
             if row:
                 rows.append(tuple(row))
                 lines.append(start)
@@ -382,6 +475,8 @@ def _split(
                 gap = True
     except csv.Error as exc:
         raise csv.Error(str(exc), previous_end + 1) from None
+    except LimitError as exc:
+        raise csv.Error(str(exc), previous_end + 1, "limit") from None
     return rows, lines, blank_before
 
 
@@ -468,11 +563,14 @@ def read_text_rows(
 
     Raises :class:`TabularError` for a quoted cell that is never closed.
     """
+    check_text_table(text, name, dialect.separator if dialect else None)
     d = dialect or detect_dialect(text)
     try:
         rows, lines, gaps = _split(text, d, strict=True)
     except csv.Error as exc:
         line = exc.args[1] if len(exc.args) > 1 else 0
+        if len(exc.args) > 2:
+            raise TabularError(f"{name}, line {line}:{exc.args[0]}") from None
         if "unexpected end of data" in str(exc.args[0]):
             raise TabularError(f"{name}, line {line}: a quoted cell is never closed.") from None
         rows, lines, gaps = _split(text, d, strict=False)  # a stray quote inside a cell is kept
@@ -543,6 +641,104 @@ def _merged_ranges(zf: zipfile.ZipFile, part: str | None) -> list[tuple[int, int
     return found
 
 
+_CELL_COLUMN = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c\b[^>]*?\br=\"([A-Z]{1,3})[0-9]")
+_ROW_NUMBER = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row\b[^>]*?\br=\"([0-9]{1,9})\"")
+# the same without a namespace prefix: a literal start, which the regex engine finds fast
+_PLAIN_CELL_COLUMN = re.compile(rb"<c\b[^>]*?\br=\"([A-Z]{1,3})[0-9]")
+_PLAIN_ROW_NUMBER = re.compile(rb"<row\b[^>]*?\br=\"([0-9]{1,9})\"")
+_ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s/>]")
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+
+
+def _count_cells(head: bytes) -> int:
+    if b":c" in head:  # a namespace prefix: the slower, general pattern
+        return len(_CELL_TAG.findall(head))
+    return head.count(b"<c ") + head.count(b"<c>") + head.count(b"<c/")
+
+
+def _check_sheet_extent(zf: zipfile.ZipFile, part: str, label: str) -> None:
+    """Refuse a sheet whose cells, as its XML really places them (never its ``<dimension>``),
+    span past the table bounds: the farthest row (``<row r="...">``, or the count of ``<row>``
+    elements) times the farthest column any ``<c r="...">`` names, and the count of ``<c>``
+    elements. The XML is scanned in 1 MB pieces before openpyxl opens the workbook, so a 7 KB
+    file naming cell ``XFD1048576`` is refused at once rather than read as 17 thousand million
+    cells, and a zip bomb of empty cells is refused in seconds."""
+    last_row = last_col = rows = cells = 0
+    tail = b""
+    with zf.open(part) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            data = tail + chunk
+            # tags do not nest and text holds no "<", so every tag before the last ">" is whole
+            cut = len(data) if not chunk else data.rfind(b">") + 1
+            head, tail = data[:cut], data[cut:]
+            rows += len(_ROW_TAG.findall(head)) if b":row" in head else head.count(b"<row")
+            cells += _count_cells(head)
+            prefixed = b":c" in head or b":row" in head
+            if b' r="' in head:
+                numbers = (_ROW_NUMBER if prefixed else _PLAIN_ROW_NUMBER).findall(head)
+                letters = set((_CELL_COLUMN if prefixed else _PLAIN_CELL_COLUMN).findall(head))
+            else:
+                numbers, letters = [], set()
+            if numbers:
+                last_row = max(last_row, *map(int, numbers))
+            if letters:
+                last_col = max(last_col, *map(_column_number, letters))
+            if cells > MAX_CELLS or rows > MAX_ROWS or not chunk:
+                break
+    try:
+        if cells > MAX_CELLS:
+            raise LimitError(
+                f"{label} holds more than {MAX_CELLS:,} cells, the limit this kit reads; save"
+                " the sheet you need as CSV."
+            )
+        check_table_size(
+            label,
+            max(last_row, rows),
+            max(last_col, 1),
+            where=f" (its cells reach row {max(last_row, rows):,} and column"
+            f" {_column_letters(max(last_col, 1))})",
+        )
+    except LimitError as exc:
+        raise _refuse(exc) from None
+
+
+_SHARED_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si[\s/>]")
+
+
+def _check_shared_strings(zf: zipfile.ZipFile, part: str, label: str) -> None:
+    """Refuse a workbook whose shared-string table (read whole by openpyxl on opening) holds
+    more strings than :data:`~partnership_tools.kernel.limits.MAX_CELLS`, counted in 1 MB
+    pieces of its XML before openpyxl reads it."""
+    count = 0
+    tail = b""
+    with zf.open(part) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            data = tail + chunk
+            cut = len(data) if not chunk else data.rfind(b">") + 1
+            head, tail = data[:cut], data[cut:]
+            if b":si" in head:
+                count += len(_SHARED_TAG.findall(head))
+            else:
+                count += head.count(b"<si>") + head.count(b"<si ") + head.count(b"<si/")
+            if count > MAX_CELLS:
+                raise TabularError(
+                    f"{label} holds more than {MAX_CELLS:,} distinct texts, over the limit of"
+                    f" {MAX_CELLS:,} cells this kit reads; save the sheet you need as CSV."
+                )
+            if not chunk:
+                break
+
+
+def _column_letters(n: int) -> str:
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
 def _fill_merged_header(rows: list[list[str]], merges: Sequence[tuple[int, int, int, int]]) -> None:
     """Copy each merged header cell's text into every cell of its span, in place.
 
@@ -609,9 +805,15 @@ def read_xlsx(
         raise TabularError(not_workbook) from None
     if size > max_bytes:
         raise TabularError(
-            f"{label} would take {size / 1e6:.0f} MB once uncompressed, over the limit of"
-            f" {max_bytes / 1e6:.0f} MB; save the sheet you need as CSV and try again."
+            f"{label} would take {size / 2**20:,.0f} MiB once uncompressed, over the limit of"
+            f" {max_bytes / 2**20:,.0f} MiB; save the sheet you need as CSV and try again."
         )
+    with zipfile.ZipFile(p) as zf:
+        for info in zf.infolist():
+            if info.filename.endswith("sharedStrings.xml"):
+                _check_shared_strings(zf, info.filename, label)
+            elif "worksheets/" in info.filename and info.filename.endswith(".xml"):
+                _check_sheet_extent(zf, info.filename, label)
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -633,15 +835,22 @@ def read_xlsx(
             ) from None
         if hasattr(ws, "reset_dimensions"):
             ws.reset_dimensions()  # the file's own <dimension> may be wrong
+        part = getattr(ws, "_worksheet_path", None)
         rows: list[list[str]] = []
         lines: list[int] = []
+        widest = 0
         for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+            widest = max(widest, len(values))
+            if widest > MAX_COLUMNS or number > MAX_ROWS or number * widest > MAX_CELLS:
+                try:
+                    check_table_size(label, number, widest, where=f", row {number}")
+                except LimitError as exc:
+                    raise _refuse(exc) from None
             cells = [excel_cell_text(v) for v in values]
             while cells and cells[-1] == "":
                 cells.pop()
             rows.append(cells)
             lines.append(number)
-        part = getattr(ws, "_worksheet_path", None)
     finally:
         wb.close()
     with zipfile.ZipFile(p) as zf:
@@ -670,6 +879,8 @@ def read_table(
     p = Path(path)
     label = name or p.name or str(p)
     try:
+        if p.is_file():
+            check_file_size(p.stat().st_size, label, max(MAX_FILE_BYTES, max_bytes))
         raw = p.read_bytes()
     except FileNotFoundError:
         raise TabularError(f"There is no file {str(p)!r}.") from None
@@ -679,6 +890,8 @@ def read_table(
         raise TabularError(
             f"{label} cannot be read ({exc.strerror or 'input/output error'})."
         ) from None
+    except LimitError as exc:
+        raise _refuse(exc) from None
     signature = workbook_signature(raw)
     if p.suffix.lower() in (".xlsx", ".xlsm") or signature == "xlsx":
         return read_xlsx(p, sheet, name=label, max_bytes=max_bytes)

@@ -29,6 +29,7 @@ different processor's rounding is not mistaken for an edit).
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ from partnership_tools.kernel.checks import (
     differences,
     digest_checks,
 )
-from partnership_tools.kernel.savedfile import Replay, ReplayError
+from partnership_tools.kernel.savedfile import Replay, ReplayError, with_signature
 
 __all__ = ["ReviewRecord", "load_review_record", "replay_review_file", "verify_review_data"]
 
@@ -54,11 +55,20 @@ MAX_DIFFERENCES = 5
 class ReviewRecord:
     """A review file as read: the review, the raw data it came from and its migration."""
 
-    def __init__(self, review: Any, data: dict[str, Any], migrated_from: int | None, source: str):
+    def __init__(
+        self,
+        review: Any,
+        data: dict[str, Any],
+        migrated_from: int | None,
+        source: str,
+        raw: Any = None,
+    ):
         self.review = review
         self.data = data
         self.migrated_from = migrated_from
         self.source = source
+        #: the file's data as read, before any migration (what its signature covers)
+        self.raw = raw if raw is not None else data
 
     @property
     def record(self) -> dict[str, Any]:
@@ -96,13 +106,13 @@ def load_review_record(path: str | os.PathLike[str]) -> ReviewRecord:
             f"{p} is not valid JSON (line {exc.lineno}, column {exc.colno})."
         ) from None
     try:
-        data, migrated_from = migrate_review_data(raw, str(p))
+        data, migrated_from = migrate_review_data(copy.deepcopy(raw), str(p))
         # review_from_json turns every problem with the content into one sentence.
         review = review_from_json(json.dumps(data), source=str(p))
     except ReviewFileError as exc:
         raise ReplayError(str(exc)) from None
     assert isinstance(review, Review)
-    return ReviewRecord(review, data, migrated_from, str(p))
+    return ReviewRecord(review, data, migrated_from, str(p), raw)
 
 
 # -- comparing ---------------------------------------------------------------------------------
@@ -328,7 +338,8 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
 
 
 def replay_review_file(path: str | os.PathLike[str]) -> Replay:
-    """Recompute a saved review and compare it with what the file recorded (kind ``review``)."""
+    """Recompute a saved review, compare it with what the file recorded (kind ``review``) and
+    check its signature (:func:`~partnership_tools.kernel.savedfile.with_signature`)."""
     rec = load_review_record(path)
     try:
         verdict = verify_review_data(rec.review, rec.data)
@@ -337,6 +348,7 @@ def replay_review_file(path: str | os.PathLike[str]) -> Replay:
             (Check("scoring", False, f"the review cannot be scored again: {exc}"),), True
         )
     title = rec.review.title or rec.review.instrument.title
-    return Replay(
+    replay = Replay(
         str(path), "review", title, verdict, rec.migrated_from, rec.data.get("kit_version")
     )
+    return with_signature(replay, rec.raw)

@@ -9,6 +9,11 @@ file) or a saved review and writes the question or instrument, each round or wav
 the verification verdict and digest, and the settings. Nothing is fetched from the network; every
 piece of text a person typed is escaped by Jinja2's autoescaping. A print stylesheet lays it out
 on A4.
+
+Every figure is written by :func:`partnership_tools.kernel.rounding.fixed` (half up at the
+precision shown; the templates call it as ``fixed``), and results by stakeholder group show only
+the groups :func:`partnership_tools.vote.disclosure.group_disclosure` allows, saying which are
+hidden and why.
 """
 
 from __future__ import annotations
@@ -17,7 +22,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from partnership_tools.kernel.rounding import fixed
 from partnership_tools.reports.render import ReportError, inline_svg
+
+
+def score_text(v: Any) -> str:
+    """A counting rule's score as shown: whole numbers as they are, fractions to 3 decimal
+    places, half up.
+
+    >>> score_text(7), score_text(1.5), score_text(4 / 3), score_text(0.0625)
+    ('7', '1.500', '1.333', '0.063')
+    """
+    if v is None:
+        return ""
+    return str(v) if isinstance(v, int) else fixed(v, 3)
 
 
 def other_rules(result: Any) -> list[dict[str, Any]]:
@@ -41,6 +59,7 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Everything the vote report shows, from a saved session file."""
     from partnership_tools.charts import vote as vc
     from partnership_tools.reports.replay import replay_file
+    from partnership_tools.vote.disclosure import group_disclosure, lowest_groups, min_group_size
     from partnership_tools.vote.sessionfile import SessionFileError, read_session_file
     from partnership_tools.vote.summary import advice, summarise
     from partnership_tools.vote.tally import compare_consecutive, tally_round
@@ -50,6 +69,7 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
     except SessionFileError as exc:
         raise ReportError(str(exc)) from None
     session = sf.session
+    k = min_group_size(session)
     rounds = []
     results = {}
     for r in session.rounds:
@@ -67,11 +87,16 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
                 inline_svg(vc.pairwise_chart(vc.pairwise_frame(result))),
             ),
         ]
-        if result.groups:
+        disclosure = group_disclosure(result, k)
+        if disclosure.shown:
             charts.append(
                 (
                     "Consensus coefficient by stakeholder group",
-                    inline_svg(vc.group_chart(vc.group_frame(result), threshold=session.threshold)),
+                    inline_svg(
+                        vc.group_chart(
+                            vc.group_frame(result, min_group_size=k), threshold=session.threshold
+                        )
+                    ),
                 )
             )
         rounds.append(
@@ -81,10 +106,12 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
                 "opened_at": r.opened_at,
                 "closed_at": r.closed_at,
                 "result": result,
-                "summary": summarise(result, session.threshold),
-                "advice": advice(result, session.threshold),
+                "summary": summarise(result, session.threshold, min_group_size=k),
+                "advice": advice(result, session.threshold, k),
                 "charts": charts,
-                "groups": result.groups,
+                "groups": [g for g in result.groups if g.group in disclosure.shown],
+                "group_note": disclosure.note(),
+                "lowest": {o.id: lowest_groups(result, o.id, disclosure) for o in result.options},
                 "other_rules": other_rules(result),
                 "paper": sum(1 for b in r.ballots if b.source == "paper"),
                 "partial": sum(1 for b in r.ballots if len(b.ranking) < len(r.option_ids)),
@@ -127,4 +154,7 @@ def session_report_context(path: str | os.PathLike[str]) -> dict[str, Any]:
         "record": sf.record,
         "settings": sf.record.get("settings") or {},
         "source": Path(path).name,
+        "fixed": fixed,
+        "score_text": score_text,
+        "min_group_size": k,
     }

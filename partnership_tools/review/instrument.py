@@ -28,6 +28,12 @@ from typing import Any
 
 import yaml
 
+from partnership_tools.kernel.limits import (
+    MAX_INSTRUMENT_BYTES,
+    MAX_SCALE_CODE,
+    LimitError,
+    load_yaml,
+)
 from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.schema import (
     InstrumentError,
@@ -474,8 +480,68 @@ class Instrument:
 
         ``trusted`` is for the shipped instruments only (see :func:`.schema.validate_instrument_data`).
         """
+        if not trusted:
+            _check_keys(d, source)
         validate_instrument_data(d, source, trusted=trusted)
-        return converter.structure(d, cls)
+        if not trusted:
+            _check_codes(d, source)
+        try:
+            return converter.structure(d, cls)
+        except (KeyError, TypeError, ValueError, OverflowError) as exc:
+            raise InstrumentError(
+                source,
+                [Problem("(top level)", f"the instrument cannot be used ({exc})", "correct it.")],
+            ) from None
+
+
+def _check_keys(d: Any, source: str, place: str = "") -> None:
+    """Refuse a mapping key that is not text (YAML reads ``0:`` or ``yes:`` as a number or
+    true), naming where it is, before the schema meets it."""
+    if isinstance(d, dict):
+        for k, v in d.items():
+            if not isinstance(k, str):
+                raise InstrumentError(
+                    source,
+                    [
+                        Problem(
+                            place or "(top level)",
+                            f"the key {k!r} is not text",
+                            "use the key names of the shipped instruments (id:, title:, scale:, ...).",
+                        )
+                    ],
+                )
+            _check_keys(v, source, f"{place}.{k}" if place else k)
+    elif isinstance(d, list):
+        for i, v in enumerate(d):
+            _check_keys(v, source, f"{place}[{i}]")
+
+
+def _check_codes(d: Any, source: str) -> None:
+    """Refuse a scale value or code larger than :data:`MAX_SCALE_CODE` either way (a "don't
+    know" code of ``10**30`` would make every table of answers that wide)."""
+    scale = d.get("scale") if isinstance(d, dict) else None
+    if not isinstance(scale, dict):
+        return
+    found: list[tuple[str, Any]] = [
+        (f"scale.points[{i}].value", p.get("value"))
+        for i, p in enumerate(scale.get("points") or [])
+        if isinstance(p, dict)
+    ]
+    for key in ("dont_know", "not_applicable"):
+        if isinstance(scale.get(key), dict):
+            found.append((f"scale.{key}.code", scale[key].get("code")))
+    for place, v in found:
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) > MAX_SCALE_CODE:
+            raise InstrumentError(
+                source,
+                [
+                    Problem(
+                        place,
+                        f"the code {v} is larger than {MAX_SCALE_CODE:,}, the limit this kit reads",
+                        'use a small number, such as 8 or 9 for "don\'t know".',
+                    )
+                ],
+            )
 
 
 def _instrument_to_data(obj: Instrument) -> dict[str, Any]:
@@ -528,6 +594,18 @@ def _shipped_dir() -> Path:
 def _read_file(path: Path, trusted: bool = False) -> Instrument:
     name = str(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_INSTRUMENT_BYTES:
+            raise InstrumentError(
+                name,
+                [
+                    Problem(
+                        "(file)",
+                        f"the file is over the limit of {MAX_INSTRUMENT_BYTES // (1024 * 1024)} MiB"
+                        " this kit reads as an instrument",
+                        "give the instrument's YAML file, not a data file.",
+                    )
+                ],
+            )
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InstrumentError(
@@ -552,7 +630,14 @@ def _read_file(path: Path, trusted: bool = False) -> Instrument:
             ],
         ) from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text, name)
+    except LimitError as exc:
+        text = str(exc).removeprefix(name).lstrip(",: ").rstrip(".")
+        place, _, what = text.partition(": ") if text.startswith("line ") else ("(file)", "", text)
+        raise InstrumentError(
+            name,
+            [Problem(place, what, "write the instrument out plainly, as the shipped ones are.")],
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         place = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"

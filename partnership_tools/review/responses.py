@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from partnership_tools.kernel.errors import PlainError
 from partnership_tools.kernel.headers import header_key
 from partnership_tools.kernel.importreport import ColumnUse, ImportReport
 from partnership_tools.kernel.serial import converter, to_data
@@ -82,7 +83,7 @@ _NUM_LABEL = re.compile(r"^(\d+)\s*[-:.)=]\s*(\D.*)$")
 _LABEL_NUM = re.compile(r"^(\D.*?)\s*\((\d+)\)$")
 
 
-class ResponseFileError(ValueError):
+class ResponseFileError(PlainError, ValueError):
     """A response file could not be used at all; the message is one plain sentence."""
 
 

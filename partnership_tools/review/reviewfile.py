@@ -33,7 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from partnership_tools.kernel.checks import digest_of, sha256_of
+from partnership_tools.kernel.errors import PlainError
 from partnership_tools.kernel.files import atomic_write_text, canonical_json
+from partnership_tools.kernel.limits import LimitError, check_file_size, load_json
 from partnership_tools.kernel.savedfile import REVIEW_KIND, SavedFileFormat
 from partnership_tools.kernel.serial import converter, to_data
 from partnership_tools.review.actions import ActionPlan
@@ -168,7 +170,7 @@ def _untable(table: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     columns = list(table["columns"])
     out = []
     for text in table["rows"]:
-        values = json.loads(text)
+        values = load_json(text, "a recorded row", ValueError)
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError(f"a recorded row does not hold {len(columns)} values: {text[:60]}")
         out.append(dict(zip(columns, values, strict=True)))
@@ -256,7 +258,7 @@ def recorded_figures(record: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class ReviewFileError(ValueError):
+class ReviewFileError(PlainError, ValueError):
     """A review file could not be read; the message is one plain sentence."""
 
 
@@ -388,22 +390,110 @@ converter.register_unstructure_hook(Review, _unstructure_review)
 converter.register_structure_hook(Review, lambda d, _: _review_from_dict(d))
 
 
-def review_to_json(review: Review) -> str:
-    """The canonical JSON text of a review (sort_keys, indent=2, ensure_ascii=False, newline)."""
-    return canonical_json(review.to_dict())
+def review_to_json(review: Review, sign: bool = True) -> str:
+    """The canonical JSON text of a review (sort_keys, indent=2, ensure_ascii=False, newline),
+    signed with the partnership's key when it records a result and ``sign`` is True
+    (:func:`~partnership_tools.kernel.signing.sign_data`: a ``signature`` block over the whole
+    content, result and digest included)."""
+    if review.result is None or not sign:
+        return canonical_json(review.to_dict())
+    from partnership_tools.kernel.signing import sign_data
+
+    return canonical_json(sign_data(review.to_dict()))
+
+
+_KIND_NAMES: dict[type, str] = {str: "text", list: "a list", dict: "an object"}
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return _KIND_NAMES.get(type(value), "null")
+
+
+def validate_review_record(data: Mapping[str, Any], source: str = "<review>") -> None:
+    """Check the shapes of a review file's envelope and record (at the current version): ``id``
+    text or a number; ``title``, ``created_at``, ``notes``, ``kit_version``, ``saved_at`` text
+    (or null); ``instrument`` and ``responses`` objects; ``settings`` and ``action_plan``
+    objects or null; ``result`` an object or null, its tables ``{"columns": [text, ...],
+    "rows": [text, ...]}``; ``digest`` an object of texts or null. Raises
+    :class:`ReviewFileError` with one sentence naming ``source`` and the key.
+
+    >>> try:
+    ...     validate_review_record({"id": "r", "instrument": {}, "responses": {}, "digest": "x"}, "r.json")
+    ... except ReviewFileError as exc:
+    ...     print(exc)
+    r.json is not a usable review file: digest is text; it must be an object or null.
+    """
+
+    def bad(key: str, value: Any, wanted: str) -> ReviewFileError:
+        found = "missing" if value is None else _kind(value)
+        return ReviewFileError(
+            f"{source} is not a usable review file: {key} is {found}; it must be {wanted}."
+        )
+
+    for key in ("id", "instrument", "responses"):
+        if key not in data:
+            raise ReviewFileError(
+                f"{source} is not a usable review file: the key {key!r} is missing."
+            )
+    rid = data.get("id")
+    if isinstance(rid, bool) or not isinstance(rid, (str, int)):
+        raise bad("id", rid, "text")
+    for key in ("title", "created_at", "notes", "kit_version", "saved_at"):
+        v = data.get(key)
+        if v is not None and not isinstance(v, str):
+            raise bad(key, v, "text or null")
+    for key in ("instrument", "responses"):
+        if not isinstance(data.get(key), dict):
+            raise bad(key, data.get(key), "an object")
+    for key in ("settings", "action_plan", "result", "digest"):
+        v = data.get(key)
+        if v is not None and not isinstance(v, dict):
+            raise bad(key, v, "an object or null")
+    for key, v in (data.get("digest") or {}).items():
+        if not isinstance(v, str):
+            raise bad(f"digest.{key}", v, "text")
+    result = data.get("result") or {}
+    if result.get("layout") == RECORD_LAYOUT:
+        tables = [(t, result.get(t)) for t in ("dimensions", "items", "changes", "gaps")]
+        cov = result.get("coverage")
+        if cov is not None and not isinstance(cov, dict):
+            raise bad("result.coverage", cov, "an object or null")
+        tables.append(("result.coverage.table", (cov or {}).get("table")))
+        for name, table in tables:
+            name = name if name.startswith("result.") else f"result.{name}"
+            if table is None:
+                continue
+            if not isinstance(table, dict):
+                raise bad(name, table, "an object")
+            for part in ("columns", "rows"):
+                items = table.get(part)
+                if not isinstance(items, list) or not all(isinstance(x, str) for x in items):
+                    raise bad(f"{name}.{part}", items, "a list of texts")
+        for key in ("warnings", "findings", "pieces", "waves"):
+            v = result.get(key)
+            if v is not None and not isinstance(v, list):
+                raise bad(f"result.{key}", v, "a list or null")
 
 
 def review_from_json(text: str, source: str = "<review>") -> Review:
     """Read a review from JSON text; :class:`ReviewFileError` (one sentence) when it cannot be used."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ReviewFileError(
-            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno})."
-        ) from None
+    data = load_json(text, source, ReviewFileError)
     data, _ = migrate_review_data(data, source)
+    validate_review_record(data, source)
     try:
-        return Review.from_dict(data, source=source)
+        review = Review.from_dict(data, source=source)
+        missing = [i for i in review.instrument.item_ids if i not in review.responses.item_ids]
+        if missing:
+            raise ValueError(
+                f"its responses have no column for item {missing[0]!r} of its instrument"
+                f" ({len(missing)} of {len(review.instrument.item_ids)} items missing)"
+            )
+        review.responses.check(review.instrument)  # every answer on the scale or a code
+        return review
     except InstrumentError as exc:
         first = exc.problems[0].describe(exc.source) if exc.problems else str(exc)
         raise ReviewFileError(f"The instrument in {source} is not valid: {first}") from None
@@ -420,16 +510,20 @@ def read_review(path: str | os.PathLike[str]) -> Review:
     """Read a review file written by :func:`write_review`."""
     p = Path(path)
     try:
+        check_file_size(p.stat().st_size, p.name)
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ReviewFileError(f"There is no file {str(p)!r}.") from None
+    except LimitError as exc:
+        raise ReviewFileError(str(exc)) from None
     except (OSError, UnicodeDecodeError):
         raise ReviewFileError(f"{p.name} could not be read as UTF-8 text.") from None
     return review_from_json(text, source=p.name)
 
 
-def write_review(review: Review, path: str | os.PathLike[str]) -> Path:
-    """Write the review's canonical JSON atomically (temporary file + ``os.replace``)."""
+def write_review(review: Review, path: str | os.PathLike[str], sign: bool = True) -> Path:
+    """Write the review's canonical JSON atomically (temporary file + ``os.replace``), signed
+    unless ``sign=False`` (see :func:`review_to_json`)."""
     p = Path(path)
-    atomic_write_text(p, review_to_json(review))
+    atomic_write_text(p, review_to_json(review, sign))
     return p

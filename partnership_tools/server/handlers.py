@@ -19,9 +19,19 @@ Other participant pages (e.g. a review form at ``/review-form/...``) reuse
 
 Forms carry a one-time form token issued by the store (it also records the order in which the
 options were shown) and a signature ``HMAC(server secret, browser cookie + token)``; the cookie is
-``SameSite=Strict`` and ``HttpOnly``. A POST without the cookie, with a wrong signature, or with a
-used token is refused with a plain 403 page. Every store call runs in a thread pool, one SQLite
-connection per thread.
+``SameSite=Strict`` and ``HttpOnly``. A POST without the cookie or with a wrong signature is
+refused with a plain 403 page; a POST of a form already cast shows its ORIGINAL receipt and
+stores nothing (:func:`partnership_tools.store.integrity.cast_with_token`). Every store call runs
+in a thread pool, one SQLite connection per thread.
+
+Ballot integrity (issue 12): the session's ballot mode (``open``, ``browser`` -- the default, one
+counted ballot per browser per round, by a long-lived ``SameSite=Lax`` ``HttpOnly`` cookie
+``pt_browser`` whose salted hash is stored -- or ``codes``); the check page carries ``expect``
+(the ballot this one would replace, or ``none``) so that two submissions racing on one code or
+browser refuse the second instead of leaving a receipt for a deleted ballot; every POST takes a
+token from a per-address and a per-browser bucket kept in the store (429 with ``Retry-After``);
+a store that cannot be written gives 503 with :data:`VOTE_NOT_SAVED`; links are built from
+``ParticipantApp.public_base``, never from the ``Host`` header.
 """
 
 from __future__ import annotations
@@ -30,6 +40,7 @@ import hashlib
 import hmac
 import json
 import logging
+import os
 import random
 import re
 import secrets
@@ -47,8 +58,11 @@ import tornado.web
 from tornado.http1connection import HTTP1Connection
 from tornado.ioloop import IOLoop
 
+from partnership_tools.kernel.rounding import fixed
 from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
-from partnership_tools.store import Store, StoreError
+from partnership_tools.store import Store, StoreError, integrity
+from partnership_tools.store.db import StoreUnavailable
+from partnership_tools.store.integrity import Bucket
 from partnership_tools.vote.model import Ballot, Round, Session
 from partnership_tools.vote.validation import BallotError, ranking_from_positions
 
@@ -64,6 +78,40 @@ HARD_BODY_LIMIT = 256 * 1024
 SESSION_ID = r"[^/]{1,200}"
 _SESSION_ID_RE = re.compile(r"[^/\x00-\x1f]{1,200}\Z")
 CSRF_COOKIE = "pt_csrf"
+#: The long-lived cookie naming this browser (random id; the store keeps only a salted hash).
+BROWSER_COOKIE = "pt_browser"
+#: Days the browser cookie lasts (browsers cap it at about 400).
+BROWSER_COOKIE_DAYS = 400
+ENV_ADDRESS_LIMIT = "PT_ADDRESS_LIMIT"
+ENV_BROWSER_LIMIT = "PT_BROWSER_LIMIT"
+
+
+def bucket_from_env(name: str, default: Bucket, env: Mapping[str, str] | None = None) -> Bucket:
+    """A rate limit written ``CAPACITY/PER_SECOND`` in the environment variable ``name`` (e.g.
+    ``PT_ADDRESS_LIMIT=1000/20`` behind a reverse proxy, where every phone shares one address),
+    else ``default`` (also for a value that is not two positive numbers).
+
+    >>> bucket_from_env("X", Bucket(1, 1), {"X": "240/4"})
+    Bucket(capacity=240.0, per_second=4.0)
+    >>> bucket_from_env("X", Bucket(1, 1), {"X": "lots"})
+    Bucket(capacity=1, per_second=1)
+    """
+    text = (os.environ if env is None else env).get(name, "").strip()
+    try:
+        capacity, rate = (float(part) for part in text.split("/"))
+    except ValueError:
+        return default
+    if not (1 <= capacity <= 1e9 and 0 < rate <= 1e9):
+        return default
+    return Bucket(capacity, rate)
+
+
+#: Rate limits on the participants' POSTs (ballot and review form), per browser and per address:
+#: a burst of ``capacity`` requests, then ``per_second`` on average. A voter needs two POSTs
+#: (check, cast). The address limit allows a room's phones sharing one address (a NAT); behind
+#: a reverse proxy every phone has the proxy's address: raise it with ``PT_ADDRESS_LIMIT``.
+BROWSER_LIMIT = bucket_from_env(ENV_BROWSER_LIMIT, Bucket(capacity=60, per_second=0.5))
+ADDRESS_LIMIT = bucket_from_env(ENV_ADDRESS_LIMIT, Bucket(capacity=240, per_second=4.0))
 _COOKIE_RE = re.compile(r"[A-Za-z0-9_-]{20,100}\Z")
 #: Radio value meaning "prefer not to say" for the group question.
 NO_GROUP = "-"
@@ -92,6 +140,11 @@ GENERIC_MESSAGES = {
     413: "That form was too large to be a ballot; reload the page and try again.",
 }
 SERVER_FAULT = "Something went wrong on our side; please try again in a moment."
+#: What a participant sees when the store cannot be written (full disk, read-only file): 503.
+VOTE_NOT_SAVED = "Your vote could not be saved. Please try again."
+ANSWERS_NOT_SAVED = "Your answers could not be saved. Please try again."
+#: The same for a page that only reads (the ballot form, the results).
+STORE_DOWN = "This page cannot be shown right now. Please try again in a moment."
 
 
 def quote(text: str) -> str:
@@ -129,12 +182,14 @@ class PageError(Exception):
         message: str,
         title: str | None = None,
         links: Sequence[tuple[str, str]] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.title = title
         self.links = tuple(links)
+        self.headers = dict(headers or {})
 
 
 # -- the store in a thread pool --------------------------------------------------------------
@@ -166,6 +221,13 @@ class ParticipantApp:
     max_body: int = MAX_BODY_BYTES
     workers: int = 8
     extra_template_dirs: Sequence[Path] = ()
+    #: The address participants reach these pages at (``public_url``, else the participants'
+    #: listener); absolute links are built from it, never from a request's ``Host`` header.
+    public_base: str = ""
+    browser_limit: Bucket = BROWSER_LIMIT
+    address_limit: Bucket = ADDRESS_LIMIT
+    form_tokens_per_browser: int = integrity.FORM_TOKENS_PER_BROWSER
+    max_form_tokens: int = integrity.MAX_FORM_TOKENS
 
     def __post_init__(self) -> None:
         self.db_path = Path(self.db_path).expanduser().resolve()
@@ -177,7 +239,7 @@ class ParticipantApp:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.globals.update(ordinal=ordinal, static=self.static_url, url=self.url)
+        self.env.globals.update(ordinal=ordinal, static=self.static_url, url=self.url, fixed=fixed)
         self.env.filters["ordinal"] = ordinal
         self._static_versions: dict[str, str] = {}
         self._status_cache: dict[str, tuple[float, dict]] = {}
@@ -185,6 +247,21 @@ class ParticipantApp:
     def url(self, path: str) -> str:
         """An absolute path under the server's base URL."""
         return self.base_url.rstrip("/") + "/" + path.lstrip("/")
+
+    def absolute(self, path: str) -> str:
+        """A full link to ``path`` (a path from :meth:`url`) at :attr:`public_base`'s scheme and
+        host; just the path when no public address is configured (never the ``Host`` header).
+
+        >>> app = ParticipantApp(Path("/tmp/x.sqlite"), logging.getLogger("t"),
+        ...                      public_base="https://vote.example/pt/")
+        >>> app.absolute("/review-form/r1?resume=AB")
+        'https://vote.example/review-form/r1?resume=AB'
+        >>> app.shutdown()
+        """
+        parts = urllib.parse.urlsplit(self.public_base)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            return path
+        return f"{parts.scheme}://{parts.netloc}{path}"
 
     def static_url(self, name: str) -> str:
         version = self._static_versions.get(name)
@@ -293,6 +370,8 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
     """
 
     app: ParticipantApp
+    #: The 503 sentence for a POST when the store cannot be written.
+    unsaved_message = VOTE_NOT_SAVED
 
     def initialize(self, app: ParticipantApp) -> None:
         self.app = app
@@ -356,6 +435,44 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
             )
         except (UnicodeDecodeError, ValueError):
             raise PageError(400, GENERIC_MESSAGES[400], "Form not accepted") from None
+
+    # -- rate limits and the browser cookie -------------------------------------------------
+    async def limit_rate(self, what: str) -> None:
+        """Take one token from this address's bucket and this browser's (by its cookies);
+        :class:`PageError` 429 with ``Retry-After`` when either is empty."""
+        keys = [(f"{what}:ip:{self.request.remote_ip}", self.app.address_limit)]
+        who = self.get_cookie(BROWSER_COOKIE) or self.get_cookie(CSRF_COOKIE)
+        if who and _COOKIE_RE.match(who):
+            digest = hashlib.sha256(who.encode()).hexdigest()[:32]
+            keys.append((f"{what}:browser:{digest}", self.app.browser_limit))
+        for key, bucket in keys:
+            wait = await self.app.run(integrity.take_token, key, bucket)
+            if wait > 0:
+                seconds = max(1, int(wait + 0.999))
+                raise PageError(
+                    429,
+                    f"Too many forms were sent from here in a short time; wait {seconds}"
+                    f" second{'s' if seconds != 1 else ''} and try again.",
+                    "Please wait",
+                    headers={"Retry-After": str(seconds)},
+                )
+
+    def long_browser_id(self) -> str:
+        """The random id in this browser's long-lived ``SameSite=Lax`` cookie (set when
+        missing): what "one ballot per browser" goes by (the store keeps only a hash)."""
+        value = self.get_cookie(BROWSER_COOKIE)
+        if not value or not _COOKIE_RE.match(value):
+            value = secrets.token_urlsafe(24)
+            self.set_cookie(
+                BROWSER_COOKIE,
+                value,
+                path=self.app.url(""),
+                httponly=True,
+                samesite="Lax",
+                expires_days=BROWSER_COOKIE_DAYS,
+                secure=self.request.protocol == "https",
+            )
+        return value
 
     # -- CSRF ----------------------------------------------------------------------------------
     def browser_id(self) -> str:
@@ -424,11 +541,17 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
         links: Sequence[tuple[str, str]] = ()
         if isinstance(exc, PageError):
             title, message, links = exc.title, exc.message, exc.links
+            for name, value in exc.headers.items():
+                self.set_header(name, value)
         elif isinstance(exc, tornado.web.HTTPError) or exc is None:
             title, message = None, GENERIC_MESSAGES.get(status_code, SERVER_FAULT)
         else:
             title, message = None, SERVER_FAULT
-        if status_code >= 500:
+        if isinstance(exc, StoreUnavailable):
+            title = "Not saved" if self.request.method == "POST" else "Please try again"
+            message = self.unsaved_message if self.request.method == "POST" else STORE_DOWN
+            self.set_header("Retry-After", "30")
+        elif status_code >= 500:
             message = SERVER_FAULT
         title = title or {
             403: "Not accepted",
@@ -447,12 +570,16 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, PageError):
             status_code = exc.status
+        elif isinstance(exc, StoreUnavailable):
+            status_code = 503
         super().send_error(status_code, **kwargs)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
         where = f"{self.request.method} {self.request.path}"
         if isinstance(value, PageError):
             self.log.info("participant page %s -> %d: %s", where, value.status, value.message)
+        elif isinstance(value, StoreUnavailable):
+            self.log.error("participant page %s -> 503: %s", where, value)
         elif isinstance(value, tornado.web.HTTPError):
             self.log.warning("participant page %s -> %d", where, value.status_code)
         else:
@@ -602,11 +729,30 @@ class BallotHandler(BaseParticipantHandler):
             return
         order = list(rnd.option_ids)
         random.SystemRandom().shuffle(order)
-        token = await self.app.run(
-            lambda store: store.issue_form_token(session.id, rnd.number, order)
-        )
+        mode = integrity.ballot_mode(session)
+        browser = integrity.browser_hash(self.long_browser_id(), session.code_salt)
+        app = self.app
+
+        def issue(store: Store) -> tuple[str, int | None]:
+            token = integrity.issue_form_token(
+                store,
+                session.id,
+                rnd.number,
+                order,
+                browser,
+                app.form_tokens_per_browser,
+                app.max_form_tokens,
+            )
+            earlier = None
+            if mode == "browser":
+                earlier = integrity.holder_ballot(store, session.id, rnd.number, None, browser)
+            return token, earlier
+
+        token, earlier = await self.app.run(issue)
         empty = BallotForm(positions={}, group=None, code="")
-        self.ballot_page(session, rnd, tuple(order), token, empty, errors=[])
+        self.ballot_page(
+            session, rnd, tuple(order), token, empty, errors=[], voted_before=earlier is not None
+        )
 
     def closed_page(self, session: Session, status: int) -> None:
         """No round is open: say so; the page's script reloads it when a round opens."""
@@ -643,8 +789,10 @@ class BallotHandler(BaseParticipantHandler):
         form: BallotForm,
         errors: Sequence[FieldError],
         status: int = 200,
+        voted_before: bool = False,
     ) -> None:
         options = [session.option(i) for i in order]
+        changes = round_changes(session, rnd.number)
         self.set_status(status)
         self.render(
             "ballot.html",
@@ -660,10 +808,20 @@ class BallotHandler(BaseParticipantHandler):
             action=self.app.url(f"vote/{quote(session.id)}"),
             status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
             no_group=NO_GROUP,
+            mode=integrity.ballot_mode(session),
+            voted_before=voted_before,
+            previous=changes["previous"],
+            changes=changes["lines"],
+            previous_results_url=(
+                self.app.url(f"vote/{quote(session.id)}/results#round-{changes['previous']}-title")
+                if changes["published"]
+                else None
+            ),
         )
 
     # -- POST ----------------------------------------------------------------------------------
     async def post(self, session_id: str) -> None:
+        await self.limit_rate("vote")
         form = self.parse_form()
         token = self.check_form(form)
         info = await self.app.run(lambda store: store.peek_form_token(token))
@@ -673,16 +831,16 @@ class BallotHandler(BaseParticipantHandler):
                 "This ballot form is not valid for this vote; reload the page to get a fresh one.",
                 "Form not accepted",
             )
-        if info["used_at"]:
-            raise PageError(
-                403,
-                "This ballot form has already been used to cast a vote, so it was not accepted"
-                " again; the vote cast with it is the one that counts.",
-                "Already cast",
-            )
         session = await self.app.run(read_ballot_session, session_id)
         if session is None:
             raise_unknown_session()
+        if info["used_at"]:  # a retried form: its original receipt, nothing stored again
+            await self.show_repeat(session, token)
+            return
+        mode = integrity.ballot_mode(session)
+        browser = info.get("browser_hash") or integrity.browser_hash(
+            self.long_browser_id(), session.code_salt
+        )
         number = int(info["round_number"])
         try:
             rnd = session.round(number)
@@ -708,7 +866,7 @@ class BallotHandler(BaseParticipantHandler):
                 "The form did not say what to do; reload the page and try again.",
                 "Form not accepted",
             )
-        allowed = {"form_token", "form_sig", "action", "group", "code"}
+        allowed = {"form_token", "form_sig", "action", "group", "code", "expect"}
         allowed.update(f"rank-{oid}" for oid in order)
         unknown = [k for k in form if k not in allowed]
         if unknown:
@@ -727,17 +885,38 @@ class BallotHandler(BaseParticipantHandler):
             group=(single(form, "group", "") or None) if "group" in form else None,
             code=single(form, "code").strip()[:64],
         )
+        expect_text = single(form, "expect")
+        expect: int | None | str = integrity.ANY
+        if expect_text == "none":
+            expect = None
+        elif expect_text.isascii() and expect_text.isdigit():
+            expect = int(expect_text)
+        elif expect_text:
+            raise PageError(400, GENERIC_MESSAGES[400], "Form not accepted")
         if action == "change":
             self.ballot_page(session, rnd, order, token, choice, errors=[])
             return
 
         errors: list[FieldError] = []
         ranking: tuple[str, ...] = ()
-        try:
-            ranking = ranking_from_positions(choice.positions, rnd.option_ids)
-        except BallotError as exc:
-            errors.append(ranking_error(exc, choice.positions, order, session))
+        uncountable = [
+            oid for oid in order if choice.positions[oid] and not _plain_rank(choice.positions[oid])
+        ]
+        if uncountable:
+            oid = uncountable[0]
+            errors.append(
+                FieldError(
+                    f"rank-{order.index(oid) + 1}",
+                    f"The rank given for “{session.labels[oid]}” cannot be counted; choose one"
+                    " from the list.",
+                )
+            )
         else:
+            try:
+                ranking = ranking_from_positions(choice.positions, rnd.option_ids)
+            except BallotError as exc:
+                errors.append(ranking_error(exc, choice.positions, order, session))
+        if not uncountable and not errors:
             if not ranking:
                 errors.append(
                     FieldError(
@@ -768,6 +947,7 @@ class BallotHandler(BaseParticipantHandler):
             )
         participant_hash: str | None = None
         replaces = False
+        holder: int | None = None
         if session.uses_codes:
             if not choice.code:
                 errors.append(FieldError("code", "Enter the voting code you were given."))
@@ -791,6 +971,12 @@ class BallotHandler(BaseParticipantHandler):
             return
 
         labels = session.labels
+        if action == "review" and (participant_hash or mode == "browser"):
+            by = browser if mode == "browser" else None
+            holder = await self.app.run(
+                integrity.holder_ballot, session.id, number, participant_hash, by
+            )
+            replaces = holder is not None
         if action == "review":
             self.set_status(200)
             self.render(
@@ -804,9 +990,13 @@ class BallotHandler(BaseParticipantHandler):
                 group=group,
                 asked_group=bool(session.groups),
                 replaces=replaces,
+                replace_by="code" if participant_hash else "browser",
                 form=choice,
                 order=order,
-                hidden=self.form_fields(token),
+                hidden={
+                    **self.form_fields(token),
+                    "expect": "none" if holder is None else str(holder),
+                },
                 action=self.app.url(f"vote/{quote(session.id)}"),
                 status_url=self.app.url(f"vote/{quote(session.id)}/status.json"),
             )
@@ -821,24 +1011,67 @@ class BallotHandler(BaseParticipantHandler):
         )
         try:
             receipt = await self.app.run(
-                lambda store: store.submit_with_token(token, session.id, ballot)
+                lambda store: integrity.cast_with_token(
+                    store,
+                    token,
+                    session.id,
+                    ballot,
+                    browser=browser,
+                    replace_browser=mode == "browser",
+                    expect=expect,
+                )
             )
+        except StoreUnavailable:
+            raise
+        except integrity.Conflict as exc:
+            raise PageError(
+                409,
+                str(exc),
+                "Not cast",
+                links=[(self.app.url(f"vote/{quote(session.id)}"), "Back to the ballot")],
+            ) from None
+        except integrity.FormUsed as exc:
+            raise PageError(403, str(exc), "Already cast") from None
         except StoreError as exc:
             await self.refuse_cast(session, number, token, str(exc))
             return
-        self.log.info("ballot stored: session %s round %d", session.id, number)
+        if receipt.repeated:
+            self.log.info("ballot form cast again: session %s round %d", session.id, number)
+        else:
+            self.log.info("ballot stored: session %s round %d", session.id, number)
+        self.receipt_page(session, receipt)
+
+    def receipt_page(self, session: Session, receipt: integrity.CastResult) -> None:
+        """The receipt of a stored ballot (the one the form cast, also when it is retried)."""
+        ballot = receipt.ballot
+        assert ballot is not None  # cast_with_token always returns the stored ballot
+        labels = session.labels
+        order = ballot.shown_order or tuple(labels)
         self.render(
             "receipt.html",
             title="Your vote has been cast",
             session=session,
-            round=rnd,
+            round=receipt_round(session, receipt.round_number),
             receipt=receipt,
+            repeated=receipt.repeated,
+            replaced_by="code" if ballot.participant_hash else "browser",
+            mode=integrity.ballot_mode(session),
             submitted_at=ballot.submitted_at,
-            ranking=[(ordinal(i), labels[o]) for i, o in enumerate(ranking, 1)],
-            unranked=[labels[o] for o in order if o not in ranking],
-            group=group,
+            ranking=[(ordinal(i), labels[o]) for i, o in enumerate(ballot.ranking, 1)],
+            unranked=[labels[o] for o in order if o not in ballot.ranking],
+            group=ballot.group,
             asked_group=bool(session.groups),
         )
+
+    async def show_repeat(self, session: Session, token: str) -> None:
+        """A form cast before: its original receipt (or why there is none any more)."""
+        try:
+            receipt = await self.app.run(integrity.repeat_receipt, token, session.id)
+        except StoreUnavailable:
+            raise
+        except StoreError as exc:
+            raise PageError(403, str(exc), "Already cast") from None
+        self.receipt_page(session, receipt)
 
     def closed_links(self, session: Session) -> list[tuple[str, str]]:
         links = []
@@ -874,6 +1107,58 @@ class BallotHandler(BaseParticipantHandler):
         raise PageError(400, reason, "Ballot not accepted")
 
 
+def _plain_rank(value: str) -> bool:
+    """Whether a rank as sent is plain ASCII digits (``"2"``; not ``"¹"``, ``"٣"`` or ``"2.5"``).
+
+    >>> [_plain_rank(v) for v in ("2", "12", "¹", "٣", "2.5", "")]
+    [True, True, False, False, False, False]
+    """
+    return value.isascii() and value.isdigit()
+
+
+def receipt_round(session: Session, number: int) -> Round:
+    """The round a receipt belongs to."""
+    for r in session.rounds:
+        if r.number == number:
+            return r
+    return session.rounds[-1]
+
+
+def round_changes(session: Session, number: int) -> dict[str, Any]:
+    """What the ballot page says about the previous round: its number (``previous``, ``None``
+    for the first round), one line per option that changed since (``lines``: "F “Joint hub” is
+    new: merged from B “Shared office” and D “Pool”", "G “…” amends E “…”", an option no longer
+    on the paper) and whether its results are published (``published``: closed, and the
+    facilitator published the results).
+
+    >>> from partnership_tools.vote.model import Option
+    >>> s = Session(id="s", question="q", results_published=True, options=(Option("A", "a"),
+    ...     Option("B", "b"), Option("C", "c", amended_from="B")),
+    ...     rounds=(Round(1, ("A", "B"), "closed"), Round(2, ("A", "C"), "open")))
+    >>> round_changes(s, 2)
+    {'previous': 1, 'lines': ['C “c” amends B “b”.'], 'published': True}
+    """
+    from partnership_tools.vote.changes import (
+        changes_since_previous,
+        gone_since_previous,
+        previous_round_number,
+    )
+
+    before = previous_round_number(session, number)
+    if before is None:
+        return {"previous": None, "lines": [], "published": False}
+    notes = changes_since_previous(session, number)
+    lines = [n.text() for n in notes]
+    replaced = {src for n in notes for src, _ in n.sources}
+    lines += [
+        f"{oid} “{label}” is no longer on the ballot."
+        for oid, label in gone_since_previous(session, number)
+        if oid not in replaced
+    ]
+    published = session.results_published and session.round(before).status == "closed"
+    return {"previous": before, "lines": lines, "published": published}
+
+
 def ranking_error(
     exc: BallotError, positions: Mapping[str, str], order: Sequence[str], session: Session
 ) -> FieldError:
@@ -886,7 +1171,7 @@ def ranking_error(
         value = positions.get(oid, "")
         if not value:
             continue
-        if not value.isdigit() or not 1 <= int(value) <= len(order):
+        if not _plain_rank(value) or not 1 <= int(value) <= len(order):
             return FieldError(
                 f"rank-{index[oid]}",
                 f"The rank given for “{labels[oid]}” cannot be counted; choose one from the list.",
@@ -924,6 +1209,7 @@ def participant_handlers(app: ParticipantApp) -> list[tuple[str, type, dict]]:
         (rf"{base}/vote/{sid}/?", BallotHandler, kw),
         (rf"{base}/vote/{sid}/results/?", ResultsHandler, kw),
         (rf"{base}/vote/{sid}/status\.json", StatusHandler, kw),
+        *__import__("partnership_tools.server.receipts", fromlist=["routes"]).routes(base, sid, kw),
         (rf"{base}/vote-static/(.*)", ParticipantStaticHandler, {"path": str(STATIC)}),
         (rf"{base}/vote/(.*)", NotFoundHandler, kw),
     ]

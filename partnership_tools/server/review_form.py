@@ -40,6 +40,7 @@ from typing import Any, NoReturn
 
 from partnership_tools.review.instrument import Dimension, Instrument, RespondentField
 from partnership_tools.server.handlers import (
+    ANSWERS_NOT_SAVED,
     SESSION_ID,
     BaseParticipantHandler,
     PageError,
@@ -55,10 +56,12 @@ from partnership_tools.store.drafts import (
     DraftError,
     FormProblem,
     FormWave,
+    InviteCodeError,
     Receipt,
     WaveClosed,
     check_answer,
     check_field,
+    codes_required,
     ensure_drafts_schema,
     form_wave,
     load_draft,
@@ -86,6 +89,8 @@ MAX_RADIOS = 10
 SECONDS_PER_ITEM = 12
 #: Field names every form page may send besides its own questions.
 _FORM_KEYS = {"form_token", "form_sig", "action"}
+#: The start form's invitation-code field (only asked for when the review requires codes).
+INVITE_FIELD = "invite"
 _CODE_RE = re.compile(r"[A-Za-z0-9 -]{1,40}\Z")
 
 TOO_LARGE = "That page sent more than this form accepts; shorten your comment and try again."
@@ -137,6 +142,7 @@ class FormContext:
     instrument: Instrument
     wave: FormWave | None
     min_group_size: int
+    codes_required: bool = False
     pages: tuple[FormPage, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -199,11 +205,18 @@ def read_context(
         k = ReviewSettings.from_dict(json.loads(settings_json or "{}")).min_group_size
     except (ValueError, TypeError):
         k = default_min_group_size or DEFAULT_MIN_GROUP_SIZE
-    return FormContext(review_id, title or review_id, inst, form_wave(conn, review_id), k)
+    return FormContext(
+        review_id,
+        title or review_id,
+        inst,
+        form_wave(conn, review_id),
+        k,
+        codes_required(conn, review_id),
+    )
 
 
-def _start(store: Store, review_id: str) -> tuple[Draft, str]:
-    return start_draft(_conn(store), review_id)
+def _start(store: Store, review_id: str, invite: str | None = None) -> tuple[Draft, str]:
+    return start_draft(_conn(store), review_id, invite)
 
 
 def _load(store: Store, review_id: str, code: str) -> Draft | None:
@@ -381,6 +394,8 @@ def answer_summary(ctx: FormContext, draft: Draft) -> list[dict[str, Any]]:
 class ReviewFormHandler(BaseParticipantHandler):
     """Shared parts of the review-form pages: the review, the resume cookie, the templates."""
 
+    unsaved_message = ANSWERS_NOT_SAVED
+
     ctx: FormContext
 
     def render(self, template_name: str, **kw: Any) -> None:  # type: ignore[override]
@@ -456,7 +471,7 @@ class ReviewFormHandler(BaseParticipantHandler):
     def resume_link(self, ctx: FormContext, code: str) -> str:
         path = self.app.url(form_path(ctx.review_id))
         query = urllib.parse.urlencode({"resume": self.shown_code(code)})
-        return f"{self.request.protocol}://{self.request.host}{path}?{query}"
+        return self.app.absolute(f"{path}?{query}")
 
     def already_submitted(self, ctx: FormContext, draft: Draft) -> NoReturn:
         raise PageError(
@@ -519,12 +534,28 @@ class StartPageHandler(ReviewFormHandler):
                     resumed = None
         if resumed is not None and ctx.wave is not None and resumed.wave != ctx.wave.wave:
             resumed = None
-        self.set_status(400 if error else 200)
+        self.start_page(ctx, wanted, error, resumed, code)
+
+    def start_page(
+        self,
+        ctx: FormContext,
+        wanted: str = "",
+        error: str | None = None,
+        resumed: Draft | None = None,
+        code: str = "",
+        invite_error: str | None = None,
+        invite_value: str = "",
+    ) -> None:
+        """The start page (with a resume error or an invitation-code error when given)."""
+        self.set_status(400 if error or invite_error else 200)
         n_items = len(ctx.instrument.items)
         self.render(
             "review_start.html",
-            title=("Error: " if error else "") + ctx.title,
+            title=("Error: " if error or invite_error else "") + ctx.title,
             error=error,
+            invite_error=invite_error,
+            invite_value=invite_value,
+            codes_required=ctx.codes_required,
             resume_value=wanted if error else "",
             resumed=resumed,
             resume_code=self.shown_code(code) if resumed else "",
@@ -534,7 +565,7 @@ class StartPageHandler(ReviewFormHandler):
             minutes=max(1, round(n_items * SECONDS_PER_ITEM / 60)),
             answered=len(resumed.answers) if resumed else 0,
             hidden=self.token_fields(),
-            action=self.app.url(form_path(review_id)),
+            action=self.app.url(form_path(ctx.review_id)),
             **self.base_ctx(ctx),
         )
 
@@ -545,20 +576,29 @@ class StartPageHandler(ReviewFormHandler):
         return self.app.url(form_path(ctx.review_id, "page", str(number)))
 
     async def post(self, review_id: str) -> None:
+        await self.limit_rate("review")
         ctx = await self.context(review_id)
         form = self.read_form()
         action = single(form, "action")
-        if action != "start" or set(form) - _FORM_KEYS:
+        if action != "start" or set(form) - _FORM_KEYS - {INVITE_FIELD}:
             raise PageError(
                 400,
                 "The form did not say what to do; reload the page and try again.",
                 "Form not accepted",
             )
         self.require_open(ctx)
+        invite = single(form, INVITE_FIELD).strip()[:40]
+        if invite and not ctx.codes_required:
+            raise PageError(
+                400, "This review does not use invitation codes; reload the page.", "Not accepted"
+            )
         try:
-            _draft, code = await self.app.run(_start, review_id)
+            _draft, code = await self.app.run(_start, review_id, invite or None)
         except WaveClosed as exc:
             raise PageError(409, str(exc), "Responses are closed") from None
+        except InviteCodeError as exc:
+            self.start_page(ctx, invite_error=str(exc), invite_value=invite)
+            return
         self.remember(review_id, code)
         self.log.info("review form: draft started for review %s", review_id)
         self.redirect(self.app.url(form_path(review_id, "page", "1")), status=303)
@@ -627,6 +667,7 @@ class FormPageHandler(ReviewFormHandler):
         )
 
     async def post(self, review_id: str, number: str) -> None:
+        await self.limit_rate("review")
         ctx = await self.context(review_id)
         page = ctx.page(int(number))
         form = self.read_form()
@@ -723,6 +764,7 @@ class CheckHandler(ReviewFormHandler):
         )
 
     async def post(self, review_id: str) -> None:
+        await self.limit_rate("review")
         ctx = await self.context(review_id)
         form = self.read_form()
         if single(form, "action") != "submit" or set(form) - _FORM_KEYS:

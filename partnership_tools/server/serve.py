@@ -1,4 +1,4 @@
-"""``partnership-tools serve``: one Jupyter server with Voilà and the ballot pages.
+"""``partnership-tools serve``: one Jupyter server with Voilà, and the ballot pages for phones.
 
 The server runs in this process (``ServerApp.launch_instance``) with:
 
@@ -12,9 +12,18 @@ The server runs in this process (``ServerApp.launch_instance``) with:
   path>``, ``--PartnershipToolsApp.public_url=...``): the extension hands them on to every kernel,
   so the kernels and the ballot pages use the same store (and ``PYTHONPATH`` names this kit, so
   kernels import the same code);
-* 127.0.0.1 unless ``--host`` says otherwise; port 8866 (``--port 0`` picks a free one).
+* 127.0.0.1 unless ``--host`` says otherwise; port 8866 (``--port 0`` picks a free one);
+* the participants' own listener (:mod:`partnership_tools.server.listener`) in the same process:
+  only the ballot, results and review-form pages, on this machine's network address (or
+  ``--participants-host``), port 8867 (``--participants-port``); ``--no-participants-listener``
+  turns it off. The kernels get its address as ``PT_PUBLIC_URL`` (``--public-url`` overrides
+  it, for a reverse proxy or tunnel), so the projector's join link and QR code point at it.
 
-When the server listens it prints the facilitator, projector, review and ballot URLs.
+When the server listens it prints the facilitator, projector, review and replay URLs (on this
+computer), the ballot and review-form addresses phones can reach, a QR code of the ballot
+address, and one sentence when only this computer can reach the participants' pages (no network
+address, or their listener on loopback) or when the token-guarded apps listen beyond loopback.
+If the participants' listener cannot listen (its port in use), ``serve`` stops with one sentence.
 
 :class:`ServerProcess` starts the same command as a subprocess (tests and benchmarks use it).
 """
@@ -23,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import secrets
 import signal
 import socket
@@ -40,6 +50,15 @@ from typing import Any
 
 from partnership_tools.kernel.errors import PlainError
 from partnership_tools.kernel.resources import PACKAGE_DIR, notebooks_dir, sample_dir
+from partnership_tools.server.reach import (
+    DEFAULT_PARTICIPANTS_PORT,
+    ENV_PARTICIPANTS_HOST,
+    ENV_PARTICIPANTS_PORT,
+    Reach,
+    is_loopback,
+    reach,
+    url_host,
+)
 
 PACKAGE_ROOT = PACKAGE_DIR  # .../partnership_tools
 KIT_ROOT = PACKAGE_ROOT.parent  # the folder that holds the package (a checkout or site-packages)
@@ -87,9 +106,11 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         "serve",
         help="run the facilitator, projector and ballot apps in one Jupyter server",
         description=(
-            "Start one Jupyter server with Voila (facilitator, projector and review apps) and the"
-            " participants' ballot pages, then print their URLs. The token guards everything but"
-            " the ballot pages; never give it to participants."
+            "Start one Jupyter server with Voila (facilitator, projector and review apps) on this"
+            " computer, and the participants' ballot and review-form pages on this computer's"
+            " network address for phones, then print their URLs and a QR code of the join"
+            " address. The token guards the apps; never give it to participants: their pages"
+            " need none, and their listener serves nothing else."
         ),
     )
     p.add_argument(
@@ -101,15 +122,37 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
         "--host",
         default=DEFAULT_HOST,
         metavar="H",
-        help=f"address to listen on (default {DEFAULT_HOST}: this computer only; 0.0.0.0 for the"
-        " local network)",
+        help=f"address the token-guarded apps listen on (default {DEFAULT_HOST}: this computer"
+        " only; anything else sends the token, which lets its holder run code here, over the"
+        " network in plain HTTP)",
     )
     p.add_argument(
         "--port",
         type=int,
         default=DEFAULT_PORT,
         metavar="P",
-        help=f"port to listen on (default {DEFAULT_PORT}; 0 picks a free port)",
+        help=f"port the apps listen on (default {DEFAULT_PORT}; 0 picks a free port)",
+    )
+    p.add_argument(
+        "--participants-host",
+        metavar="H",
+        help="address the participants' pages (ballot, results, review form; nothing else) listen"
+        " on for phones (default: this computer's network address, found at start, else"
+        f" {DEFAULT_HOST})",
+    )
+    p.add_argument(
+        "--participants-port",
+        type=int,
+        metavar="P",
+        help=f"port the participants' pages listen on (default {DEFAULT_PARTICIPANTS_PORT};"
+        " 0 picks a free port)",
+    )
+    p.add_argument(
+        "--no-participants-listener",
+        dest="participants_listener",
+        action="store_false",
+        help="serve the participants' pages only beside the apps (on --host), not on a listener"
+        " of their own",
     )
     p.add_argument(
         "--token",
@@ -134,8 +177,9 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     p.add_argument(
         "--public-url",
         metavar="URL",
-        help="the address participants' phones reach this server at (e.g. http://192.168.1.20:8866);"
-        " the projector's join link and QR code use it",
+        help="the address participants' phones reach the participants' pages at through a reverse"
+        " proxy or tunnel (e.g. https://vote.example.org); the printed join address and the"
+        " projector's join link and QR code use it",
     )
     p.add_argument(
         "--cull-idle",
@@ -181,9 +225,13 @@ def server_argv(
     allow_root: bool | None = None,
     db: Path | None = None,
     public_url: str | None = None,
+    participants_host: str | None = None,
+    participants_port: int | None = None,
+    participants_listener: bool = True,
 ) -> list[str]:
-    """The ``jupyter server`` options this command runs with (``db`` and ``public_url`` become
-    the extension's ``--PartnershipToolsApp`` options when given)."""
+    """The ``jupyter server`` options this command runs with (``db``, ``public_url`` and the
+    participants' listener's settings become the extension's ``--PartnershipToolsApp`` options
+    when given; otherwise the extension's defaults apply)."""
     if allow_root is None:
         allow_root = hasattr(os, "geteuid") and os.geteuid() == 0
     argv = [
@@ -199,27 +247,44 @@ def server_argv(
         f"--MappingKernelManager.cull_idle_timeout={cull_idle}",
         f"--MappingKernelManager.cull_interval={max(10, min(60, cull_idle))}",
         "--MappingKernelManager.cull_connected=False",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.template=lab",
         # No MathJax: the widgets would otherwise ask a CDN for it on every page.
         "--ServerApp.tornado_settings={'mathjax_url': 'null', 'mathjax_config': 'null'}",
     ]
+    from partnership_tools.server.voila_config import voila_argv
+
+    # Voila: the kit's page template (nothing from other hosts), tracebacks off, preheated kernels
+    argv += voila_argv(APP_NOTEBOOKS.values())
     if allow_root:
         argv.append("--ServerApp.allow_root=True")
     if db is not None:
         argv.append(f"--{EXTENSION_APP}.db={db}")
     if public_url:
         argv.append(f"--{EXTENSION_APP}.public_url={public_url.rstrip('/')}")
+    if not participants_listener:
+        argv.append(f"--{EXTENSION_APP}.participants_listener=False")
+    if participants_host:
+        argv.append(f"--{EXTENSION_APP}.participants_host={participants_host}")
+    if participants_port is not None:
+        argv.append(f"--{EXTENSION_APP}.participants_port={participants_port}")
     return argv
 
 
 @dataclass
 class AppURLs:
-    """The URLs ``serve`` prints (``token`` is already in the facilitator/projector/review ones)."""
+    """The URLs ``serve`` prints (``token`` is already in the facilitator/projector/review ones).
+
+    ``base`` is the Jupyter server's address (the facilitator's apps); ``participants`` the
+    address participants join at (default ``base``): the ballot and review-form links use it.
+
+    >>> u = AppURLs("http://127.0.0.1:8866", "t", "s1", participants="http://10.0.0.5:8867")
+    >>> u.ballot, u.facilitator
+    ('http://10.0.0.5:8867/vote/s1', 'http://127.0.0.1:8866/voila/render/facilitator.ipynb?token=t')
+    """
 
     base: str
     token: str
     session_id: str | None = None
+    participants: str = ""
     facilitator: str = field(init=False)
     projector: str = field(init=False)
     review: str = field(init=False)
@@ -231,31 +296,33 @@ class AppURLs:
         from urllib.parse import quote, urlencode
 
         base = self.base.rstrip("/")
+        join = (self.participants or base).rstrip("/")
         tok = urlencode({"token": self.token})
         self.facilitator = f"{base}/voila/render/{APP_NOTEBOOKS['facilitator']}?{tok}"
         self.review = f"{base}/voila/render/{APP_NOTEBOOKS['review']}?{tok}"
         self.replay = f"{base}/voila/render/{APP_NOTEBOOKS['replay']}?{tok}"
-        self.review_form = f"{base}/review-form/"
+        self.review_form = f"{join}/review-form/"
         if self.session_id:
             sid = quote(self.session_id, safe="")
             q = urlencode({"session": self.session_id, "token": self.token})
             self.projector = f"{base}/voila/render/{APP_NOTEBOOKS['projector']}?{q}"
-            self.ballot = f"{base}/vote/{sid}"
+            self.ballot = f"{join}/vote/{sid}"
         else:
             self.projector = f"{base}/voila/render/{APP_NOTEBOOKS['projector']}?{tok}"
-            self.ballot = f"{base}/vote/"
+            self.ballot = f"{join}/vote/"
 
     def text(self) -> str:
         lines = [
             "Partnership Tools is running. Keep this window open; press Control-C to stop.",
             "",
-            "For the facilitator only (the token in these links lets its holder run code):",
+            "For the facilitator only, on this computer (the token in these links lets its holder"
+            " run code):",
             f"  Facilitator:  {self.facilitator}",
             f"  Projector:    {self.projector}",
             f"  Review app:   {self.review}",
             f"  Replay:       {self.replay}",
             "",
-            "For participants (no token; share this one):",
+            "For participants (no token; share this one, it is what the projector shows):",
         ]
         if self.session_id:
             lines.append(f"  Ballot:       {self.ballot}")
@@ -272,12 +339,80 @@ class AppURLs:
 
 
 def display_host(host: str) -> str:
-    if host in WILDCARD_HOSTS:
-        try:
-            return socket.gethostbyname(socket.gethostname())
-        except OSError:
-            return socket.gethostname()
-    return f"[{host}]" if ":" in host else host
+    """The host as it goes in a printed URL (a wildcard becomes this machine's network address).
+
+    >>> display_host("127.0.0.1"), display_host("::1")
+    ('127.0.0.1', '[::1]')
+    """
+    return url_host(host)
+
+
+def apps_exposed_warning(host: str) -> str:
+    """One sentence when the token-guarded apps listen where other computers can reach them.
+
+    >>> apps_exposed_warning("127.0.0.1")
+    ''
+    >>> apps_exposed_warning("0.0.0.0").startswith("Warning: the facilitator's apps listen on 0.0.0.0")
+    True
+    """
+    if is_loopback(host):
+        return ""
+    return (
+        f"Warning: the facilitator's apps listen on {host}, so the token in their links, which"
+        " lets its holder run code on this computer, crosses the network in plain HTTP; keep"
+        f" --host at {DEFAULT_HOST} unless you put HTTPS in front of them."
+    )
+
+
+def terminal_qr(text: str, encoding: str | None = None, ansi: bool = False) -> str:
+    """``text`` as a QR code drawn with Unicode half blocks, two rows of modules a line, with a
+    quiet zone of four modules; "" when ``encoding`` (default: standard output's) cannot show
+    the blocks.
+
+    With ``ansi`` each line sets black on white itself, so the code reads the right way round on
+    a light or a dark terminal (for a terminal; ANSI codes would litter a log file). Without it
+    the blocks draw the light modules, which reads correctly on the usual dark terminal and, in
+    a file, keeps to plain characters.
+
+    >>> lines = terminal_qr("http://10.0.0.5:8867/vote/", encoding="utf-8").splitlines()
+    >>> set(lines[0] + lines[1]), lines[2][:5]  # four light rows, then a finder pattern's corner
+    ({'█'}, '████ ')
+    """
+    import segno
+
+    qr = segno.make(text, error="m", micro=False)
+    rows = [[bool(m) for m in row] for row in qr.matrix_iter(scale=1, border=4)]
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))  # light padding below the quiet zone
+    if ansi:  # drawn in black on white: a block is dark
+        blocks = {(True, True): "█", (True, False): "▀", (False, True): "▄", (False, False): " "}
+    else:  # drawn in the terminal's light text: a block is light
+        blocks = {(False, False): "█", (False, True): "▀", (True, False): "▄", (True, True): " "}
+    lines = []
+    for top, bottom in zip(rows[::2], rows[1::2], strict=True):
+        line = "".join(blocks[pair] for pair in zip(top, bottom, strict=True))
+        lines.append(f"\x1b[30;107m{line}\x1b[0m" if ansi else line)
+    art = "\n".join(lines) + "\n"
+    try:
+        art.encode(encoding or getattr(sys.stdout, "encoding", None) or "ascii")
+    except (UnicodeEncodeError, LookupError):
+        return ""
+    return art
+
+
+def serve_report(urls: AppURLs, reach: Reach, warnings: Sequence[str] = (), qr: bool = True) -> str:
+    """What ``serve`` prints once it listens: the URLs, a QR code of the join address, and
+    one sentence per warning (only this computer can reach the participants' pages; the apps
+    exposed)."""
+    parts = [urls.text()]
+    if qr:
+        art = terminal_qr(urls.ballot, ansi=sys.stdout.isatty())
+        if art:
+            parts.append(f"Phones can scan this code to open {urls.ballot}:\n{art.rstrip()}")
+    notes = [w for w in (reach.warning, *warnings) if w]
+    if notes:
+        parts.append("\n".join(notes))
+    return "\n\n".join(parts)
 
 
 def pick_session(store, wanted: str | None) -> str | None:
@@ -347,6 +482,15 @@ def run_serve(args: argparse.Namespace) -> int:
         raise ServeError(f"The notebooks folder {notebooks} does not exist.")
     if not 0 <= args.port <= 65535:
         raise ServeError("--port must be between 0 and 65535.")
+    participants_port = getattr(args, "participants_port", None)
+    if participants_port is not None and not 0 <= participants_port <= 65535:
+        raise ServeError("--participants-port must be between 0 and 65535.")
+    public_url = (getattr(args, "public_url", None) or "").strip()
+    if public_url and not re.match(r"https?://[^/\s]+", public_url):
+        raise ServeError(
+            f"--public-url {public_url!r} is not an address phones can open; give it as"
+            " http://HOST[:PORT] or https://HOST[:PORT]."
+        )
     if args.cull_idle < 10:
         raise ServeError("--cull-idle must be at least 10 seconds.")
     db = Path(args.db).expanduser() if args.db else default_db_path()
@@ -377,6 +521,9 @@ def run_serve(args: argparse.Namespace) -> int:
         cull_idle=args.cull_idle,
         db=db,
         public_url=getattr(args, "public_url", None),
+        participants_host=getattr(args, "participants_host", None),
+        participants_port=getattr(args, "participants_port", None),
+        participants_listener=getattr(args, "participants_listener", True),
     )
     # Vega's offline bundle, built once per machine, so that no app's kernel waits for it
     from partnership_tools.charts.offline import prebuild
@@ -392,13 +539,20 @@ def launch(argv: list[str], session_id: str | None) -> None:
 
     class KitServerApp(ServerApp):
         def start_app(self) -> None:
+            point = self.extension_manager.extension_points.get("partnership_tools")
+            ext = getattr(point, "app", None)
+            problem = getattr(ext, "participants_problem", "")
+            if problem:  # before anything listens or is printed: phones could not vote
+                raise ServeError(problem)
             super().start_app()
             scheme = "https" if self.certfile else "http"
             base = f"{scheme}://{display_host(self.ip)}:{self.port}{self.base_url.rstrip('/')}"
-            point = self.extension_manager.extension_points.get("partnership_tools")
-            base = getattr(getattr(point, "app", None), "public_url", "") or base
-            urls = AppURLs(base, self.identity_provider.token, session_id)
-            print(urls.text(), flush=True)
+            if ext is not None:
+                where = ext.reach(server_base=base, server_host=self.ip)
+            else:  # pragma: no cover - serve always enables the extension
+                where = reach(server_base=base, server_host=self.ip)
+            urls = AppURLs(base, self.identity_provider.token, session_id, where.join_base)
+            print(serve_report(urls, where, [apps_exposed_warning(self.ip)]), flush=True)
             root = Path(self.root_dir)
             missing = [nb for nb in APP_NOTEBOOKS.values() if not (root / nb).is_file()]
             if missing:
@@ -411,6 +565,10 @@ def launch(argv: list[str], session_id: str | None) -> None:
 
 
 # -- a server in a subprocess (tests and benchmarks) -------------------------------------------
+#: Where :class:`ServerProcess` puts the participants' listener: a second loopback address.
+TEST_PARTICIPANTS_HOST = "127.0.0.2"
+
+
 def free_port(host: str = DEFAULT_HOST) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
@@ -428,6 +586,12 @@ class ServerProcess:
     returns what the command printed so far. It runs in ``cwd`` (default ``workdir``, which also
     holds its Jupyter folders and output). The process runs in its own process group, which
     :meth:`stop` ends (kernels included).
+
+    The participants' listener listens on ``participants_host`` (default 127.0.0.2, a second
+    loopback address: tests never use this machine's network addresses), port
+    ``participants_port`` (default a free one), given to the server through
+    ``PT_PARTICIPANTS_HOST`` and ``PT_PARTICIPANTS_PORT``; ``participants_base_url`` and
+    ``participants_url(path)`` reach it. ``participants_host=None`` turns it off.
     """
 
     def __init__(
@@ -441,6 +605,8 @@ class ServerProcess:
         env: dict[str, str] | None = None,
         startup_timeout: float = 90.0,
         cwd: str | os.PathLike[str] | None = None,
+        participants_host: str | None = TEST_PARTICIPANTS_HOST,
+        participants_port: int | None = None,
     ) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         if workdir is None:
@@ -454,6 +620,13 @@ class ServerProcess:
         self.port = port or free_port()
         self.host = DEFAULT_HOST
         self.base_url = f"http://{self.host}:{self.port}"
+        self.participants_host = participants_host
+        self.participants_port = (
+            (participants_port or free_port(participants_host)) if participants_host else None
+        )
+        self.participants_base_url = (
+            f"http://{participants_host}:{self.participants_port}" if participants_host else ""
+        )
         self.extra_args = list(extra_args)
         self.extra_env = dict(env or {})
         self.startup_timeout = startup_timeout
@@ -474,7 +647,14 @@ class ServerProcess:
             url += ("&" if "?" in url else "?") + urlencode({"token": self.token})
         return url
 
+    def participants_url(self, path: str = "/") -> str:
+        """A URL on the participants' listener (never with the token)."""
+        if not self.participants_base_url:
+            raise RuntimeError("This server runs without the participants' listener.")
+        return self.participants_base_url + "/" + path.lstrip("/")
+
     def command(self) -> list[str]:
+        off = [] if self.participants_host else ["--no-participants-listener"]
         return [
             sys.executable,
             "-m",
@@ -487,6 +667,7 @@ class ServerProcess:
             f"--token={self.token}",  # a random token may start with "-"
             "--notebooks",
             str(self.notebooks),
+            *off,
             *self.extra_args,
         ]
 
@@ -499,6 +680,11 @@ class ServerProcess:
         env["PYTHONPATH"] = kit_pythonpath(env)
         env["PYTHONUNBUFFERED"] = "1"
         env.pop("PARTNERSHIP_TOOLS_DB", None)
+        for name in (ENV_PARTICIPANTS_HOST, ENV_PARTICIPANTS_PORT):
+            env.pop(name, None)
+        if self.participants_host:
+            env[ENV_PARTICIPANTS_HOST] = self.participants_host
+            env[ENV_PARTICIPANTS_PORT] = str(self.participants_port)
         env.update(self.extra_env)
         return env
 
@@ -524,6 +710,9 @@ class ServerProcess:
             try:
                 with urllib.request.urlopen(self.url("/vote/", token=False), timeout=2) as r:
                     if r.status == 200 and "Ballot:" in self.stdout_text():
+                        if self._own_listener():
+                            with urllib.request.urlopen(self.participants_url("/vote/"), timeout=2):
+                                pass
                         return self
             except (urllib.error.URLError, OSError):
                 pass
@@ -533,6 +722,12 @@ class ServerProcess:
             f"partnership-tools serve did not answer within {self.startup_timeout:.0f} s:\n"
             + self.stderr_text()[-4000:]
         )
+
+    def _own_listener(self) -> bool:
+        """Whether the participants' listener is where this object says (no flag overrides it)."""
+        flags = ("--participants-host", "--participants-port", "--no-participants-listener")
+        overridden = any(a.split("=", 1)[0] in flags for a in self.extra_args)
+        return bool(self.participants_base_url) and not overridden
 
     def stdout_text(self) -> str:
         try:

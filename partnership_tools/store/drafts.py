@@ -17,6 +17,13 @@ tables of :mod:`.storage`, in two tables of its own created with ``CREATE TABLE 
     review's responses. The *resume code* that finds a draft is shown to the respondent only; the
     table keeps its SHA-256, so reading the store does not let anyone resume someone's draft.
 
+``review_form_codes_required`` and ``review_invite_codes``
+    Optional invitation codes, one response per code (issue 12): :func:`issue_invite_codes` makes
+    codes (only their hashes are kept) and turns them on (:func:`require_invite_codes` turns them
+    on or off). With codes on, :func:`start_draft` needs an issued code not yet used, which then
+    belongs to that draft, and :func:`submit_draft` spends it in the same transaction as the
+    response is stored, so a code gives exactly one response.
+
 :func:`submit_draft` moves a draft into the review's responses (appended, never replacing) in
 one ``BEGIN IMMEDIATE`` transaction, exactly once: a second submission of the same draft raises
 :class:`AlreadySubmitted`, a draft whose wave has closed raises :class:`WaveClosed`. After
@@ -64,7 +71,12 @@ __all__ = [
     "FormProblem",
     "FormWave",
     "Receipt",
+    "InviteCodeError",
     "WaveClosed",
+    "codes_required",
+    "invite_code_counts",
+    "issue_invite_codes",
+    "require_invite_codes",
     "answered_count",
     "check_answer",
     "check_field",
@@ -112,7 +124,19 @@ CREATE TABLE IF NOT EXISTS review_drafts (
     receipt TEXT,
     respondent_id TEXT
 );
-CREATE INDEX IF NOT EXISTS review_drafts_by_review ON review_drafts (review_id, wave)
+CREATE INDEX IF NOT EXISTS review_drafts_by_review ON review_drafts (review_id, wave);
+CREATE TABLE IF NOT EXISTS review_form_codes_required (
+    review_id TEXT PRIMARY KEY REFERENCES review_reviews(id) ON DELETE CASCADE,
+    required INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS review_invite_codes (
+    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
+    code_hash TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    draft_hash TEXT,
+    used_at TEXT,
+    PRIMARY KEY (review_id, code_hash)
+)
 """
 
 
@@ -123,6 +147,10 @@ class DraftError(ValueError):
 
 class WaveClosed(DraftError):
     """The review is not taking responses (no wave open, or not the draft's wave any more)."""
+
+
+class InviteCodeError(DraftError):
+    """An invitation code that is missing, unknown or already used for a response."""
 
 
 class AlreadySubmitted(DraftError):
@@ -311,13 +339,106 @@ _DRAFT_COLUMNS = (
 )
 
 
-def start_draft(conn: sqlite3.Connection, review_id: str) -> tuple[Draft, str]:
+# -- invitation codes (one response per code) --------------------------------------------------------
+INVITE_CODE_LENGTH = 8
+
+
+def require_invite_codes(conn: sqlite3.Connection, review_id: str, required: bool = True) -> None:
+    """Turn the review's invitation codes on (each response needs an unused code) or off."""
+    with _write(conn):
+        if not _review_exists(conn, review_id):
+            raise DraftError(f"There is no review {review_id!r} in the store.")
+        conn.execute(
+            "INSERT INTO review_form_codes_required (review_id, required) VALUES (?, ?) "
+            "ON CONFLICT(review_id) DO UPDATE SET required = excluded.required",
+            (review_id, int(bool(required))),
+        )
+
+
+def codes_required(conn: sqlite3.Connection, review_id: str) -> bool:
+    """Whether the review's form asks for an invitation code (off unless turned on)."""
+    try:
+        row = conn.execute(
+            "SELECT required FROM review_form_codes_required WHERE review_id = ?", (review_id,)
+        ).fetchone()
+    except sqlite3.OperationalError:  # a store whose form tables were never made: no codes
+        return False
+    return bool(row and row[0])
+
+
+def issue_invite_codes(
+    conn: sqlite3.Connection, review_id: str, count: int, seed: int | None = None
+) -> list[str]:
+    """Make ``count`` new invitation codes (``ABCD-EFGH``, shown once; only hashes are kept) and
+    turn the review's codes on. ``seed`` makes them reproducible (tests only)."""
+    import random
+
+    if not 1 <= count <= 10_000:
+        raise DraftError("Issue between 1 and 10,000 invitation codes at a time.")
+    rng = random.Random(seed) if seed is not None else secrets.SystemRandom()
+    codes: list[str] = []
+    with _write(conn):
+        if not _review_exists(conn, review_id):
+            raise DraftError(f"There is no review {review_id!r} in the store.")
+        now = _now()
+        while len(codes) < count:
+            code = "".join(rng.choice(CODE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO review_invite_codes (review_id, code_hash, issued_at) "
+                "VALUES (?, ?, ?)",
+                (review_id, _hash("invite:" + code), now),
+            )
+            if cur.rowcount:
+                codes.append(_grouped(code))
+        require_invite_codes(conn, review_id, True)
+    return codes
+
+
+def invite_code_counts(conn: sqlite3.Connection, review_id: str) -> dict[str, int]:
+    """``{"issued": n, "started": n, "used": n}`` for the review's invitation codes."""
+    row = conn.execute(
+        "SELECT COUNT(*), COUNT(draft_hash), COUNT(used_at) FROM review_invite_codes "
+        "WHERE review_id = ?",
+        (review_id,),
+    ).fetchone()
+    return {"issued": int(row[0]), "started": int(row[1]), "used": int(row[2])}
+
+
+def _invite_row(conn: sqlite3.Connection, review_id: str, invite: str) -> Any:
+    if not invite or not normalise_code(invite):
+        raise InviteCodeError("Enter the invitation code you were given.")
+    row = conn.execute(
+        "SELECT code_hash, draft_hash, used_at FROM review_invite_codes "
+        "WHERE review_id = ? AND code_hash = ?",
+        (review_id, _hash("invite:" + normalise_code(invite))),
+    ).fetchone()
+    if row is None:
+        raise InviteCodeError(
+            "That invitation code is not one issued for this review; check it and try again."
+        )
+    if row[2]:
+        raise InviteCodeError(
+            "That invitation code has already been used for a response; each code counts once."
+        )
+    return row
+
+
+def start_draft(
+    conn: sqlite3.Connection, review_id: str, invite: str | None = None
+) -> tuple[Draft, str]:
     """Start a draft for the open wave; returns it with its resume code (``ABCDE-FGHJK``).
 
     The code is shown to the respondent once (and kept in their browser); only its hash is stored.
+    When the review requires invitation codes, ``invite`` must be an issued code not yet used
+    for a response (:class:`InviteCodeError` otherwise); the code then belongs to this draft
+    (starting again with it moves it to the new draft, and the older one can no longer be
+    submitted).
     """
     with _write(conn):
         state = _require_open(conn, review_id)
+        invite_row = (
+            _invite_row(conn, review_id, invite or "") if codes_required(conn, review_id) else None
+        )
         now = _now()
         for _ in range(5):
             code = _random_code(RESUME_CODE_LENGTH)
@@ -332,6 +453,11 @@ def start_draft(conn: sqlite3.Connection, review_id: str) -> tuple[Draft, str]:
             break
         else:  # pragma: no cover
             raise DraftError("A new form could not be started; please try again.")
+        if invite_row is not None:
+            conn.execute(
+                "UPDATE review_invite_codes SET draft_hash = ? WHERE review_id = ? AND code_hash = ?",
+                (_hash(code), review_id, invite_row[0]),
+            )
     draft = Draft(review_id, state.wave, now, now)
     return draft, _grouped(code)
 
@@ -427,6 +553,20 @@ def submit_draft(
         if draft.submitted:
             raise AlreadySubmitted(draft.receipt or "", draft.submitted_at or "")
         _require_open(conn, review_id, draft.wave)
+        if codes_required(conn, review_id):
+            # One response per code: the code must still belong to this draft and be unused,
+            # checked and spent inside this transaction (no read-then-write race).
+            spent = conn.execute(
+                "UPDATE review_invite_codes SET used_at = ? WHERE review_id = ? AND draft_hash = ?"
+                " AND used_at IS NULL",
+                (_now(), review_id, _hash(code)),
+            ).rowcount
+            if spent != 1:
+                raise InviteCodeError(
+                    "The invitation code these answers were started with has already been used"
+                    " for a response (or was used to start another form), so they were not"
+                    " submitted."
+                )
         inst = instrument or load_instrument_of(conn, review_id)
         missing = missing_required(inst, draft.fields)
         if missing:

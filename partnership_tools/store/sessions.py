@@ -73,7 +73,9 @@ class Store:
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
-            self._conn = connect(self.path)
+            conn = connect(self.path)
+            _add_missing_columns(conn)
+            self._conn = conn
         return self._conn
 
     def close(self) -> None:
@@ -129,13 +131,20 @@ class Store:
             ),
         )
 
-    def list_sessions(self) -> list[dict]:
-        """Every session, newest first: id, question, created_at, rounds, ballots."""
+    def list_sessions(self, archived: bool | None = None) -> list[dict]:
+        """Every session, newest first: id, question, created_at, rounds, ballots, archived_at
+        (``None`` unless archived). ``archived=False`` lists only the sessions not archived,
+        ``True`` only the archived ones, ``None`` (the default) all of them."""
+        where = {
+            None: "",
+            False: " WHERE s.archived_at IS NULL",
+            True: " WHERE s.archived_at IS NOT NULL",
+        }
         rows = self.conn.execute(
-            "SELECT s.id, s.question, s.created_at,"
+            "SELECT s.id, s.question, s.created_at, s.archived_at,"
             " (SELECT COUNT(*) FROM rounds r WHERE r.session_id = s.id) AS rounds,"
             " (SELECT COUNT(*) FROM ballots b WHERE b.session_id = s.id) AS ballots"
-            " FROM sessions s ORDER BY s.created_at DESC, s.id"
+            f" FROM sessions s{where[archived]} ORDER BY s.created_at DESC, s.id"
         ).fetchall()
         return [dict(r) for r in rows]
 
@@ -161,6 +170,7 @@ class Store:
                 proposer=o["proposer"],
                 amended_from=o["amended_from"],
                 merged_from=tuple(json.loads(o["merged_from_json"])),
+                reason=o["reason"] or "",
             )
             for o in c.execute(
                 "SELECT * FROM options WHERE session_id=? ORDER BY seq", (session_id,)
@@ -292,7 +302,7 @@ class Store:
     def _insert_option(self, session_id: str, seq: int, o: Option) -> None:
         self.conn.execute(
             "INSERT INTO options (session_id, id, seq, label, description, proposer,"
-            " amended_from, merged_from_json) VALUES (?,?,?,?,?,?,?,?)",
+            " amended_from, merged_from_json, reason) VALUES (?,?,?,?,?,?,?,?,?)",
             (
                 session_id,
                 o.id,
@@ -302,6 +312,7 @@ class Store:
                 o.proposer,
                 o.amended_from,
                 json.dumps(list(o.merged_from)),
+                o.reason,
             ),
         )
 
@@ -315,7 +326,12 @@ class Store:
                     "SELECT id FROM options WHERE session_id=?", (session_id,)
                 )
             }
-            seq = len(existing)
+            seq = int(
+                self.conn.execute(
+                    "SELECT COALESCE(MAX(seq), -1) + 1 FROM options WHERE session_id=?",
+                    (session_id,),
+                ).fetchone()[0]
+            )
             for o in options:
                 if o.id in existing:
                     raise StoreError(f"Option id {o.id!r} is already used in this session.")
@@ -487,11 +503,7 @@ class Store:
             )
             replaced = cur.rowcount > 0
         ballot_id = self._insert_ballot(session_id, number, ballot)
-        receipt = (
-            hashlib.sha256(f"{session_id}:{number}:{ballot_id}:{'>'.join(ballot.ranking)}".encode())
-            .hexdigest()[:10]
-            .upper()
-        )
+        receipt = receipt_code(session_id, number, ballot_id, ballot.ranking)
         return BallotReceipt(ballot_id, receipt, replaced)
 
     def remove_ballot(self, session_id: str, ballot_id: int) -> None:
@@ -586,6 +598,342 @@ class Store:
             ).fetchone()[0]
         )
 
+    def turnout(self, session_id: str, number: int) -> dict[str, int]:
+        """A round's turnout in two cheap queries (no ballot is loaded): ``ballots`` in all,
+        ``web``, ``paper`` and ``import`` (by source), ``codes_used`` (distinct codes with a
+        ballot in the round) and ``codes_issued`` (codes issued for the session)."""
+        rows = self.conn.execute(
+            "SELECT source, COUNT(*), COUNT(DISTINCT participant_hash) FROM ballots"
+            " WHERE session_id=? AND round_number=? GROUP BY source",
+            (session_id, number),
+        ).fetchall()
+        out = {"ballots": 0, "web": 0, "paper": 0, "import": 0, "codes_used": 0}
+        for source, count, _ in rows:
+            out["ballots"] += int(count)
+            key = source if source in ("web", "paper", "import") else "web"
+            out[key] += int(count)
+        out["codes_used"] = int(
+            self.conn.execute(
+                "SELECT COUNT(DISTINCT participant_hash) FROM ballots"
+                " WHERE session_id=? AND round_number=? AND participant_hash IS NOT NULL",
+                (session_id, number),
+            ).fetchone()[0]
+        )
+        out["codes_issued"] = self.code_count(session_id)
+        return out
+
+    # -- editing options, undoing a merge or an amendment --------------------------------------
+    def _option_rounds(self, session_id: str, option_id: str) -> list[int]:
+        """The rounds whose ballot paper lists the option."""
+        return [
+            int(r["number"])
+            for r in self.conn.execute(
+                "SELECT number, option_ids_json FROM rounds WHERE session_id=? ORDER BY number",
+                (session_id,),
+            )
+            if option_id in json.loads(r["option_ids_json"])
+        ]
+
+    def _option_children(self, session_id: str, option_id: str) -> list[str]:
+        """The options that name this one as a parent (amended or merged from it)."""
+        return [
+            str(r["id"])
+            for r in self.conn.execute(
+                "SELECT id, amended_from, merged_from_json FROM options WHERE session_id=?"
+                " ORDER BY seq",
+                (session_id,),
+            )
+            if r["amended_from"] == option_id or option_id in json.loads(r["merged_from_json"])
+        ]
+
+    def _require_option(self, session_id: str, option_id: str) -> sqlite3.Row:
+        self._require_session(session_id)
+        row = self.conn.execute(
+            "SELECT * FROM options WHERE session_id=? AND id=?", (session_id, option_id)
+        ).fetchone()
+        if row is None:
+            raise StoreError(f"There is no option {option_id!r} in this session.")
+        return row
+
+    def update_option(
+        self,
+        session_id: str,
+        option_id: str,
+        *,
+        label: str | None = None,
+        description: str | None = None,
+        proposer: str | None = None,
+        reason: str | None = None,
+    ) -> Option:
+        """Change an option's wording (``label``, ``description``) while no round has listed it
+        yet, and who proposed it and why (``proposer``, ``reason``) at any time. A field left
+        ``None`` keeps its value. Returns the option as stored.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> _ = store.add_options(s.id, [Option("A", "Alpha"), Option("B", "Beta")])
+        >>> store.update_option(s.id, "A", label="Alpha road", reason="cheaper").label
+        'Alpha road'
+        >>> _ = store.open_round(s.id, ["A", "B"])
+        >>> store.update_option(s.id, "A", label="Other")
+        Traceback (most recent call last):
+        ...
+        partnership_tools.store.db.StoreError: Option A was on the ballot paper of round 1, so its wording can no longer change; amend it instead.
+        """
+        with transaction(self.conn):
+            row = self._require_option(session_id, option_id)
+            new = Option(
+                id=option_id,
+                label=" ".join(label.split()) if label is not None else row["label"],
+                description=description.strip() if description is not None else row["description"],
+                proposer=" ".join(proposer.split()) if proposer is not None else row["proposer"],
+                amended_from=row["amended_from"],
+                merged_from=tuple(json.loads(row["merged_from_json"])),
+                reason=reason.strip() if reason is not None else (row["reason"] or ""),
+            )
+            wording_changed = (new.label, new.description) != (row["label"], row["description"])
+            rounds = self._option_rounds(session_id, option_id)
+            if wording_changed and rounds:
+                raise StoreError(
+                    f"Option {option_id} was on the ballot paper of round {rounds[0]}, so its"
+                    " wording can no longer change; amend it instead."
+                )
+            if wording_changed:
+                for other in self.conn.execute(
+                    "SELECT id, label FROM options WHERE session_id=? AND id<>?",
+                    (session_id, option_id),
+                ):
+                    if " ".join(other["label"].split()).casefold() == new.label.casefold():
+                        raise StoreError(
+                            f"Option {other['id']} already reads {new.label!r}; choose other"
+                            " wording."
+                        )
+            self.conn.execute(
+                "UPDATE options SET label=?, description=?, proposer=?, reason=?"
+                " WHERE session_id=? AND id=?",
+                (new.label, new.description, new.proposer, new.reason, session_id, option_id),
+            )
+        return new
+
+    def delete_option(self, session_id: str, option_id: str) -> None:
+        """Remove an option no round has listed and no other option was made from (a typo
+        before the first round opens, say).
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> _ = store.add_options(s.id, [Option("A", "Alpha"), Option("B", "Beta")])
+        >>> store.delete_option(s.id, "B")
+        >>> [o.id for o in store.load_session(s.id).options]
+        ['A']
+        """
+        with transaction(self.conn):
+            self._require_option(session_id, option_id)
+            rounds = self._option_rounds(session_id, option_id)
+            if rounds:
+                raise StoreError(
+                    f"Option {option_id} was on the ballot paper of round {rounds[0]}, so it"
+                    " stays in the record."
+                )
+            children = self._option_children(session_id, option_id)
+            if children:
+                raise StoreError(
+                    f"Option {children[0]} was made from option {option_id}; undo that first."
+                )
+            self.conn.execute(
+                "DELETE FROM options WHERE session_id=? AND id=?", (session_id, option_id)
+            )
+
+    def undo_option(self, session_id: str, option_id: str) -> int | None:
+        """Undo a merge or an amendment: remove the new option ``option_id``, so its parents
+        are current again.
+
+        Allowed while no ballot has been cast on it: the option is on no round, or only on the
+        latest round and that round has no ballots; that round is then withdrawn (deleted, with
+        its unused ballot forms) and its number is returned, to be opened again. Refused for an
+        original option, for an option something else was made from, and once ballots exist.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> _ = store.add_options(s.id, [Option("A", "a"), Option("B", "b"), Option("C", "c")])
+        >>> _ = store.add_options(s.id, [Option("D", "b and c", merged_from=("B", "C"))])
+        >>> store.undo_option(s.id, "D") is None
+        True
+        >>> [o.id for o in store.load_session(s.id).options]
+        ['A', 'B', 'C']
+        """
+        with transaction(self.conn):
+            row = self._require_option(session_id, option_id)
+            if not row["amended_from"] and not json.loads(row["merged_from_json"]):
+                raise StoreError(
+                    f"Option {option_id} was neither amended nor merged, so there is nothing to"
+                    " undo."
+                )
+            children = self._option_children(session_id, option_id)
+            if children:
+                raise StoreError(
+                    f"Option {children[0]} was made from option {option_id}; undo that first."
+                )
+            rounds = self._option_rounds(session_id, option_id)
+            last = self.conn.execute(
+                "SELECT COALESCE(MAX(number), 0) FROM rounds WHERE session_id=?", (session_id,)
+            ).fetchone()[0]
+            withdrawn: int | None = None
+            if rounds:
+                if rounds != [last]:
+                    raise StoreError(
+                        f"Option {option_id} was voted on in round {rounds[0]}, so the change"
+                        " stays in the record."
+                    )
+                if self.ballot_count(session_id, last):
+                    raise StoreError(
+                        f"Round {last} already has ballots for option {option_id}, so the change"
+                        " can no longer be undone."
+                    )
+                withdrawn = int(last)
+                for table in ("form_tokens", "rounds"):
+                    col = "round_number" if table == "form_tokens" else "number"
+                    self.conn.execute(
+                        f"DELETE FROM {table} WHERE session_id=? AND {col}=?",
+                        (session_id, withdrawn),
+                    )
+            self.conn.execute(
+                "DELETE FROM options WHERE session_id=? AND id=?", (session_id, option_id)
+            )
+        return withdrawn
+
+    # -- follow-up meetings, archive -------------------------------------------------------------
+    def copy_session(
+        self, session_id: str, question: str | None = None, session_id_new: str | None = None
+    ) -> Session:
+        """Start a follow-up meeting: a new session with the same question (unless given),
+        threshold, groups, settings and facilitator key, whose options are the ones that would
+        be on the next ballot paper (every option still current), as new originals with their
+        wording, proposer and reason. No rounds, ballots or codes are copied; a session that
+        used codes asks for new ones.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?", facilitator_key="k")
+        >>> _ = store.add_options(s.id, [Option("A", "a"), Option("B", "b"), Option("C", "c")])
+        >>> _ = store.add_options(s.id, [Option("D", "b and c", merged_from=("B", "C"))])
+        >>> copy = store.copy_session(s.id)
+        >>> [(o.id, o.label, o.merged_from) for o in copy.options]
+        [('A', 'a', ()), ('B', 'b and c', ())]
+        >>> store.check_facilitator_key(copy.id, "k"), copy.rounds
+        (True, ())
+        """
+        old = self.load_session(session_id, ballots=False)
+        superseded = {p for o in old.options for p in o.parents}
+        voted = {oid for r in old.rounds for oid in r.option_ids}
+        previous = list(old.rounds[-1].option_ids) if old.rounds else []
+        keep = [oid for oid in previous if oid not in superseded]
+        fresh = [o.id for o in old.options if o.id not in voted and o.id not in superseded]
+        current = keep + [oid for oid in fresh if oid not in keep]
+        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        new_ids = [letters[i % 26] + (str(i // 26) if i >= 26 else "") for i in range(len(current))]
+        options = tuple(
+            Option(
+                id=nid,
+                label=old.option(oid).label,
+                description=old.option(oid).description,
+                proposer=old.option(oid).proposer,
+                reason=old.option(oid).reason,
+            )
+            for nid, oid in zip(new_ids, current, strict=True)
+        )
+        new = Session(
+            id=session_id_new or new_id(),
+            question=" ".join((question or old.question).split()),
+            threshold=old.threshold,
+            groups=old.groups,
+            uses_codes=old.uses_codes,
+            code_salt=secrets.token_hex(8),
+            facilitator_key_hash=old.facilitator_key_hash,
+            settings=dict(old.settings),
+            options=options,
+        )
+        with transaction(self.conn):
+            if self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (new.id,)).fetchone():
+                raise StoreError(f"A session with id {new.id!r} already exists.")
+            self._insert_session_row(new)
+            for seq, o in enumerate(new.options):
+                self._insert_option(new.id, seq, o)
+        return new
+
+    def archive_session(self, session_id: str, archived: bool = True) -> None:
+        """Archive a session (kept whole, left out of the facilitator's list until restored),
+        or restore it with ``archived=False``.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> store.archive_session(s.id)
+        >>> store.list_sessions(archived=False), len(store.list_sessions(archived=True))
+        ([], 1)
+        """
+        with transaction(self.conn):
+            self._require_session(session_id)
+            self.conn.execute(
+                "UPDATE sessions SET archived_at=? WHERE id=?",
+                (utc_now() if archived else None, session_id),
+            )
+
+    # -- receipts --------------------------------------------------------------------------------
+    def round_receipts(self, session_id: str, number: int) -> list[dict]:
+        """Every ballot of a round as ``{"receipt", "ranking", "source"}``, sorted by receipt
+        (so the list shows nothing of the order ballots arrived in). A receipt is recomputed
+        from the ballot as stored (:func:`receipt_code`): a ballot replaced by a later one with
+        the same code is gone, and so is its receipt.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> _ = store.add_options(s.id, [Option("A", "a"), Option("B", "b")])
+        >>> _ = store.open_round(s.id, ["A", "B"])
+        >>> r = store.add_ballot(s.id, 1, Ballot(("B", "A")))
+        >>> store.round_receipts(s.id, 1) == [{"receipt": r.receipt, "ranking": ("B", "A"), "source": "web"}]
+        True
+        """
+        out = [
+            {
+                "receipt": receipt_code(session_id, number, bid, b.ranking),
+                "ranking": b.ranking,
+                "source": b.source,
+            }
+            for bid, b in self.ballots(session_id, number)
+        ]
+        return sorted(out, key=lambda d: d["receipt"])
+
+    def find_receipt(self, session_id: str, code: str) -> dict | None:
+        """The ballot a receipt code stands for, as ``{"round", "receipt", "ranking",
+        "source"}``, or None when no ballot of the session has it (mistyped, or replaced by a
+        later ballot cast with the same participant code). Case, spaces and dashes are ignored.
+
+        >>> import tempfile, os
+        >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+        >>> s = store.create_session("Which way?")
+        >>> _ = store.add_options(s.id, [Option("A", "a"), Option("B", "b")])
+        >>> _ = store.open_round(s.id, ["A", "B"])
+        >>> r = store.add_ballot(s.id, 1, Ballot(("B", "A")))
+        >>> store.find_receipt(s.id, r.receipt.lower())["ranking"]
+        ('B', 'A')
+        >>> store.find_receipt(s.id, "0000000000") is None
+        True
+        """
+        wanted = normalise_receipt(code)
+        if len(wanted) != RECEIPT_LENGTH:
+            return None
+        for r in self.conn.execute(
+            "SELECT number FROM rounds WHERE session_id=? ORDER BY number", (session_id,)
+        ).fetchall():
+            for item in self.round_receipts(session_id, int(r["number"])):
+                if item["receipt"] == wanted:
+                    return {"round": int(r["number"]), **item}
+        return None
+
     # -- one-time form tokens (CSRF and replay protection for the ballot page) ---------------
     def issue_form_token(self, session_id: str, number: int, shown_order: Sequence[str]) -> str:
         token = secrets.token_urlsafe(24)
@@ -620,6 +968,55 @@ class Store:
                 raise StoreError("This ballot form has already been submitted.")
             self.conn.execute("UPDATE form_tokens SET used_at=? WHERE token=?", (utc_now(), token))
             return self._accept_ballot(session_id, row["round_number"], ballot)
+
+
+#: Characters in a ballot receipt (upper-case hexadecimal).
+RECEIPT_LENGTH = 10
+
+#: Columns added after the first release: (table, column, SQL type and default).
+_ADDED_COLUMNS = (
+    ("options", "reason", "TEXT NOT NULL DEFAULT ''"),
+    ("sessions", "archived_at", "TEXT"),
+)
+
+
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """Add the columns an older store file lacks (checked again inside the write lock, so two
+    processes opening the same old file at once add each column once)."""
+
+    def missing() -> list[tuple[str, str, str]]:
+        have: dict[str, set[str]] = {}
+        for table, _col, _type in _ADDED_COLUMNS:
+            if table not in have:
+                have[table] = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+        return [c for c in _ADDED_COLUMNS if c[1] not in have[c[0]]]
+
+    if not missing():
+        return
+    with transaction(conn):
+        for table, col, sql_type in missing():
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {sql_type}")
+
+
+def receipt_code(session_id: str, number: int, ballot_id: int, ranking: Sequence[str]) -> str:
+    """A ballot's receipt: the first 10 hex digits, upper case, of SHA-256 of
+    ``session:round:ballot id:ranking`` (ids joined by ``>``). It changes with the ranking, so
+    a receipt shown for a ballot proves which ranking was stored.
+
+    >>> receipt_code("s", 1, 7, ("B", "A")) == hashlib.sha256(b"s:1:7:B>A").hexdigest()[:10].upper()
+    True
+    """
+    text = f"{session_id}:{number}:{ballot_id}:{'>'.join(ranking)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:RECEIPT_LENGTH].upper()
+
+
+def normalise_receipt(code: str) -> str:
+    """A receipt as typed, made comparable: spaces and dashes dropped, upper case.
+
+    >>> normalise_receipt(" 3fa9-c01 2bd ")
+    '3FA9C012BD'
+    """
+    return "".join(ch for ch in str(code) if ch not in " -\t").upper()
 
 
 def _ballot_from_row(b: sqlite3.Row) -> Ballot:

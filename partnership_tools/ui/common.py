@@ -136,6 +136,10 @@ BASE_CSS = """
 .pt-app .widget-label { color: #1F2933; }
 .pt-app a { color: #0B5CAD; text-decoration: underline; }
 .pt-app a:hover, .pt-app a:focus { color: #063F7A; }
+.pt-app button:focus-visible, .pt-app input:focus-visible, .pt-app textarea:focus-visible,
+.pt-app select:focus-visible, .pt-app .lm-TabBar-tab:focus-visible, .pt-app a:focus-visible,
+.pt-app summary:focus-visible, .pt-app .pt-table-wrap[tabindex]:focus-visible {
+  outline: 3px solid #0B5CAD !important; outline-offset: 2px; }
 .pt-table-wrap { overflow-x: auto; max-width: 100%; }
 .pt-table caption { text-align: left; color: #52606D; padding: 2px 0 4px; }
 .pt-chart .vega-embed { max-width: 100%; }
@@ -198,8 +202,11 @@ def html_table(
 ) -> str:
     """An HTML table with every header and cell escaped. ``numeric`` are right-aligned columns.
 
+    The wrapper scrolls sideways when the table is wider than the screen, so it is a named,
+    focusable region (keyboard users can scroll it).
+
     >>> html_table(["Option"], [["<b>x</b>"]])  # doctest: +ELLIPSIS
-    '<div class="pt-table-wrap"><table ...<tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table></div>'
+    '<div class="pt-table-wrap" role="region" tabindex="0" aria-label="Table"><table ...<tbody><tr><td>&lt;b&gt;x&lt;/b&gt;</td></tr></tbody></table></div>'
     """
     num = set(numeric)
 
@@ -214,7 +221,8 @@ def html_table(
         body.append(f"<tr{rc}>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return (
-        f'<div class="pt-table-wrap"><table class="{esc(css_class)}">{cap}<thead><tr>{head}'
+        f'<div class="pt-table-wrap" role="region" tabindex="0" aria-label="{esc(caption or "Table")}">'
+        f'<table class="{esc(css_class)}">{cap}<thead><tr>{head}'
         f"</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
     )
 
@@ -348,6 +356,7 @@ def request_query() -> dict[str, str]:
             from voila.utils import wait_for_request
 
             wait_for_request()
+            os.environ["VOILA_PREHEAT"] = "False"  # the request came: never wait for another
         except Exception:  # noqa: BLE001 - without the query the app asks instead
             log.warning("Could not read the page request from Voilà.", exc_info=True)
     qs = os.environ.get("QUERY_STRING", "")

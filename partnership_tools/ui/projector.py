@@ -1,10 +1,15 @@
 """The projector screen: what the room sees during a Crowd Wise vote. Read-only.
 
 While a round is open it shows the question, the address of the ballot page as text and as a QR
-code, and the live ballot count. Once the round closes it shows the results: the MBC points
+code, the options on the ballot paper (ids and labels, so that paper voters can write them),
+whether a voting code is needed, what changed since the previous round ("F is new: merged from B
+and D"; "G amends E") and the turnout: ballots so far, codes used of codes issued, and web and
+paper ballots apart (one cheap query every couple of seconds, no ballot loaded). Once the round closes it shows the results: the MBC points
 with each option's consensus coefficient against the threshold, how each option was ranked, the
-pairwise matrix, support by stakeholder group and the change since the previous round, following
-each option's lineage. The screen follows the session by itself (a poller checks the store every
+pairwise matrix, support by stakeholder group (only groups of at least the minimum group size,
+``session.settings["min_group_size"]``, default 5; the screen says which are hidden and why) and
+the change since the previous round, following each option's lineage. Every figure is rounded
+half up (:func:`partnership_tools.kernel.rounding.fixed`). The screen follows the session by itself (a poller checks the store every
 couple of seconds), so the facilitator never has to touch it.
 
 Under the charts, one small row of "Save chart as PNG / SVG" buttons
@@ -28,6 +33,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from partnership_tools.kernel.rounding import fixed
 from partnership_tools.store import Store
 from partnership_tools.ui.common import (
     ChartSlot,
@@ -64,9 +70,20 @@ PROJECTOR_CSS = """
   font-family: ui-monospace, Menlo, Consolas, monospace; color: #000; }
 .pt-projector .pt-join-label { font-size: 1.4em; }
 .pt-projector .pt-join-url a { color: #000; text-decoration: none; }
+.pt-projector .pt-join-url .pt-join-id { white-space: nowrap; }
 .pt-projector .pt-live-count .pt-count-number { font-size: 4.5em; font-weight: 800;
   line-height: 1; font-variant-numeric: tabular-nums; color: #0B3C5D; }
 .pt-projector .pt-live-count .pt-count-box { font-size: 1.5em; }
+.pt-projector .pt-turnout p { margin: 0.2em 0; font-size: 1.15em; font-variant-numeric: tabular-nums; }
+.pt-projector .pt-code-needed p { font-size: 1.25em; font-weight: 700; margin: 0.3em 0; }
+.pt-projector .pt-option-list ol { list-style: none; padding: 0; margin: 0.3em 0;
+  columns: 2 22em; column-gap: 2em; }
+.pt-projector .pt-option-list li { font-size: 1.35em; margin: 0.15em 0; break-inside: avoid; }
+.pt-projector .pt-option-id { display: inline-block; min-width: 2.2em; font-weight: 800;
+  font-family: ui-monospace, Menlo, Consolas, monospace; color: #0B3C5D; }
+.pt-projector .pt-changes ul { margin: 0.2em 0; padding-left: 1.2em; }
+.pt-projector .pt-changes li { font-size: 1.2em; margin: 0.15em 0; }
+.pt-projector .pt-group-note p { font-size: 1em; color: #323F4B; }
 .pt-projector .pt-qr svg { width: 100%; height: auto; display: block; }
 .pt-projector .pt-qr { min-width: 220px; max-width: 420px; flex: 1 1 300px; margin-right: 24px; }
 .pt-projector .pt-headline p { margin: 0.15em 0; line-height: 1.25; }
@@ -100,7 +117,9 @@ class ProjectorApp(WidgetApp):
 
     ``phase`` is ``pick`` (no session chosen), ``waiting`` (no round yet), ``open`` (a round is
     open) or ``results`` (showing a closed round); ``shown_round`` the round on screen;
-    ``count`` the live ballot count; ``chart`` the Altair chart on screen.
+    ``count`` the live ballot count; ``turnout`` the open round's turnout (``ballots``, ``web``,
+    ``paper``, ``import``, ``codes_used``, ``codes_issued``, from :meth:`Store.turnout`);
+    ``chart`` the Altair chart on screen.
     """
 
     def __init__(
@@ -166,6 +185,11 @@ class ProjectorApp(WidgetApp):
         self.join_html = html_widget("", "pt-join")
         self.qr_html = html_widget("", "pt-qr")
         self.count_html = html_widget("", "pt-live-count")
+        self.turnout_html = html_widget("", "pt-turnout")
+        self.code_html = html_widget("", "pt-code-needed")
+        self.options_html = html_widget("", "pt-option-list")
+        self.changes_html = html_widget("", "pt-changes")
+        self.turnout: dict[str, int] | None = None
         self.open_view = w.VBox(
             [
                 self.round_title,
@@ -173,11 +197,14 @@ class ProjectorApp(WidgetApp):
                     [
                         self.qr_html,
                         w.VBox(
-                            [self.join_html, self.count_html], layout=w.Layout(flex="2 1 320px")
+                            [self.join_html, self.code_html, self.count_html, self.turnout_html],
+                            layout=w.Layout(flex="2 1 320px"),
                         ),
                     ],
                     layout=w.Layout(flex_flow="row wrap", align_items="center", width="100%"),
                 ),
+                self.changes_html,
+                self.options_html,
             ]
         )
         self.open_view.add_class("pt-open-view")
@@ -191,6 +218,7 @@ class ProjectorApp(WidgetApp):
         self.results_round.observe(self._on_round_choice, "value")
         self.headline = html_widget("", "pt-headline")
         self.summary_html = html_widget("", "pt-projector-summary")
+        self.group_note_html = html_widget("", "pt-group-note")
         self.chart = ChartSlot("pt-projector-chart")
         # One small row under the charts: the room reads the screen, the facilitator saves it.
         self.chart_export = ChartExport(
@@ -215,6 +243,7 @@ class ProjectorApp(WidgetApp):
                 self.results_round,
                 self.headline,
                 self.summary_html,
+                self.group_note_html,
                 self.chart.box,
                 self.chart_export.widget,
                 self.report.widget,
@@ -315,7 +344,11 @@ class ProjectorApp(WidgetApp):
         ).fetchall()
         open_round = next((r["number"] for r in rows if r["status"] == "open"), None)
         closed = tuple(r["number"] for r in rows if r["status"] == "closed")
-        return (open_round, closed)
+        # The settings hold the minimum group size: a change redraws the results by group.
+        settings = store.conn.execute(
+            "SELECT settings_json FROM sessions WHERE id=?", (sid,)
+        ).fetchone()
+        return (open_round, closed, settings[0] if settings else "")
 
     def check(self, force: bool = False, store: Store | None = None) -> str:
         """Bring the screen up to date with the store; returns the phase. The poller calls it."""
@@ -328,16 +361,16 @@ class ProjectorApp(WidgetApp):
                 self._signature = state
                 self._render(state, st)
             elif state[0] is not None:
-                self._show_count(st.ballot_count(self.session_id, state[0]))
+                self._show_turnout(st.turnout(self.session_id, state[0]))
             return self.phase
 
     def _render(self, state: tuple, store: Store) -> None:
-        open_round, closed = state
+        open_round, closed = state[0], state[1]
         s = store.load_session(self.session_id)  # type: ignore[arg-type]
         self.session = s
         self.question.value = f"<h1>{esc(s.question)}</h1>"
         if open_round is not None:
-            self._render_open(s, open_round)
+            self._render_open(s, open_round, store)
         elif closed:
             self._fill_round_choices(closed)
             self.show_round(closed[-1], session=s)
@@ -345,13 +378,14 @@ class ProjectorApp(WidgetApp):
             self.waiting_html.value = "<p>Waiting for the facilitator to open round 1.</p>"
             self._show_phase("waiting")
 
-    def _render_open(self, s: Session, number: int) -> None:
+    def _render_open(self, s: Session, number: int, store: Store | None = None) -> None:
         url = join_url(s.id, self.base_url)
         self.round_title.value = f"<p>Round {number}: vote now</p>"
         self.join_html.value = (
             "<p class='pt-join-label'>On your phone, scan the code or go to</p>"
             f"<p class='pt-join-url'><a href='{esc(url)}' target='_blank' rel='noopener'>"
-            f"{esc(url)}</a></p>"
+            f"{esc(url.rpartition('/')[0])}/<wbr><span class='pt-join-id'>"
+            f"{esc(url.rpartition('/')[2])}</span></a></p>"
         )
         if url.startswith("http"):
             self.qr_html.value = (
@@ -360,8 +394,70 @@ class ProjectorApp(WidgetApp):
         else:
             self.qr_html.value = ""
         self.shown_round = number
-        self._show_count(s.round(number).ballots.__len__())
+        self.code_html.value = (
+            "<p>You need the voting code on your card to vote.</p>"
+            if s.uses_codes
+            else "<p>No code needed: anyone with the link can vote.</p>"
+        )
+        self.options_html.value = self.options_markup(s, number)
+        self.changes_html.value = self.changes_markup(s, number)
+        self._show_turnout((store or self.store).turnout(s.id, number), uses_codes=s.uses_codes)
         self._show_phase("open")
+
+    @staticmethod
+    def options_markup(s: Session, number: int) -> str:
+        """The round's options as the room sees them: ``id label``, in ballot-paper order."""
+        items = "".join(
+            f"<li><span class='pt-option-id'>{esc(o.id)}</span> {esc(o.label)}</li>"
+            for o in s.round_options(number)
+        )
+        return (
+            f"<h2>On the ballot paper</h2><p>On a paper ballot, write each option's code (on the left) in your order.</p>"
+            f"<ol aria-label='Options in round {number}'>{items}</ol>"
+        )
+
+    @staticmethod
+    def changes_markup(s: Session, number: int) -> str:
+        """What changed since the previous round ("" for the first round or no change)."""
+        from partnership_tools.vote.changes import (
+            changes_since_previous,
+            gone_since_previous,
+            previous_round_number,
+        )
+
+        before = previous_round_number(s, number)
+        if before is None:
+            return ""
+        lines = [n.text() for n in changes_since_previous(s, number)]
+        replaced = {src for n in changes_since_previous(s, number) for src, _ in n.sources}
+        for oid, label in gone_since_previous(s, number):
+            if oid not in replaced:
+                lines.append(f"{oid} “{label}” is no longer on the ballot.")
+        if not lines:
+            return f"<h2>Since round {before}</h2><p>The options are the same as in round {before}.</p>"
+        items = "".join(f"<li>{esc(t)}</li>" for t in lines)
+        return f"<h2>Since round {before}</h2><ul>{items}</ul>"
+
+    def _show_turnout(self, turnout: dict[str, int], uses_codes: bool | None = None) -> None:
+        """The live count and, under it, codes used of codes issued and web and paper apart."""
+        self._show_count(int(turnout["ballots"]))
+        if turnout == self.turnout and self.turnout_html.value:
+            return
+        self.turnout = dict(turnout)
+        if uses_codes is None:
+            uses_codes = bool(self.session.uses_codes) if self.session else False
+        parts = [
+            f"From phones and computers: {turnout['web']:,}",
+            f"on paper: {turnout['paper']:,}",
+        ]
+        if turnout.get("import"):
+            parts.append(f"imported from a file: {turnout['import']:,}")
+        lines = [" · ".join(parts)]
+        if uses_codes or turnout.get("codes_issued"):
+            lines.append(
+                f"Codes used: {turnout['codes_used']:,} of {turnout['codes_issued']:,} issued"
+            )
+        self.turnout_html.value = "".join(f"<p>{esc(t)}</p>" for t in lines)
 
     def _show_count(self, count: int) -> None:
         if count == self.count and self.count_html.value:
@@ -396,6 +492,7 @@ class ProjectorApp(WidgetApp):
         """Show the results of a closed round (and its change since the previous closed round)."""
         from partnership_tools.vote.ballots import BallotMatrix
         from partnership_tools.vote.count import count_round
+        from partnership_tools.vote.disclosure import group_disclosure, min_group_size
         from partnership_tools.vote.summary import summarise
 
         s = session or self.store.load_session(self.session_id)  # type: ignore[arg-type]
@@ -416,8 +513,10 @@ class ProjectorApp(WidgetApp):
         self.summary_html.value = (
             # Focusable, so keyboard users can reach (and scroll) the results.
             "<div class='pt-summary-text' tabindex='0' role='region' aria-label='Summary of the"
-            f" results'>{esc(summarise(result, s.threshold, labels=labels))}</div>"
+            f" results'>{esc(summarise(result, s.threshold, labels, min_group_size(s)))}</div>"
         )
+        hidden = group_disclosure(result, min_group_size(s)).note()
+        self.group_note_html.value = f"<p>{esc(hidden)}</p>" if hidden else ""
         self._show_phase("results")
         if self.draw_charts:
             prev_number = closed_before[-1].number if previous is not None else None
@@ -459,7 +558,7 @@ class ProjectorApp(WidgetApp):
         return (
             f"{head}<p class='pt-headline-top'>{lead}: {winners}</p>"
             f"<p class='pt-headline-coef'>Consensus coefficient <span class='pt-coefficient'>"
-            f"{top.consensus:.2f}</span>, {where} the threshold of {threshold:.2f}</p>"
+            f"{fixed(top.consensus)}</span>, {where} the threshold of {fixed(threshold)}</p>"
         )
 
     def build_chart(
@@ -476,8 +575,10 @@ class ProjectorApp(WidgetApp):
         ``ProjectorApp.build_chart(None, session, number, result, ...)`` (the replay app does).
         """
         from partnership_tools.charts import vote
+        from partnership_tools.vote.disclosure import min_group_size
 
         labels = session.labels
+        k = min_group_size(session)
         parts: list[Any] = [
             vote.mbc_chart(
                 vote.result_frame(result, labels),
@@ -492,11 +593,14 @@ class ProjectorApp(WidgetApp):
             ),
             vote.pairwise_chart(vote.pairwise_frame(result, labels), title="Head to head"),
         ]
-        groups = vote.group_frame(result, labels)
+        groups = vote.group_frame(result, labels, k)
         if len(groups):
             parts.append(
                 vote.group_chart(
-                    groups, session.threshold, title="Support by group (consensus coefficient)"
+                    groups,
+                    session.threshold,
+                    title="Support by group (consensus coefficient)",
+                    note=vote.group_note(result, k),
                 )
             )
         if previous is not None:

@@ -1,7 +1,9 @@
 """The replay app: open a saved vote or review, recompute it and show whether it verifies.
 
-The page shows the verification verdict first and prominently (green "Verified", red "Differences
-found" or amber "Not verifiable", with one line per round, or per dimension and wave), then the
+The page shows the verification verdict first and prominently, saying exactly what was checked
+(green "Verified: signed, and the recount matches" or "Verified: unsigned, the recount matches",
+amber "Verified, but by an unknown key" or "Not verifiable", red "Differences found" with the
+reason, then one line per check: the signature, each round, or each dimension and wave), then the
 same results the live apps show: for a vote, the projector's headline, plain-English summary and
 charts for each round (drawn by :class:`~partnership_tools.ui.projector.ProjectorApp`'s own
 functions); for a review, the findings, the dimension table and the profile, heatmap and change
@@ -26,7 +28,6 @@ True
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from dataclasses import dataclass
@@ -59,7 +60,8 @@ REPLAY_CSS = """
 .pt-replay .pt-verdict { border-radius: 6px; padding: 10px 16px; margin: 8px 0 12px; }
 .pt-replay .pt-verdict-ok { background: #E8F5EC; border: 2px solid #1A7F3C; color: #0B3D1E; }
 .pt-replay .pt-verdict-bad { background: #FDECEA; border: 2px solid #C62828; color: #5F1111; }
-.pt-replay .pt-verdict-none { background: #FFF4E5; border: 2px solid #B26A00; color: #4D2E00; }
+.pt-replay .pt-verdict-none, .pt-replay .pt-verdict-warn {
+  background: #FFF4E5; border: 2px solid #B26A00; color: #4D2E00; }
 .pt-replay .pt-verdict-head { font-size: 1.7em; font-weight: 800; margin: 0.1em 0 0.2em; }
 .pt-replay .pt-verdict ul { margin: 0.3em 0 0.2em; padding-left: 1.2em; columns: 2 22em; }
 .pt-replay .pt-verdict li { margin: 0.1em 0; break-inside: avoid; }
@@ -87,9 +89,13 @@ class SavedFile:
 
 def _peek(path: Path) -> tuple[str, str]:
     """The kind and title of a saved file, cheaply ("" when it is not one)."""
+    from partnership_tools.kernel.limits import MAX_FILE_BYTES, load_json
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return "", ""
+        data = load_json(path.read_bytes(), path.name)  # bounded: depth, digits, size
+    except (OSError, ValueError):  # unreadable, not JSON, or past a bound: not listed
         return "", ""
     if not isinstance(data, dict):
         return "", ""
@@ -285,7 +291,7 @@ class ReplayApp:
                 html_widget(
                     "<h1>Replay a saved vote or review</h1><p class='pt-muted'>Everything is"
                     " recomputed from the file's inputs and compared with the results it"
-                    " recorded when it was saved.</p>"
+                    " recorded when it was saved, and a signed file's signature is checked.</p>"
                 ),
                 self.pick,
                 self.feedback.message,
@@ -361,15 +367,17 @@ class ReplayApp:
     def verdict_html_text(result: Any) -> str:
         """The verdict box: headline and one line per check (every text escaped)."""
         v = result.verdict
-        if v.ok:
-            cls, head = "ok", "Verified"
-            say = "Recomputing the saved inputs gives exactly the results the file recorded."
-        elif not v.recorded:
-            cls, head = "none", "Not verifiable"
-            say = "This file records no results to compare with (it is from an older version)."
-        else:
-            cls, head = "bad", "Differences found"
-            say = "The file does not match its recount: see the lines marked DIFFERS."
+        status = getattr(result, "status", "unsigned" if v.ok else "differs")
+        heads = {
+            "signed": ("ok", "Verified: signed, and the recount matches"),
+            "signed-unknown": ("warn", "Verified, but by an unknown key"),
+            "unsigned": ("ok", "Verified: unsigned, the recount matches"),
+            "not-recorded": ("none", "Not verifiable"),
+            "differs": ("bad", "Differences found"),
+        }
+        cls, head = heads.get(status, heads["differs"])
+        headline = result.headline()
+        say = f"{headline[:1].upper()}{headline[1:]}. {result.explanation()}"
 
         def item(c: Any) -> str:
             mark = "✓ match" if c.ok else "✗ DIFFERS"
@@ -442,6 +450,7 @@ class ReplayApp:
     @action("showing the round")
     def show_round(self, number: int) -> Any:
         """Show one round as the projector does: headline, summary, charts, results table."""
+        from partnership_tools.kernel.rounding import fixed
         from partnership_tools.ui.projector import ProjectorApp
         from partnership_tools.vote.summary import summarise
         from partnership_tools.vote.tally import tally_round
@@ -461,7 +470,7 @@ class ReplayApp:
         self.table_html.value = html_table(
             ["Option", "MBC points", "Consensus", "Classic Borda", "First preferences"],
             [
-                [f"{o.id}: {o.label}", o.mbc, f"{o.consensus:.3f}", o.borda, o.first_preferences]
+                [f"{o.id}: {o.label}", o.mbc, fixed(o.consensus, 3), o.borda, o.first_preferences]
                 for o in result.options
             ],
             numeric=(1, 2, 3, 4),

@@ -437,7 +437,7 @@ def read_options_file(source: str | os.PathLike[str] | IO[Any]) -> tuple[Option,
     >>> [o.label for o in read_options_file(io.StringIO("Pool budgets, staff\\nJoint team\\n"))]
     ['Pool budgets, staff', 'Joint team']
     >>> read_options_file(io.StringIO("id,label\\nA,Share a chief executive\\nB,Pool budgets\\n"))[1]
-    Option(id='B', label='Pool budgets', description='', proposer='', amended_from=None, merged_from=())
+    Option(id='B', label='Pool budgets', description='', proposer='', amended_from=None, merged_from=(), reason='')
     >>> [o.id for o in read_options_file(io.StringIO('[{"id": "X", "label": "Ex"}, "Y"]'))]
     ['X', 'Y']
     >>> [(o.id, o.label) for o in read_options_file(io.StringIO("Pool budgets\\nJoint team\\n"))]
@@ -1541,6 +1541,20 @@ def _places_text(df: pd.DataFrame, cols: Sequence[int]) -> Any:
 
 
 # -- writing -----------------------------------------------------------------------------------
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's CSV injection rule).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_cell(value: str) -> str:
+    """A group name made safe for a spreadsheet: a leading apostrophe when it starts with ``=``,
+    ``+``, ``-``, ``@``, a tab or a carriage return (as the review tables' exports do).
+
+    >>> guard_cell("=cmd|' /C calc'!A0"), guard_cell("@SUM(1)"), guard_cell("Managers")
+    ("'=cmd|' /C calc'!A0", "'@SUM(1)", 'Managers')
+    """
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def write_ballots_csv(
     path: str | os.PathLike[str],
     option_ids: Sequence[str],
@@ -1551,7 +1565,9 @@ def write_ballots_csv(
 
     Every ranking is checked with :func:`~partnership_tools.vote.validation.validate_ranking` first
     (raising :class:`~partnership_tools.vote.validation.BallotError`); an empty ranking is written as a
-    blank cell, which reads back as an abstention. The file is written atomically: to a temporary
+    blank cell, which reads back as an abstention. A group name that a spreadsheet would run as a
+    formula (starting ``=``, ``+``, ``-``, ``@``) is written after an apostrophe
+    (:func:`guard_cell`). The file is written atomically: to a temporary
     file in the same folder, then moved over ``path`` (a new file gets mode 0644, an existing
     one keeps its mode). Returns the path written.
 
@@ -1582,7 +1598,7 @@ def write_ballots_csv(
                 writer.writerows([">".join(r)] for r in lines)
             else:
                 writer.writerows(
-                    [">".join(r), "" if g is None else g]
+                    [">".join(r), "" if g is None else guard_cell(g)]
                     for r, g in zip(lines, groups, strict=True)
                 )
             fh.flush()

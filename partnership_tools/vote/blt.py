@@ -53,6 +53,7 @@ from typing import IO, Any
 
 from partnership_tools.kernel.files import atomic_write_text
 from partnership_tools.kernel.importreport import ImportReport, RejectedRow
+from partnership_tools.kernel.limits import MAX_BALLOTS, MAX_OPTIONS
 from partnership_tools.vote.ballots import BallotMatrix
 from partnership_tools.vote.ballots_csv import (
     BallotFileError,
@@ -150,6 +151,15 @@ def _weight(token: str, name: str, k: int) -> int:
             f"the weight {token} is not a whole number of ballots; the kit counts "
             "whole ballots, so give whole weights",
         )
+    digits = m.group(1).lstrip("+-0") or "0"
+    if len(digits) > len(str(MAX_BALLOTS)) or int(m.group(1)) > MAX_BALLOTS:
+        shown = token if len(token) <= 20 else f"{token[:12]}... ({len(token):,} characters)"
+        raise _fail(
+            name,
+            k,
+            f"the weight {shown} is over the limit of {MAX_BALLOTS:,} ballots this kit reads;"
+            " check the weight",
+        )
     w = int(m.group(1))
     if w < 1:
         raise _fail(name, k, f"the weight is {token}; give 1 or more, or remove the ballot")
@@ -210,6 +220,16 @@ def read_blt_meta(source: str | os.PathLike[str] | IO[Any], name: str | None = N
             first_line,
             f"{first[:40]!r} is not 'candidates seats' (two whole "
             "numbers); check this is a BLT file",
+        )
+    if (
+        any(len(p.lstrip("0")) > len(str(MAX_OPTIONS)) for p in parts)
+        or int(parts[0]) > MAX_OPTIONS
+    ):
+        raise _fail(
+            shown,
+            first_line,
+            f"the file says it has {parts[0][:20]} candidates, over the limit of {MAX_OPTIONS:,}"
+            " this kit reads; correct the first line",
         )
     n, seats = int(parts[0]), int(parts[1])
     if n < 1:
@@ -327,6 +347,13 @@ def read_blt_meta(source: str | os.PathLike[str] | IO[Any], name: str | None = N
     gone = tuple(Option(id=str(c), label=labels[c - 1]) for c in sorted(withdrawn))
     out = set(withdrawn)
 
+    if sum(b[1] for b in ballots) > MAX_BALLOTS:
+        raise _fail(
+            shown,
+            None,
+            f"its ballots' weights add up to more than {MAX_BALLOTS:,} ballots, the limit this kit"
+            " reads; check the weights",
+        )
     rankings: list[tuple[str, ...]] = []
     rows: list[int] = []
     rejected: list[RejectedBallot] = []

@@ -36,6 +36,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from partnership_tools.kernel.errors import PlainError
 from partnership_tools.kernel.headers import (
     ColumnHeader,
     HeaderLayout,
@@ -99,7 +100,7 @@ _WORD_PLACES = {
 }
 
 
-class LayoutError(ValueError):
+class LayoutError(PlainError, ValueError):
     """A table whose ballot columns cannot be told apart; the message is one plain sentence."""
 
 

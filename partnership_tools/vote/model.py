@@ -18,7 +18,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from cattrs.gen import make_dict_unstructure_fn
+
 from partnership_tools.kernel.clock import utc_now
+from partnership_tools.kernel.serial import converter
 from partnership_tools.vote.records import from_record, lenient, to_record
 
 ROUND_STATUSES = ("draft", "open", "closed")
@@ -40,7 +43,14 @@ class Option:
     """One option on the ballot paper.
 
     ``amended_from`` names the single option this one is a new version of; ``merged_from`` names
-    the two or more options it was made from. An original option has neither.
+    the two or more options it was made from. An original option has neither. ``proposer`` says
+    who proposed it and ``reason`` why (both free text, optional). An empty ``reason`` is left
+    out of the saved record, so files saved before it existed read and digest exactly as before.
+
+    >>> Option("A", "Alpha").to_dict().get("reason") is None
+    True
+    >>> Option.from_dict(Option("A", "Alpha", proposer="Ana", reason="cheaper").to_dict()).reason
+    'cheaper'
     """
 
     id: str
@@ -49,6 +59,7 @@ class Option:
     proposer: str = ""
     amended_from: str | None = None
     merged_from: tuple[str, ...] = ()
+    reason: str = ""
 
     def __post_init__(self) -> None:
         if not str(self.id).strip():
@@ -250,8 +261,22 @@ lenient(
         "proposer": d.get("proposer") or "",
         "amended_from": d.get("amended_from") or None,
         "merged_from": d.get("merged_from") or (),
+        "reason": d.get("reason") or "",
     },
 )
+
+_unstructure_option = make_dict_unstructure_fn(Option, converter)
+
+
+def _option_record(o: Option) -> dict[str, Any]:
+    """An option's record without an empty ``reason`` (older files never had the key)."""
+    d = _unstructure_option(o)
+    if not d.get("reason"):
+        d.pop("reason", None)
+    return d
+
+
+converter.register_unstructure_hook(Option, _option_record)
 lenient(
     Ballot,
     lambda d: {

@@ -56,6 +56,7 @@ from typing import IO, Any
 from partnership_tools.kernel.clock import utc_now
 from partnership_tools.kernel.files import atomic_write_text
 from partnership_tools.kernel.importreport import ImportReport, RejectedRow
+from partnership_tools.kernel.limits import MAX_BALLOTS, MAX_OPTIONS
 from partnership_tools.vote.ballots import BallotMatrix
 from partnership_tools.vote.ballots_csv import (
     BallotFileError,
@@ -166,7 +167,19 @@ def _header_number(value: str, key: str, name: str, line: int) -> int:
         raise _fail(
             name, line, f"{key} is {value.strip()!r}, not a whole number; correct the header"
         )
-    return int(m.group(1))
+    return _bounded(m.group(1), MAX_BALLOTS, key, name, line)
+
+
+def _bounded(digits: str, limit: int, what: str, name: str, line: int | None) -> int:
+    """``int(digits)``, refused (one sentence naming the line) when it is over ``limit``."""
+    if len(digits.lstrip("0")) > len(str(limit)) or int(digits) > limit:
+        shown = digits if len(digits) <= 20 else f"{digits[:12]}... ({len(digits):,} digits)"
+        raise _fail(
+            name,
+            line,
+            f"{what} is {shown}, over the limit of {limit:,} this kit reads; check the file",
+        )
+    return int(digits)
 
 
 def _parse_new(
@@ -191,7 +204,7 @@ def _parse_new(
             key, value = m.group(1).strip().upper(), m.group(2).strip()
             alt = _ALT_NAME.match(key)
             if alt:
-                number = int(alt.group(1))
+                number = _bounded(alt.group(1), MAX_OPTIONS, "the alternative number", name, k)
                 if number in names:
                     raise _fail(
                         name,
@@ -208,7 +221,8 @@ def _parse_new(
             raise _fail(
                 name, k, f"{text[:40]!r} is not an order line 'count: a,b,c'; correct or remove it"
             )
-        orders.append(_Order(k, int(m.group(1)), _parse_order(m.group(2), name, k), text))
+        count = _bounded(m.group(1), MAX_BALLOTS, "the order's count of voters", name, k)
+        orders.append(_Order(k, count, _parse_order(m.group(2), name, k), text))
     return headers, names, orders, header_lines
 
 
@@ -218,7 +232,7 @@ def _parse_old(
     """The old format: names, the counts line (line, voters, sum, unique), orders, header lines."""
     numbered = [(k, raw.strip()) for k, raw in enumerate(lines, start=1) if raw.strip()]
     first_line, first = numbered[0]
-    n = int(first)
+    n = _bounded(first, MAX_OPTIONS, "the number of alternatives", name, first_line)
     if len(numbered) < n + 2:
         raise _fail(
             name,
@@ -236,7 +250,7 @@ def _parse_old(
                 f"{text[:40]!r} is not an alternative line 'k,name'; the first "
                 f"line says there are {n} alternatives",
             )
-        a = int(number)
+        a = _bounded(number.strip(), MAX_OPTIONS, "the alternative number", name, k)
         if a in names:
             raise _fail(
                 name,
@@ -262,7 +276,8 @@ def _parse_old(
                 name, k, f"{text[:40]!r} is not an order line 'count,a,b,c'; correct or remove it"
             )
         body = m.group(2) if m.re is _OLD_ORDER else ""
-        orders.append(_Order(k, int(m.group(1)), _parse_order(body, name, k), text))
+        count = _bounded(m.group(1), MAX_BALLOTS, "the order's count of voters", name, k)
+        orders.append(_Order(k, count, _parse_order(body, name, k), text))
     header_lines = [k for k, _ in numbered[: n + 2]]
     return names, (counts_line, voters, total, unique), orders, header_lines
 
@@ -335,6 +350,7 @@ def read_preflib(source: str | os.PathLike[str] | IO[Any], name: str | None = No
         if "NUMBER ALTERNATIVES" in headers:
             n_line, value = headers["NUMBER ALTERNATIVES"]
             n_said = _header_number(value, "NUMBER ALTERNATIVES", shown, n_line)
+            _bounded(str(n_said), MAX_OPTIONS, "NUMBER ALTERNATIVES", shown, n_line)
     kind = _kind_of(headers, shown, orders)
 
     # -- the alternatives --------------------------------------------------------------------
@@ -381,6 +397,13 @@ def read_preflib(source: str | os.PathLike[str] | IO[Any], name: str | None = No
     # -- the orders ------------------------------------------------------------------------
     if not orders:
         raise _fail(shown, None, "it has a header but no orders; check the file is whole")
+    if sum(o.count for o in orders) > MAX_BALLOTS:
+        raise _fail(
+            shown,
+            None,
+            f"its orders' counts add up to more than {MAX_BALLOTS:,} ballots, the limit this kit"
+            " reads; check the counts",
+        )
     rankings: list[tuple[str, ...]] = []
     rows: list[int] = []
     rejected: list[RejectedBallot] = []

@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from partnership_tools.kernel.limits import MAX_FILE_BYTES, LimitError, check_file_size
+from partnership_tools.kernel.tabular import TabularError, check_text_table, workbook_signature
 from partnership_tools.vote.ballots_csv import BallotFileError, BallotImport, read_ballots_csv
 from partnership_tools.vote.model import Option
 
@@ -67,6 +69,31 @@ def sniff_format(path: str | os.PathLike[str], head: bytes | None = None) -> str
     return "table"
 
 
+def _check_bounds(path: Path) -> None:
+    """Refuse a ballot file past the kernel's bounds before any reader parses it: a file over
+    :data:`~partnership_tools.kernel.limits.MAX_FILE_BYTES`, and a text table with too many
+    lines or columns (:func:`~partnership_tools.kernel.tabular.check_text_table`, on the bytes
+    read as Latin-1 so that any encoding's separators and line breaks count). A workbook is
+    bounded by its reader; a file that cannot be opened is left for the reader to word."""
+    try:
+        if not path.is_file():
+            return
+        check_file_size(path.stat().st_size, f"The ballot file {path.name}", MAX_FILE_BYTES)
+        if path.suffix.lower() in (".xlsx", ".xlsm", *PREFLIB_SUFFIXES, ".blt"):
+            return
+        raw = path.read_bytes()
+    except LimitError as exc:
+        raise BallotFileError(str(exc)) from None
+    except OSError:
+        return
+    if workbook_signature(raw):
+        return
+    try:
+        check_text_table(raw.decode("latin-1"), f"The ballot file {path.name}")
+    except TabularError as exc:
+        raise BallotFileError(str(exc)) from None
+
+
 def read_ballots(
     source: str | os.PathLike[str] | IO[Any],
     options: Sequence[Option | str] | str | None = None,
@@ -80,6 +107,7 @@ def read_ballots(
     ``group_column`` and ``sheet``).
     """
     if isinstance(source, (str, os.PathLike)):
+        _check_bounds(Path(source))
         kind = sniff_format(source)
         if kind in ("preflib", "blt"):
             if options is not None or options_file is not None:

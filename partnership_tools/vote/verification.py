@@ -51,11 +51,13 @@ def count_session(session: Session) -> dict[str, Any]:
     Returns ``{"rounds": {"1": RoundResult.to_dict(), ...}, "summaries": {"1": str},
     "comparisons": {"1-2": RoundComparison.to_dict()}}`` (JSON-safe).
     """
+    from partnership_tools.vote.disclosure import min_group_size
     from partnership_tools.vote.summary import summarise
     from partnership_tools.vote.tally import compare_consecutive, tally_session
 
     results = tally_session(session)
-    summaries = {str(n): summarise(res, session.threshold) for n, res in results.items()}
+    k = min_group_size(session)
+    summaries = {str(n): summarise(res, session.threshold, None, k) for n, res in results.items()}
     comparisons = {
         f"{a}-{b}": c.to_dict() for (a, b), c in compare_consecutive(session, results).items()
     }
@@ -81,11 +83,42 @@ def record_session(session: Session) -> dict[str, Any]:
     return {"kit_version": __version__, "settings": settings, "results": results, "digest": digest}
 
 
+#: From this schema_version on, every session file the kit writes records its results.
+RECORDING_VERSION = 2
+
+
 def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
-    """Recount ``session`` and check it against ``record`` (the file's results and digest)."""
+    """Recount ``session`` and check it against ``record`` (the file's results and digest).
+
+    A file with no recorded results has nothing to verify only when it was written at a
+    schema_version that recorded none (``record["schema_version"]`` below
+    :data:`RECORDING_VERSION`); a file of a later version always recorded them, so one without
+    them has had them removed, and that differs.
+
+    >>> from partnership_tools.vote.model import Option, Round, Session
+    >>> s = Session(id="d", question="Q?", created_at="t", options=(Option("A", "a"),),
+    ...             rounds=(Round(1, ("A",), "closed"),))
+    >>> verify_session_data(s, {"schema_version": 1}).recorded
+    False
+    >>> v = verify_session_data(s, {"schema_version": 2})
+    >>> v.recorded, v.ok, v.checks[0].part
+    (True, False, 'recorded results')
+    """
     recorded = record.get("results")
     digest = record.get("digest") or {}
     if not recorded:
+        version = record.get("schema_version")
+        if isinstance(version, int) and version >= RECORDING_VERSION:
+            return Verdict(
+                (
+                    Check(
+                        "recorded results",
+                        False,
+                        f"a schema_version {version} file always records its results and digest,"
+                        " but this one holds none: they have been removed",
+                    ),
+                )
+            )
         return Verdict((), recorded=False)
     fresh = record_session(session)
     checks = digest_checks(
@@ -95,13 +128,15 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
         "the ballots, options or settings",
     )
     now = fresh["results"]
-    for key in sorted(set(recorded.get("rounds", {})) | set(now["rounds"]), key=int):
-        a = recorded.get("rounds", {}).get(key)
+    rounds = recorded.get("rounds") or {}
+    for key in sorted(set(rounds) | set(now["rounds"]), key=int):
+        a = rounds.get(key)
         b = now["rounds"].get(key)
         diffs = differences(a, b) if a is not None and b is not None else ["round missing"]
         checks.append(Check(f"round {key}", not diffs, "; ".join(diffs)))
-    for key in sorted(set(recorded.get("comparisons", {})) | set(now["comparisons"])):
-        a = recorded.get("comparisons", {}).get(key)
+    comparisons = recorded.get("comparisons") or {}
+    for key in sorted(set(comparisons) | set(now["comparisons"])):
+        a = comparisons.get(key)
         b = now["comparisons"].get(key)
         diffs = differences(a, b) if a is not None and b is not None else ["comparison missing"]
         checks.append(Check(f"comparison of rounds {key}", not diffs, "; ".join(diffs)))

@@ -35,7 +35,8 @@ Helpers (``tests/browser`` is a package: ``from .conftest import run_axe, screen
 ------------------------------------------------------------------------------------------
 ``assert_no_console_errors(page, allow=DEFAULT_ALLOWED)``
     Fails on any console error, page error or failed request whose text matches none of the
-    ``allow`` regexes. The default allows only the Voilà template's font request to its CDN.
+    ``allow`` regexes, and on any request to a host off this machine (the default allows
+    nothing).
 ``run_axe(page, fail_on=("serious", "critical"))``
     Injects ``tests/browser/node_modules/axe-core/axe.min.js`` (``npm ci --prefix
     tests/browser``; run automatically when missing; evaluated through DevTools rather than
@@ -83,10 +84,8 @@ CHROMIUM_ARGS = [
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
 #: Console errors every page may have: the Voilà template asks a CDN for its icon fonts.
-DEFAULT_ALLOWED = (
-    r"cdn\.jsdelivr\.net/npm/@fortawesome",
-    r"cdn\.jsdelivr\.net/npm/font-awesome",
-)
+#: Nothing is allowed by default: no app page may log an error or ask another host for anything.
+DEFAULT_ALLOWED: tuple[str, ...] = ()
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -170,9 +169,15 @@ class PageLog:
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    outside_requests: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return [*self.console_errors, *self.page_errors, *self.failed_requests]
+        return [
+            *self.console_errors,
+            *self.page_errors,
+            *self.failed_requests,
+            *self.outside_requests,
+        ]
 
 
 def page_log(page) -> PageLog:
@@ -209,6 +214,15 @@ def new_page(browser):
             "requestfailed",
             lambda req: log.failed_requests.append(f"request failed: {req.url} ({req.failure})"),
         )
+
+        def on_request(req) -> None:  # every page of the kit stays on this machine
+            host = urllib.parse.urlsplit(req.url).hostname or ""
+            if req.url.startswith(("http:", "https:", "ws:", "wss:")) and not (
+                host.startswith("127.") or host in ("localhost", "::1")
+            ):
+                log.outside_requests.append(f"request to another host: {req.url}")
+
+        page.on("request", on_request)
         return page
 
     yield make

@@ -117,8 +117,11 @@ def test_report_with_script_names_is_inert_and_offline(new_page, evil_report, si
     assert page.locator("img[src='x']").count() == 0
     assert page.locator("main script, body script").count() == 0
     assert not dialogs, f"a dialog fired: {dialogs}"
-    # the charts: MBC, ranks, pairwise, groups for round 1
-    assert page.locator("figure svg").count() == 4
+    # the charts: MBC, ranks, pairwise for round 1; no groups chart: Policy makers (2 ballots)
+    # and Residents (3) are both below the smallest group shown (5), so both are hidden
+    assert page.locator("figure svg").count() == 3
+    expect(page.get_by_text("Policy makers", exact=False).first).to_be_visible()
+    assert "fewer than 5 ballots" in page.content()
     for fig in page.locator("figure svg").all()[:2]:
         box = fig.bounding_box()
         assert box and box["width"] > 100 and box["height"] > 50

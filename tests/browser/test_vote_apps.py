@@ -232,7 +232,8 @@ def test_two_round_vote_end_to_end(live_server, new_page, tmp_path):
 
     progress("The projector shows the join address, the QR code and the live count.")
     proj = open_app(new_page, live_server.voila("projector.ipynb", session=sid), DESKTOP, dialogs)
-    expect_text(proj.locator(".pt-join-url"), f"{live_server.base_url}/vote/{sid}", timeout=LOAD)
+    join = f"{live_server.process.participants_base_url}/vote/{sid}"  # the phones' listener
+    expect_text(proj.locator(".pt-join-url"), join, timeout=LOAD)
     assert proj.locator(".pt-qr svg").count() == 1
     expect_text(proj.locator(".pt-live-count"), "0")
     screenshot(proj, "projector-desktop-open")

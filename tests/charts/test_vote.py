@@ -111,7 +111,8 @@ def test_pairwise_frame_matches_hand_count(result):
 
 
 def test_group_frame_matches_hand_count(result):
-    frame = vote.group_frame(result)
+    # Staff and Residents cast 2 ballots each: shown only with a minimum group size of 2 or less.
+    frame = vote.group_frame(result, min_group_size=1)
     assert set(frame["group"]) == {"Staff", "Residents"}  # the ballot without a group is in none
     n = len(IDS)
     for group in ("Staff", "Residents"):
@@ -190,7 +191,7 @@ def test_pairwise_chart_spec(result):
 
 
 def test_group_chart_spec(result):
-    spec = vote.group_chart(vote.group_frame(result), threshold=0.5).to_dict()
+    spec = vote.group_chart(vote.group_frame(result, min_group_size=1), threshold=0.5).to_dict()
     assert layer_marks(spec) == ["rect", "text", "rect"]
     enc = spec["layer"][0]["encoding"]
     assert enc["x"]["field"] == "group_label" and enc["y"]["field"] == "option"
@@ -267,3 +268,58 @@ def test_small_helpers():
     assert vote.option_name("A", "A") == "A"
     assert len(vote.rank_colours(12)) == 12
     assert vote.rank_colours(0) == []
+
+
+# -- one rounding rule, and small groups -----------------------------------------------------------
+def test_chart_labels_are_made_in_pandas_half_up():
+    # n = 2, N = 4 (8 points possible): A>B, A>B, B>A, B -> A 5 (0.625), B 5 (0.625)
+    r = count_rankings(["A", "B"], [["A", "B"], ["A", "B"], ["B", "A"], ["B"]])
+    frame = vote.result_frame(r)
+    assert frame["text"].tolist() == ["5 pts · 0.63", "5 pts · 0.63"]
+    assert frame["consensus_text"].tolist() == ["0.625", "0.625"]
+    spec = vote.mbc_chart(frame, 0.625).to_dict()
+    assert {"threshold": 0.625, "text": "threshold 0.63"} in data_of(spec)
+    # No number reaches the chart library to be formatted there: text comes from the data.
+    tips = spec["layer"][0]["encoding"]["tooltip"]
+    assert {t["field"] for t in tips} == {"option", "mbc", "consensus_text"}
+    assert all("format" not in t for t in tips)
+
+
+def test_group_chart_text_and_small_groups():
+    # x: 5 x A>B (A 10 of 10); y: 5 x B>A (A 5 of 10 = 0.5); z: 1 x B>A (hidden); 5 with no group
+    ballots = [["A", "B"]] * 5 + [["B", "A"]] * 6 + [["A"]] * 5
+    groups = ["x"] * 5 + ["y"] * 5 + ["z"] + [None] * 5
+    r = count_rankings(["A", "B"], ballots, groups)
+    frame = vote.group_frame(r)
+    assert set(frame["group"]) == {"x", "y"}
+    row = frame[(frame.group == "y") & (frame.option_id == "A")].iloc[0]
+    assert (row.consensus_text, row.consensus_tip) == ("0.50", "0.500")
+    note = vote.group_note(r)
+    assert note == "z is not shown: fewer than 5 ballots (the minimum group size)."
+    spec = vote.group_chart(frame, 0.5, title="By group", note=note).to_dict()
+    assert spec["title"] == {"text": "By group", "subtitle": note}
+    assert spec["layer"][1]["encoding"]["text"] == {"field": "consensus_text", "type": "nominal"}
+    assert "z" not in {row["group"] for row in data_of(spec)}
+    assert set(vote.group_frame(r, min_group_size=1)["group"]) == {"x", "y", "z"}
+
+
+def test_change_text_rounds_half_up():
+    session = Session(
+        id="s", question="q", options=(Option("A", "a"), Option("B", "b"), Option("C", "c"))
+    )
+    # round 1, n = 2, N = 4: A>B, A>B, B>A, B -> A 5/8 = 0.625
+    r1 = count_rankings(["A", "B"], [["A", "B"], ["A", "B"], ["B", "A"], ["B"]])
+    # round 2, n = 2, N = 1: B>A -> A 1/2 = 0.5; change -0.125 -> "-0.13" (half away from zero)
+    r2 = count_rankings(["A", "B"], [["B", "A"]])
+    frame = vote.change_frame(compare_rounds(session, r1, r2))
+    after = frame[(frame.option_id == "A") & (frame.stage_order == 1)].iloc[0]
+    assert after.change_text == "-0.13" and f"{-0.125:+.2f}" == "-0.12"
+
+
+def test_coefficient_axes_tick_every_tenth():
+    # Left alone, a wide chart ticks every 0.05 and ".1f" shows 0.05 and 0.15 both as "0.1".
+    r = count_rankings(["A", "B"], [["A", "B"]])
+    spec = vote.mbc_chart(vote.result_frame(r), 0.5, width=640).to_dict()
+    axis = spec["layer"][0]["encoding"]["x"]["axis"]
+    assert axis["values"] == [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0]
+    assert len({f"{v:.1f}" for v in axis["values"]}) == 11

@@ -132,7 +132,18 @@ def test_close_enough_tolerates_rounding_only():
 def test_replay_round_trips_through_the_converter():
     r = Replay("f.json", "review", "T", Verdict((Check("a", False, "d"),), True), 1, "0.1.0")
     data = r.to_dict()
-    assert list(data) == ["path", "kind", "title", "verdict", "migrated_from", "kit_version"]
+    assert list(data) == [
+        "path",
+        "kind",
+        "title",
+        "verdict",
+        "migrated_from",
+        "kit_version",
+        "signature",
+        "status",
+        "headline",
+    ]
+    assert data["signature"] is None and data["status"] == "differs"
     assert data["verdict"] == {
         "ok": False,
         "recorded": True,

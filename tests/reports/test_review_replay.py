@@ -303,7 +303,8 @@ def test_edited_figure_in_current_file_differs(tmp_path, current, capsys):
 
     p = tampered(tmp_path, data, edit)
     bad = failed(replay_file(p))
-    assert set(bad) == {"results digest", "dimension power, wave phase two"}
+    assert set(bad) == {"signature", "results digest", "dimension power, wave phase two"}
+    assert bad["signature"].endswith("the file was changed after it was signed")
     detail = bad["dimension power, wave phase two"]
     assert detail.startswith("All respondents: mean was recorded as 4.2 but recomputes as ")
     assert 'band was recorded as "strength"' in detail
@@ -322,6 +323,7 @@ def test_edited_item_figure_and_piece_digest_differ(tmp_path, current):
     bad = failed(replay_file(tampered(tmp_path, data, edit)))
     first = data["result"]["pieces"][0]["dimension"]
     assert set(bad) == {
+        "signature",
         "results digest",
         "dimension trust, wave phase one",
         f"dimension {first}, wave phase one",
@@ -344,6 +346,8 @@ def test_what_is_not_recorded_is_still_checked_by_the_piece_digests(tmp_path, cu
 
     dim = data["instrument"]["dimensions"][1]["id"]
     bad = failed(replay_file(tampered(tmp_path, data, edit)))
+    # the signature catches it too; without it, only the piece digests would
+    assert bad.pop("signature").endswith("the file was changed after it was signed")
     assert set(bad) == {f"dimension {dim}, wave phase one", f"dimension {dim}, wave phase two"}
     assert all(detail.startswith(PIECE_PART) for detail in bad.values())
 
@@ -352,7 +356,7 @@ def test_broken_recorded_row_is_one_sentence(tmp_path, current):
     data = json.loads(current.read_text(encoding="utf-8"))
     p = tampered(tmp_path, data, lambda d: d["result"]["gaps"]["rows"].__setitem__(0, "[1, 2]"))
     bad = failed(replay_file(p))
-    assert set(bad) == {"results digest", "recorded result"}
+    assert set(bad) == {"signature", "results digest", "recorded result"}
     assert (
         bad["recorded result"]
         == "it cannot be read: a recorded row does not hold 10 values: [1, 2]"

@@ -125,3 +125,35 @@ def test_report_lists_every_registered_rule_beyond_the_main_table():
         cells = re.findall(r'<td class="num">([^<]*)</td>', row)
         assert cells == [f"{dowdall[oid]:.3f}", str(top[oid])]
     assert "top_two" not in render_report(SAMPLE)
+
+
+def test_report_rounds_half_up_and_hides_small_groups(tmp_path):
+    def ballots(specs):
+        return tuple(Ballot(r, group=g, submitted_at="2026-01-01T10:00:00Z") for r, g in specs)
+
+    # n = 2, N = 8 (16 points possible): Staff 5 x A>B, Police 1 x B>A, 2 x B without a group:
+    #   A 5 x 2 + 1 = 11 (0.6875 -> 0.688), B 5 + 2 + 2 = 9 (0.5625 -> 0.563)
+    #   Police (1) is hidden; Staff = overall minus 3 others: 3 < 5, so Staff is hidden too.
+    specs = [(("A", "B"), "Staff")] * 5 + [(("B", "A"), "Police")] + [(("B",), None)] * 2
+    s = Session(
+        id="small",
+        question="Which?",
+        threshold=0.6,
+        options=(Option("A", "Alpha"), Option("B", "Beta")),
+        rounds=(Round(1, ("A", "B"), "closed", ballots(specs)),),
+        groups=("Staff", "Police"),
+        created_at="2026-01-01T09:00:00Z",
+    )
+    page = render_report(write_session(s, tmp_path / "small.json"))
+    assert '<td class="num">0.688</td>' in page and '<td class="num">0.563</td>' in page
+    assert f"{0.6875:.3f}" == "0.688" and f"{0.5625:.3f}" == "0.562"  # the old rule differed here
+    assert "Police is not shown: fewer than 5 ballots" in page
+    assert "Staff is not shown either" in page
+    assert "Consensus coefficient by stakeholder group" not in page
+    assert "Lowest group" not in page
+    # With the facilitator's minimum of 1 every group is shown, with its lowest group.
+    s1 = s.replace(id="small1", settings={"min_group_size": 1})
+    page = render_report(write_session(s1, tmp_path / "small1.json"))
+    assert "Consensus coefficient by stakeholder group" in page and "Lowest group" in page
+    # A: Staff 10 of 10 = 1.0, Police 1 of 2 = 0.5 -> Police; B: Staff 5 of 10 = 0.5 -> Staff
+    assert "Police (0.500)" in page and "Staff (0.500)" in page

@@ -26,7 +26,13 @@ from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
 from partnership_tools.vote.model import Option  # noqa: E402
 
-ENV_NAMES = ("PARTNERSHIP_TOOLS_DB", "PT_DOWNLOADS_DIR", "PT_PUBLIC_URL")
+ENV_NAMES = (
+    "PARTNERSHIP_TOOLS_DB",
+    "PT_DOWNLOADS_DIR",
+    "PT_PUBLIC_URL",
+    "PT_PARTICIPANTS_HOST",
+    "PT_PARTICIPANTS_PORT",
+)
 
 
 @pytest.fixture
@@ -57,6 +63,10 @@ def test_defaults_without_config_or_environment(clean_env):
     assert app.min_group_size == 5
     assert app.export_dir == str(store_dir / "downloads")
     assert app.public_url == ""
+    # The participants' listener: on, on this machine's network address (found when it binds).
+    assert app.participants_listener is True
+    assert app.participants_host == ""
+    assert app.participants_port == 8867
 
 
 def test_environment_beats_the_default(clean_env, monkeypatch):
@@ -68,6 +78,13 @@ def test_environment_beats_the_default(clean_env, monkeypatch):
     assert app.public_url == "http://10.1.2.3:8866"
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(clean_env / "out"))
     assert PartnershipToolsApp().export_dir == str(clean_env / "out")
+    monkeypatch.setenv("PT_PARTICIPANTS_HOST", "127.0.0.2")
+    monkeypatch.setenv("PT_PARTICIPANTS_PORT", "9001")
+    app = PartnershipToolsApp()
+    assert (app.participants_host, app.participants_port) == ("127.0.0.2", 9001)
+    assert configured(participants_port=9002).participants_port == 9002
+    monkeypatch.setenv("PT_PARTICIPANTS_PORT", "not a port")
+    assert PartnershipToolsApp().participants_port == 8867
 
 
 def test_config_beats_the_environment(clean_env, monkeypatch):
@@ -113,6 +130,81 @@ def test_kernels_inherit_the_configuration(clean_env):
         "PT_DOWNLOADS_DIR": "/srv/out",
         "PT_PUBLIC_URL": "http://h:1",
     }
+    # Without a public URL the kernels get the participants' listener's address ...
+    app = configured(db="/srv/pt/s.sqlite")
+    app.listener_base = "http://10.0.0.5:8867"
+    assert app.kernel_environment(env)["PT_PUBLIC_URL"] == "http://10.0.0.5:8867"
+    # ... and a public URL (a reverse proxy or tunnel) beats it.
+    app = configured(db="/srv/pt/s.sqlite", public_url="https://vote.example/")
+    app.listener_base = "http://10.0.0.5:8867"
+    assert app.kernel_environment(env)["PT_PUBLIC_URL"] == "https://vote.example"
+
+
+def bound(tmp_path, **traits) -> PartnershipToolsApp:
+    app = configured(db=str(tmp_path / "s.sqlite"), **traits)
+    app.serverapp = SimpleNamespace(  # only what bind_listener reads
+        log=logging.getLogger("pt-test"), web_app=SimpleNamespace(settings={"base_url": "/pt/"})
+    )
+    app.bind_listener()
+    return app
+
+
+def test_the_listener_binds_where_configured_and_names_its_address(tmp_path):
+    app = bound(tmp_path, participants_host="127.0.0.2", participants_port=0)
+    try:
+        assert app.listener is not None
+        port = app.listener.port
+        assert port > 0
+        assert app.listener.sockets[0].getsockname() == ("127.0.0.2", port)
+        assert app.listener_base == f"http://127.0.0.2:{port}/pt"
+        assert app.participants_problem == ""
+        where = app.reach()
+        assert where.join_base == f"http://127.0.0.2:{port}/pt"
+        assert where.local_only and "127.0.0.2" in where.warning
+    finally:
+        app.listener.stop()
+
+
+def test_with_no_network_address_the_listener_falls_back_to_loopback_and_says_so(
+    tmp_path, monkeypatch
+):
+    from partnership_tools.server import extension as extension_module
+    from partnership_tools.server.reach import NO_NETWORK, choose_host
+
+    monkeypatch.setattr(
+        extension_module, "choose_host", lambda host: choose_host(host, detect=lambda: None)
+    )
+    app = bound(tmp_path, participants_host="", participants_port=0)
+    try:
+        assert app.listener is not None
+        assert app.listener.sockets[0].getsockname()[0] == "127.0.0.1"
+        assert app.listener_base == f"http://127.0.0.1:{app.listener.port}/pt"
+        where = app.reach()
+        assert where.local_only and where.warning == NO_NETWORK
+        text = serve.serve_report(
+            serve.AppURLs("http://127.0.0.1:8866", "t", None, where.join_base), where, qr=False
+        )
+        assert "Warning: this computer has no network address" in text
+        assert f"  Ballot:       {app.listener_base}/vote/<session id>" in text
+    finally:
+        app.listener.stop()
+
+
+def test_a_port_in_use_is_one_sentence_and_no_listener(tmp_path, caplog):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.2", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with caplog.at_level(logging.ERROR, logger="pt-test"):
+            app = bound(tmp_path, participants_host="127.0.0.2", participants_port=port)
+    assert app.listener is None and app.listener_base == ""
+    assert app.participants_problem.startswith(
+        f"The participants' pages could not listen on 127.0.0.2 port {port} (address already in use)"
+    )
+    assert app.participants_problem.count(". ") == 0  # one sentence
+    assert "could not listen" in caplog.text
 
 
 def test_serve_passes_the_options_on_the_command_line(tmp_path):
@@ -229,4 +321,11 @@ def test_the_store_option_beats_the_environment(server):
 def test_the_printed_links_use_the_public_url(server):
     out = server.stdout_text()
     assert "  Ballot:       http://192.0.2.7:9999/vote/" in out
-    assert "http://192.0.2.7:9999/voila/render/facilitator.ipynb?token=" in out
+    assert "  Review form:  http://192.0.2.7:9999/review-form/" in out
+    # The facilitator's links stay on this computer: the tunnel is for participants only.
+    assert (
+        f"  Facilitator:  http://127.0.0.1:{server.port}/voila/render/facilitator.ipynb?token="
+        in out
+    )
+    assert "192.0.2.7:9999/voila" not in out
+    assert "only this computer can reach" not in out  # a tunnel or proxy reaches the room

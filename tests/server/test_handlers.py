@@ -10,6 +10,7 @@ import html
 import http.client
 import logging
 import re
+import sqlite3
 import sys
 import tempfile
 import traceback
@@ -27,11 +28,14 @@ if str(ROOT) not in sys.path:
 
 from partnership_tools.server.handlers import (  # noqa: E402
     SERVER_FAULT,
+    STORE_DOWN,
+    VOTE_NOT_SAVED,
     ParticipantApp,
     participant_handlers,
 )
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
+from partnership_tools.store.integrity import set_ballot_mode  # noqa: E402
 from partnership_tools.vote.model import Option  # noqa: E402
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -61,9 +65,12 @@ def make_session(
     question: str = "Which way?",
     codes: int = 0,
     open_round: bool = True,
+    mode: str | None = None,
 ) -> tuple[str, list[str]]:
     sid = f"t{next(_counter)}"
     store.create_session(question, groups=groups, session_id=sid)
+    if mode is not None:
+        set_ballot_mode(store, sid, mode)
     ids = [chr(ord("A") + i) for i in range(len(labels))]
     store.add_options(sid, [Option(i, lab) for i, lab in zip(ids, labels, strict=True)])
     issued: list[str] = []
@@ -211,7 +218,8 @@ def test_change_goes_back_to_the_form_with_choices_kept(server, store):
 
 
 def test_two_pages_in_one_browser_both_work(server, store):
-    sid, _ = make_session(store)
+    # In the "open" mode both ballots count (the default, one per browser, keeps the second).
+    sid, _ = make_session(store, mode="open")
     client = Client(server)
     _, _, first = client.get(f"/vote/{sid}")
     _, _, second = client.get(f"/vote/{sid}")
@@ -279,16 +287,18 @@ def test_missing_token_is_refused(server, store):
     assert_plain(text)
 
 
-def test_replayed_submission_is_refused_and_stored_once(server, store):
-    sid, _ = make_session(store)
+def test_replayed_submission_returns_the_original_receipt_and_is_stored_once(server, store):
+    # Issue 12: a retried form gets its ORIGINAL receipt back (it used to get a 403 page).
+    sid, _ = make_session(store, mode="open")
     client = Client(server)
-    review, status, _, _ = vote(client, sid, ["A", "B"])
+    review, status, receipt, _ = vote(client, sid, ["A", "B"])
     assert status == 200
-    status, _, text = client.post(f"/vote/{sid}", {**hidden(review), "action": "cast"})
-    assert status == 403
-    assert "already been used" in text
-    status, _, _ = client.post(f"/vote/{sid}", {**hidden(review), "action": "review"})
-    assert status == 403
+    code = re.search(r'id="receipt-code">([0-9A-F]{10})<', receipt).group(1)
+    for action in ("cast", "review"):
+        status, _, text = client.post(f"/vote/{sid}", {**hidden(review), "action": action})
+        assert status == 200
+        assert f'id="receipt-code">{code}<' in text
+        assert "had already been cast" in text
     assert [b.ranking for b in stored(store, sid)] == [("A", "B")]
 
 
@@ -556,7 +566,8 @@ def test_security_headers(server, store):
 
 
 def test_results_only_when_published(server, store):
-    sid, _ = make_session(store, labels=("Alpha", "Beta", "Gamma"))
+    # One client casts three counted ballots: the "open" mode (one per browser would keep one).
+    sid, _ = make_session(store, labels=("Alpha", "Beta", "Gamma"), mode="open")
     client = Client(server)
     vote(client, sid, ["A", "B", "C"])
     vote(client, sid, ["B", "A"])
@@ -649,7 +660,34 @@ class TestServerFault(AsyncHTTPTestCase):
         self.log.removeHandler(self.records)
         self.tmp.cleanup()
 
+    def test_unopenable_store_gives_503_with_one_sentence_and_a_log_line(self):
+        # Issue 12: an unopenable store is not "something went wrong": it says the vote (or
+        # the answers) could not be saved, and the log says what is wrong with the store.
+        cookie = "a" * 32
+        form = f"form_token=x&form_sig={self.app.sign(cookie, 'x')}&action=cast"
+        for method, body in (("GET", None), ("POST", form)):
+            response = self.fetch(
+                "/vote/anything",
+                method=method,
+                body=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": "pt_csrf=" + cookie,
+                },
+            )
+            text = response.body.decode()
+            assert response.code == 503, (method, response.code)
+            assert (VOTE_NOT_SAVED if method == "POST" else STORE_DOWN) in text
+            assert response.headers.get("Retry-After")
+            assert "Traceback" not in text and "sqlite" not in text.lower()
+        logged = " ".join(r.getMessage() for r in self.records.records)
+        assert "cannot be written because its file cannot be opened" in logged
+
     def test_store_failure_shows_one_sentence_and_logs_the_traceback(self):
+        async def broken(fn, *args):
+            raise sqlite3.OperationalError("no such table: sessions")
+
+        self.app.run = broken  # type: ignore[method-assign]
         cookie = "a" * 32
         form = f"form_token=x&form_sig={self.app.sign(cookie, 'x')}&action=cast"
         for method, body in (("GET", None), ("POST", form)):
@@ -670,3 +708,68 @@ class TestServerFault(AsyncHTTPTestCase):
         assert failures and "OperationalError" in "".join(
             traceback.format_exception(*failures[0].exc_info)
         )
+
+
+# -- what changed since the previous round ---------------------------------------------------------
+def test_round_two_ballot_says_what_changed_and_links_the_published_results(server, store):
+    sid, _ = make_session(store, labels=("Alpha", "Beta", "Gamma", "Delta", "Echo"))
+    client = Client(server)
+    status, _, page = client.get(f"/vote/{sid}")
+    assert "What changed since" not in page and "See the results of round" not in page
+    vote(client, sid, ["A", "B"])
+    store.close_round(sid, 1)
+    store.add_options(
+        sid,
+        [
+            Option("F", f"Beta and Delta {XSS}", merged_from=("B", "D")),
+            Option("G", "Echo, reworded", amended_from="E"),
+            Option("H", "Hotel"),
+        ],
+    )
+    store.open_round(sid, ["A", "C", "F", "G", "H"])
+    status, _, page = client.get(f"/vote/{sid}")
+    assert status == 200
+    notes = page.split('id="changes-title"')[1].split("</section>")[0]
+    assert "What changed since round 1" in notes
+    items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", notes)]
+    assert items == [
+        f"F “Beta and Delta {XSS}” is new: merged from B “Beta” and D “Delta”.",
+        "G “Echo, reworded” amends E “Echo”.",
+        "H “Hotel” is new.",
+    ]
+    assert XSS not in page  # the label is escaped
+    assert "See the results of round 1" not in page  # not published yet
+    store.set_published(sid, True)
+    _, _, page = client.get(f"/vote/{sid}")
+    link = re.search(r'<a href="([^"]+)">See the results of round 1</a>', page)
+    assert link and link.group(1) == f"/vote/{sid}/results#round-1-title"
+    status, _, results = client.get(link.group(1).split("#")[0])
+    assert status == 200 and 'id="round-1-title"' in results
+
+
+def test_a_dropped_option_is_named_and_results_link_without_changes(server, store):
+    sid, _ = make_session(store, labels=("Alpha", "Beta", "Gamma"))
+    store.close_round(sid, 1)
+    store.set_published(sid, True)
+    store.open_round(sid, ["A", "B"])
+    client = Client(server)
+    _, _, page = client.get(f"/vote/{sid}")
+    assert "C “Gamma” is no longer on the ballot." in page
+    store.close_round(sid, 2)
+    store.open_round(sid, ["A", "B"])  # round 3: the same paper as round 2
+    _, _, page = client.get(f"/vote/{sid}")
+    assert "What changed since" not in page
+    assert f'<a href="/vote/{sid}/results#round-2-title">See the results of round 2</a>' in page
+
+
+def test_results_page_rounds_half_up(server, store):
+    sid, _ = make_session(store, labels=("Alpha", "Beta"), groups=(), mode="open")
+    client = Client(server)
+    # n = 2, N = 4 (8 points possible): A>B, A>B, B>A, B -> A 2 + 2 + 1 = 5 = 0.625, B 5
+    for ranking in (["A", "B"], ["A", "B"], ["B", "A"], ["B"]):
+        vote(client, sid, ranking, group=None)
+    store.close_round(sid, 1)
+    store.set_published(sid, True)
+    _, _, text = client.get(f"/vote/{sid}/results")
+    cells = re.findall(r'<td class="num">([\d.]+)</td>', text)
+    assert cells[:2] == ["5", "0.63"] and f"{0.625:.2f}" == "0.62"

@@ -29,7 +29,12 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from partnership_tools.review import Instrument, load_instrument  # noqa: E402
-from partnership_tools.server.handlers import SERVER_FAULT, ParticipantApp  # noqa: E402
+from partnership_tools.server.handlers import (  # noqa: E402
+    ANSWERS_NOT_SAVED,
+    SERVER_FAULT,
+    STORE_DOWN,
+    ParticipantApp,
+)
 from partnership_tools.server.review_form import (  # noqa: E402
     RESUME_COOKIE,
     form_pages,
@@ -808,7 +813,39 @@ class TestServerFault(AsyncHTTPTestCase):
         self.log.removeHandler(self.records)
         self.tmp.cleanup()
 
+    def test_unopenable_store_gives_503_with_one_sentence_and_a_log_line(self):
+        # Issue 12: an unopenable store is not "something went wrong": it says the vote (or
+        # the answers) could not be saved, and the log says what is wrong with the store.
+        cookie = "a" * 32
+        form = f"form_token=x&form_sig={self.app.sign(cookie, 'x')}&action=start"
+        for method, path, body in (
+            ("GET", "/review-form/anything", None),
+            ("GET", "/review-form/anything/page/1", None),
+            ("POST", "/review-form/anything", form),
+        ):
+            response = self.fetch(
+                path,
+                method=method,
+                body=body,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Cookie": "pt_csrf=" + cookie,
+                },
+            )
+            text = response.body.decode()
+            assert response.code == 503, (method, response.code)
+            assert (ANSWERS_NOT_SAVED if method == "POST" else STORE_DOWN) in text
+            assert response.headers.get("Retry-After")
+            assert "Traceback" not in text and "sqlite" not in text.lower()
+            assert "Partnership review" in text  # the review form's own page, not the ballot's
+        logged = " ".join(r.getMessage() for r in self.records.records)
+        assert "cannot be written because its file cannot be opened" in logged
+
     def test_store_failure_shows_one_sentence_and_logs_the_traceback(self):
+        async def broken(fn, *args):
+            raise sqlite3.OperationalError("no such table: sessions")
+
+        self.app.run = broken  # type: ignore[method-assign]
         cookie = "a" * 32
         form = f"form_token=x&form_sig={self.app.sign(cookie, 'x')}&action=start"
         for method, path, body in (
@@ -834,3 +871,20 @@ class TestServerFault(AsyncHTTPTestCase):
         assert failures and "OperationalError" in "".join(
             traceback.format_exception(*failures[0].exc_info)
         )
+
+
+def test_the_main_server_never_builds_the_resume_link_from_the_host_header(
+    server, conn, instrument
+):
+    # Issue 12: the pages served by the main Jupyter server (not only the participants'
+    # listener) build absolute links from the configured address, never from ``Host``.
+    rid = make_review(conn, instrument)
+    client = Client(server)
+    real = client.request
+    client.request = lambda method, path, body=None, headers=None: real(  # type: ignore[method-assign]
+        method, path, body, {**(headers or {}), "Host": "evil.example:8080"}
+    )
+    page = start(client, rid)
+    assert "evil.example" not in page
+    link = html.unescape(re.search(r'<p class="resume-link"><a href="([^"]+)"', page).group(1))
+    assert "?resume=" in link and "evil.example" not in link

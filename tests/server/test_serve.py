@@ -33,7 +33,8 @@ ENV_NOTEBOOK = {
             "source": [
                 "import os, partnership_tools\n",
                 "print('DB=' + os.environ.get('PARTNERSHIP_TOOLS_DB', 'unset'))\n",
-                "print('KIT=' + os.path.dirname(partnership_tools.__file__))",
+                "print('KIT=' + os.path.dirname(partnership_tools.__file__))\n",
+                "print('JOIN=' + os.environ.get('PT_PUBLIC_URL', 'unset'))",
             ],
         }
     ],
@@ -59,9 +60,21 @@ def run_cli(*args: str, env=None) -> subprocess.CompletedProcess:
 def test_help():
     out = run_cli("serve", "--help")
     assert out.returncode == 0, out.stderr
-    for flag in ("--db", "--host", "--port", "--token", "--notebooks", "--sample"):
+    for flag in (
+        "--db",
+        "--host",
+        "--port",
+        "--token",
+        "--notebooks",
+        "--sample",
+        "--participants-host",
+        "--participants-port",
+        "--no-participants-listener",
+        "--public-url",
+    ):
         assert flag in out.stdout
     assert "127.0.0.1" in out.stdout
+    assert "8867" in out.stdout
     top = run_cli("--help")
     assert "serve" in top.stdout
 
@@ -117,6 +130,36 @@ def test_server_argv_sets_what_the_apps_need(tmp_path):
     assert opts["ServerApp.allow_root"] == "True"
     no_root = serve.server_argv(notebooks=tmp_path, token="t", extensions=ext, allow_root=False)
     assert not any("allow_root" in a for a in no_root)
+    # The participants' listener keeps the extension's defaults unless serve was told otherwise.
+    assert not any(a.startswith("--PartnershipToolsApp.participants") for a in argv)
+    told = serve.server_argv(
+        notebooks=tmp_path,
+        token="t",
+        extensions=ext,
+        participants_host="127.0.0.2",
+        participants_port=0,
+    )
+    assert "--PartnershipToolsApp.participants_host=127.0.0.2" in told
+    assert "--PartnershipToolsApp.participants_port=0" in told
+    off = serve.server_argv(
+        notebooks=tmp_path, token="t", extensions=ext, participants_listener=False
+    )
+    assert "--PartnershipToolsApp.participants_listener=False" in off
+
+
+@pytest.mark.parametrize(
+    ("flags", "sentence"),
+    [
+        (["--participants-port", "70000"], "--participants-port must be between 0 and 65535."),
+        (["--public-url", "vote.example"], "--public-url 'vote.example' is not an address"),
+    ],
+)
+def test_bad_participants_options_are_one_sentence(tmp_path, flags, sentence):
+    out = run_cli("serve", "--db", str(tmp_path / "s.sqlite"), "--notebooks", str(tmp_path), *flags)
+    assert out.returncode == 2
+    assert sentence in out.stderr
+    assert out.stderr.strip().count("\n") == 0
+    assert "Traceback" not in out.stderr
 
 
 def test_configured_extensions_are_found_and_switched_off(tmp_path, monkeypatch):
@@ -144,6 +187,13 @@ def test_app_urls():
     assert urls.review == "http://127.0.0.1:8866/voila/render/partnership_review.ipynb?token=t0k"
     assert urls.ballot == "http://127.0.0.1:8866/vote/my%20session"
     assert "t0k" not in urls.ballot
+    # Participants join at their own listener; the facilitator's links stay on this computer.
+    split = serve.AppURLs(
+        "http://127.0.0.1:8866", "t0k", "my session", participants="http://10.0.0.5:8867/"
+    )
+    assert split.ballot == "http://10.0.0.5:8867/vote/my%20session"
+    assert split.review_form == "http://10.0.0.5:8867/review-form/"
+    assert split.facilitator == urls.facilitator and split.projector == urls.projector
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +218,8 @@ def test_sample_server_prints_the_right_urls(sample_server):
     assert urls["Facilitator"] == f"{base}/voila/render/facilitator.ipynb?{tok}"
     assert urls["Projector"] == (f"{base}/voila/render/projector.ipynb?session={sample.id}&{tok}")
     assert urls["Review app"] == f"{base}/voila/render/partnership_review.ipynb?{tok}"
-    assert urls["Ballot"] == f"{base}/vote/{sample.id}"
+    assert urls["Ballot"] == f"{sample_server.participants_base_url}/vote/{sample.id}"
+    assert sample_server.participants_base_url.startswith("http://127.0.0.2:")
     assert base.startswith("http://127.0.0.1:")
     assert f"Loaded the sample session '{sample.id}'" in sample_server.stdout_text()
 
@@ -193,6 +244,9 @@ def test_kernels_get_the_store_path_and_the_kit(sample_server):
         page = r.read().decode()
     assert f"DB={sample_server.db_path.resolve()}" in page
     assert f"KIT={ROOT / 'partnership_tools'}" in page
+    # The projector's join link and QR code: the participants' listener, not 127.0.0.1.
+    join = re.search(r"JOIN=([^\s<]+)", page)
+    assert join and join.group(1) == sample_server.participants_base_url
 
 
 def test_server_listens_on_loopback_only(sample_server):
@@ -201,6 +255,22 @@ def test_server_listens_on_loopback_only(sample_server):
         pytest.skip("ss is not available")
     lines = [ln for ln in out.stdout.splitlines() if f":{sample_server.port} " in ln]
     assert lines and all("127.0.0.1:" in ln for ln in lines), lines
+    port = sample_server.participants_port
+    lines = [ln for ln in out.stdout.splitlines() if f":{port} " in ln]
+    assert lines and all(f"127.0.0.2:{port} " in ln for ln in lines), lines
+
+
+def test_without_the_participants_listener_serve_says_only_this_computer_reaches_it(tmp_path):
+    with ServerProcess(notebooks=tmp_path, workdir=tmp_path / "w", participants_host=None) as srv:
+        out = srv.stdout_text()
+        assert f"  Ballot:       {srv.base_url}/vote/<session id>" in out
+        assert "--no-participants-listener" in " ".join(srv.command())
+        assert (
+            "Warning: the participants' pages are served only by the apps' server on 127.0.0.1,"
+            " so only this computer can reach them"
+        ) in out
+        with urllib.request.urlopen(srv.url("/vote/", token=False), timeout=30) as r:
+            assert r.status == 200
 
 
 def test_stop_ends_the_server(tmp_path):

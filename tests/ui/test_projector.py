@@ -80,6 +80,8 @@ def test_follows_a_round_from_open_to_results(store):
 
 def test_results_with_groups_and_change(store):
     s = make_session(store, labels=("Alpha", SCRIPT, "Gamma", "Delta"), groups=("Staff", "Public"))
+    # Groups of one or two ballots are shown only when the facilitator allows groups that small.
+    store.update_session(s.id, settings={"min_group_size": 1})
     store.open_round(s.id, ["A", "B", "C", "D"])
     vote(
         store,
@@ -263,3 +265,108 @@ def test_projector_report_saves_the_session_as_it_stands_each_time(store, tmp_pa
     assert len(read_session(source(first)).rounds) == 1
     assert len(read_session(source(second)).rounds) == 2
     assert app.saving.result.value == ""  # the big screen shows no export link
+
+
+# -- what the room sees while a round is open -------------------------------------------------------
+def test_open_round_lists_options_code_and_turnout(store):
+    s = make_session(store, labels=("Alpha", SCRIPT, "Gamma"))
+    store.open_round(s.id, ["A", "B", "C"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    assert app.phase == "open"
+    opts = app.options_html.value
+    # ids and labels, in ballot-paper order, labels escaped
+    assert (
+        opts.index(">A</span> Alpha")
+        < opts.index(f">B</span> {ESCAPED}")
+        < opts.index(">C</span> Gamma")
+    )
+    assert SCRIPT not in opts
+    assert "No code needed" in app.code_html.value
+    assert "From phones and computers: 0 · on paper: 0" in app.turnout_html.value
+    assert "Codes used" not in app.turnout_html.value  # no codes issued
+    store.add_ballot(s.id, 1, Ballot(("A",)))
+    store.add_ballot(s.id, 1, Ballot(("B", "A"), source="paper"))
+    store.add_ballot(s.id, 1, Ballot(("C",), source="paper"))
+    app.check()  # same round open: only the cheap turnout query runs
+    assert app.count == 3 and ">3</span>" in app.count_html.value
+    assert "From phones and computers: 1 · on paper: 2" in app.turnout_html.value
+    assert app.changes_html.value == ""  # round 1: nothing to compare with
+
+
+def test_codes_used_of_codes_issued(store):
+    s = make_session(store)
+    codes = store.issue_codes(s.id, 3, seed=7)
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    assert "You need the voting code on your card to vote" in app.code_html.value
+    assert "Codes used: 0 of 3 issued" in app.turnout_html.value
+    h = store.code_hash(s.id, codes[1])
+    store.add_ballot(s.id, 1, Ballot(("A",), participant_hash=h))
+    store.add_ballot(s.id, 1, Ballot(("B",), participant_hash=h))  # the same code votes again
+    app.check()
+    assert app.count == 1 and "Codes used: 1 of 3 issued" in app.turnout_html.value
+
+
+def test_round_two_says_what_changed(store):
+    s = make_session(store, labels=("Alpha", "Beta", "Gamma", "Delta", "Echo"))
+    store.open_round(s.id, ["A", "B", "C", "D", "E"])
+    store.close_round(s.id, 1)
+    store.add_options(
+        s.id,
+        [
+            Option("F", "Beta and Delta", merged_from=("B", "D")),
+            Option("G", "Echo, reworded", amended_from="E"),
+        ],
+    )
+    store.open_round(s.id, ["A", "C", "F", "G"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    html = app.changes_html.value
+    assert "Since round 1" in html
+    assert "F “Beta and Delta” is new: merged from B “Beta” and D “Delta”." in html
+    assert "G “Echo, reworded” amends E “Echo”." in html
+    assert "no longer on the ballot" not in html  # B, D and E all went into F and G
+    assert ">F</span> Beta and Delta" in app.options_html.value
+    assert ">B</span>" not in app.options_html.value
+
+
+def test_small_group_is_hidden_on_the_projector(store):
+    s = make_session(store, groups=("Staff", "Police"))
+    store.open_round(s.id, ["A", "B", "C"])
+    vote(store, s.id, 1, [("A", "B", "C")] * 6 + [("C", "B", "A")], ["Staff"] * 6 + ["Police"])
+    store.close_round(s.id, 1)
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    # Police (1) is hidden; Staff = all 7 minus Police's one, so Staff is hidden too.
+    note = app.group_note_html.value
+    assert "Police is not shown: fewer than 5 ballots" in note
+    assert "Staff is not shown either" in note
+    spec = app.chart_spec.to_dict()
+    titles = [part.get("title") for part in spec["vconcat"]]
+    assert "Support by group (consensus coefficient)" not in titles
+    # Police's one ballot, C>B>A, gives A 1 of 3 = 0.33: no figure of it reaches the screen.
+    assert (
+        "0.33" not in app.summary_html.value and "lowest coefficient" not in app.summary_html.value
+    )
+
+
+def test_headline_rounds_half_up(store):
+    s = make_session(store, labels=("Alpha", "Beta"))
+    store.open_round(s.id, ["A", "B"])
+    # n = 2, N = 4 (8 points possible): A>B, A>B, B>A, B -> A 2 + 2 + 1 = 5 (0.625), B 5
+    vote(store, s.id, 1, [("A", "B"), ("A", "B"), ("B", "A"), ("B",)])
+    store.close_round(s.id, 1)
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None, charts=False)
+    assert ">0.63</span>" in app.headline.value  # half up, as the charts draw it
+
+
+def test_changing_the_smallest_group_redraws_the_results(store):
+    s = make_session(store, groups=("Staff", "Police"))
+    store.open_round(s.id, ["A", "B", "C"])
+    vote(store, s.id, 1, [("A", "B", "C")] * 6 + [("C", "B", "A")], ["Staff"] * 6 + ["Police"])
+    store.close_round(s.id, 1)
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    assert "Police is not shown" in app.group_note_html.value
+    store.update_session(s.id, settings={"min_group_size": 1})
+    app.check()  # the settings changed: the screen is drawn again
+    assert app.group_note_html.value == ""
+    titles = [part.get("title") for part in app.chart_spec.to_dict()["vconcat"]]
+    assert "Support by group (consensus coefficient)" in titles

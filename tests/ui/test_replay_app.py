@@ -201,7 +201,7 @@ def test_display_bundle_carries_text(exports):
     app = ReplayApp(session_path=VOTE, charts=False)
     bundle = app._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
-    assert "Verdict: every recorded result matches the recount." in bundle["text/plain"]
+    assert "Verdict: unsigned: the recount matches what the file records." in bundle["text/plain"]
     assert "Round 2: " in bundle["text/plain"]
 
 
@@ -233,3 +233,15 @@ def test_tampered_review_shows_the_differing_dimension_first(exports):
     assert "✗ DIFFERS: dimension trust, wave phase one — Manager: mean was recorded as 1" in bad
     assert "✗ DIFFERS: results digest" in bad and "✓ match" not in bad
     assert "✓ match: dimension trust, wave phase two" in folded
+
+
+def test_hostile_json_files_in_the_export_folder_are_left_out_quietly(exports):
+    (exports / "deep.json").write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    (exports / "digits.json").write_text(
+        '{"kind": "partnership-tools/session", "n": ' + "9" * 5000 + "}", encoding="utf-8"
+    )
+    (exports / "huge.json").write_text('{"kind": "partnership-tools/session", "n": 1e400}')
+    keys = [f.key for f in saved_files(exports=exports)]
+    assert not {"deep.json", "digits.json", "huge.json"} & set(keys)
+    app = ReplayApp(charts=False)  # the list still builds, with the samples in it
+    assert app.feedback.kind != "error"

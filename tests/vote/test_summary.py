@@ -9,6 +9,7 @@ from partnership_tools.vote.count import count_rankings
 from partnership_tools.vote.summary import (
     ACCEPT,
     ADVICE,
+    CHECK,
     CLEAR_LEAD,
     KEEP_TALKING,
     MERGE_LEADERS,
@@ -36,7 +37,7 @@ def two_close_leaders():
 
 def test_constants_are_documented_values():
     assert CLEAR_LEAD == 0.05 and WELL_AHEAD_OF_REST == 0.10
-    assert set(ADVICE) == {"accept", "keep_talking", "merge_leaders"}
+    assert set(ADVICE) == {"accept", "check", "keep_talking", "merge_leaders"}
 
 
 def test_accept_when_clearly_ahead_and_above_threshold():
@@ -136,9 +137,15 @@ def test_group_check_in_summary():
     ballots = [["A", "B", "C"], ["A", "B", "C"], ["B", "C", "A"], ["C", "B"], ["A", "C"]]
     groups = ["Managers", "Managers", "Citizens", "Citizens", None]
     r = count_rankings(["A", "B", "C"], ballots, groups)
-    text = summarise(r, 0.5)
+    # Groups of two are shown only when the facilitator allows groups that small (with a
+    # minimum of 2 the one ballot without a group could be worked out, so 1 is needed here).
+    text = summarise(r, 0.5, min_group_size=1)
     assert "the lowest coefficient for A is 0.17, from Citizens" in text
     assert "below the threshold" in text
+    # With the default minimum of 5, both groups are hidden and the summary says so.
+    text = summarise(r, 0.5)
+    assert "lowest coefficient" not in text and "0.17" not in text
+    assert "Managers and Citizens are not shown: fewer than 5 ballots each" in text
 
 
 def test_zero_ballots_summary():
@@ -158,3 +165,137 @@ def test_advice_and_summary_always_answer(data, threshold):
         assert len(r.winners) == 1 and r.top_consensus >= threshold - 1e-9
     text = summarise(r, threshold)
     assert text and text.endswith(".")
+
+
+# -- the advice reads the whole result: worked examples, every figure by hand --------------------
+def test_worked_accept_names_every_check():
+    # 3 x A>B>C, 1 x B>A>C (n = 3, N = 4, 12 points possible):
+    #   A 9 + 2 = 11 (0.917), B 6 + 3 = 9 (0.75), C 4 (0.333): lead 0.167 >= 0.05, 0.917 >= 0.6
+    #   head to head A over B 3-1, A over C 4-0; first preferences A 3, B 1
+    r = count_rankings(["A", "B", "C"], [["A", "B", "C"]] * 3 + [["B", "A", "C"]])
+    assert advice(r, 0.6) == ACCEPT
+    text = summarise(r, 0.6)
+    assert (
+        "Crowd Wise advice: A is clearly ahead, at or above the threshold and beats every other"
+        " option head to head, so the group can accept it." in text
+    )
+    assert "first choice" not in text.split("Crowd Wise advice:")[1]  # A leads on them alone
+
+
+def test_worked_head_to_head_tie_is_something_to_check():
+    # A>B>C, A>C>B, B>A>C and the partial B>A (n = 3, N = 4, 12 points possible):
+    #   A 3 + 3 + 2 + 1 = 9 (0.75); B 2 + 1 + 3 + 2 = 8 (0.667); C 1 + 2 + 1 = 4 (0.333)
+    #   lead 1/12 = 0.083 >= 0.05 and 0.75 >= 0.7: clearly ahead
+    #   A above B on ballots 1 and 2, B above A on 3 and 4: level 2 to 2
+    #   first preferences: A 2, B 2 (shared)
+    ballots = [["A", "B", "C"], ["A", "C", "B"], ["B", "A", "C"], ["B", "A"]]
+    r = count_rankings(["A", "B", "C"], ballots)
+    assert r.mbc == {"A": 9, "B": 8, "C": 4}
+    assert advice(r, 0.7) == CHECK
+    text = summarise(r, 0.7)
+    assert "can accept it" not in text
+    assert (
+        "Crowd Wise advice: A is clearly ahead and at or above the threshold, but check before"
+        " accepting it: it is level head to head with B (2 to 2)." in text
+    )
+    assert "It shares the most first choices (2) with B" in text
+
+
+def test_worked_head_to_head_loss_and_first_preferences_say_why():
+    # 3 x A>B>C, 2 x B>C>A (n = 3, N = 5, 15 points possible):
+    #   B 6 + 6 = 12 (0.8), A 9 + 2 = 11 (0.733), C 3 + 4 = 7: lead 1/15 = 0.067 >= 0.05
+    #   A above B on 3 ballots, B above A on 2: B loses to A; first preferences A 3, B 2
+    r = count_rankings(["A", "B", "C"], [["A", "B", "C"]] * 3 + [["B", "C", "A"]] * 2)
+    assert advice(r, 0.7) == CHECK
+    text = summarise(r, 0.7)
+    assert "but check before accepting it: A beats it head to head (3 to 2)." in text
+    assert (
+        "It is not the most common first choice (A has 3 first choices, B 2): it comes top"
+        " because more voters rank it high overall" in text
+    )
+
+
+def test_worked_group_below_the_threshold():
+    # x: 6 x A>B>C -> A 18 of 18 (1.0); y: 5 x C>A>B -> A 10 of 15 (0.667), C 15 of 15
+    # overall N = 11, 33 possible: A 28 (0.848), C 6 + 15 = 21 (0.636), B 12 + 5 = 17
+    #   lead 7/33 = 0.212; A over C 6-5, A over B 11-0: Condorcet winner; first prefs A 6, C 5
+    ballots = [["A", "B", "C"]] * 6 + [["C", "A", "B"]] * 5
+    r = count_rankings(["A", "B", "C"], ballots, ["x"] * 6 + ["y"] * 5)
+    assert r.mbc == {"A": 28, "B": 17, "C": 21}
+    assert advice(r, 0.7) == CHECK  # y gives A 0.667 < 0.7
+    text = summarise(r, 0.7)
+    assert "the lowest coefficient for A is 0.67, from y, below the threshold" in text
+    assert "but check before accepting it: y gives it 0.67, below the threshold." in text
+    assert advice(r, 0.6) == ACCEPT  # 0.667 >= 0.6
+    assert "and every group gives it at least the threshold, so the group can accept it" in (
+        summarise(r, 0.6)
+    )
+
+
+def test_worked_small_group_is_neither_shown_nor_checked():
+    # x: 6 x A>B>C; y: 4 x C>A>B (N = 10, 30 possible): A 18 + 8 = 26 (0.867), C 6 + 12 = 18,
+    # B 12 + 4 = 16. y (4 < 5) is hidden; x's figures are overall minus y's, so x is hidden too.
+    ballots = [["A", "B", "C"]] * 6 + [["C", "A", "B"]] * 4
+    r = count_rankings(["A", "B", "C"], ballots, ["x"] * 6 + ["y"] * 4)
+    # y gives A 8 of 12 = 0.667 < 0.7, but a hidden group is not checked (that would show it).
+    assert advice(r, 0.7) == ACCEPT
+    text = summarise(r, 0.7)
+    assert "0.67" not in text and "lowest coefficient" not in text
+    assert "y is not shown: fewer than 5 ballots" in text
+    assert "x is not shown either, so that the hidden groups cannot be worked out" in text
+    assert "The groups not shown were not checked." in text
+    # With a minimum of 4, both are shown and y is below the threshold.
+    assert advice(r, 0.7, min_group_size=4) == CHECK
+
+
+def test_every_group_tied_for_lowest_is_named():
+    # x: A>B, y: B>A, z: B>A (one ballot each, minimum 1): B gets 1 of 2 from x, 2 of 2 from y, z
+    r = count_rankings(["A", "B"], [["A", "B"], ["B", "A"], ["B", "A"]], ["x", "y", "z"])
+    text = summarise(r, 0.5, min_group_size=1)
+    assert "the lowest coefficient for B is 0.50, from x" in text  # B: x 1/2, y 1, z 1
+    # B 1 + 2 + 2 = 5 beats A 2 + 1 + 1 = 4, so only B's lowest group is given: x alone.
+    assert "the lowest coefficient for A" not in text
+    r2 = count_rankings(["A", "B"], [["A", "B"], ["A", "B"], ["B", "A"]], ["x", "y", "z"])
+    # A 2 + 2 + 1 = 5 wins; x and y give A 1.0, z gives A 0.5: z alone is lowest
+    assert "lowest coefficient for A is 0.50, from z" in summarise(r2, 0.5, min_group_size=1)
+    r3 = count_rankings(
+        ["A", "B"],
+        [["A", "B"], ["B", "A"], ["A", "B"], ["B", "A"], ["A"]],
+        ["x", "y", "z", "w", None],
+    )
+    # A 2 + 1 + 2 + 1 + 1 = 7 of 10 wins; y and w both give A 1 of 2 = 0.5: both named
+    assert "lowest coefficient for A is 0.50, from y and w" in summarise(r3, 0.5, min_group_size=1)
+
+
+def test_runners_up_tied_are_all_named():
+    # A>B>C, A>C>B (N = 2, 6 possible): A 6, B 2 + 1 = 3, C 1 + 2 = 3: B and C tie for second
+    r = count_rankings(["A", "B", "C"], [["A", "B", "C"], ["A", "C", "B"]])
+    assert "It leads the runners-up, B and C (tied), by 3 points and 0.50 in coefficient" in (
+        summarise(r, 0.5)
+    )
+
+
+def test_summary_rounds_half_up():
+    # n = 2, N = 4 (8 points possible): A>B, A>B, B>A and the partial B:
+    #   A 2 + 2 + 1 = 5, B 1 + 1 + 2 + 1 = 5 -> both exactly 5/8 = 0.625
+    r = count_rankings(["A", "B"], [["A", "B"], ["A", "B"], ["B", "A"], ["B"]])
+    assert r.consensus == {"A": 0.625, "B": 0.625}
+    assert f"{0.625:.2f}" == "0.62"  # what the old format gave
+    assert "a consensus coefficient of 0.63" in summarise(r, 0.5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rounds(), st.floats(min_value=0.05, max_value=1.0))
+def test_accept_only_when_every_check_passes(data, threshold):
+    ids, ballots, groups = data
+    r = count_rankings(ids, ballots, groups)
+    if advice(r, threshold, min_group_size=1) != ACCEPT:
+        return
+    (x,) = r.winners
+    for y in ids:
+        if y != x:
+            assert r.pairwise[x][y] > r.pairwise[y][x]
+    # With a minimum of 1 no group is hidden (nothing lies strictly between 0 and 1 ballots),
+    # so every group with ballots was checked.
+    for g in (g for g in r.groups if g.ballots):
+        assert g.consensus[x] >= threshold - 1e-9

@@ -3,8 +3,12 @@
 Create or open a session (facilitator key checked once per opened session), list the options,
 open a round, type paper ballots from the keyboard (``CAB`` or ``C>A>B``, checked as you type,
 stored on Enter, with undo), watch the ballot count rise, close the round, read the results and
-the plain-English summary, amend or merge options, open the next round, compare rounds, export
-the session file, issue one-time participant codes and publish or hide results.
+the plain-English summary, amend or merge options (starting from the old wording; undone while
+no ballot was cast on the new option), open the next round, compare rounds, export the session
+file and download the ballots and results (CSV, Excel, PrefLib, BLT), issue one-time participant
+codes, publish or hide results and the list of receipts, and edit or delete options (with who
+proposed them and why) before they are voted on. The Session tab also copies the opened session
+for a follow-up meeting and archives or deletes it, each after a confirmation.
 
 Each tab is a small panel in its own module (``session_panel``, ``options_panel``,
 ``round_panel``, ``results_panel``, ``amend_panel``, ``compare_panel``, ``export_panel``,
@@ -16,7 +20,10 @@ poller (:mod:`partnership_tools.ui.poller`), the export and report the one save 
 Every button calls a method of :class:`FacilitatorApp` (``create_session``, ``open_session``,
 ``add_options``, ``open_round``, ``enter_paper_ballot``, ``undo_last``, ``close_round``,
 ``show_results``, ``set_published``, ``amend_option``, ``merge_options``, ``open_next_round``,
-``compare``, ``export_session``, ``issue_codes``; "Download report" and "Save chart as PNG /
+``compare``, ``export_session``, ``issue_codes``; the panels' own ``options_panel.save_option``,
+``options_panel.delete_option``, ``amend_panel.undo_change``, ``export_panel.export_table``,
+``codes_panel.set_receipts_published``, ``session_panel.copy_session`` and
+``session_panel.confirm``; "Download report" and "Save chart as PNG /
 SVG" are :class:`~partnership_tools.ui.export.ReportDownload` and
 :class:`~partnership_tools.ui.export.ChartExport`, ``app.report.make()`` and
 ``app.chart_export.save(fmt)``); tests call the same methods. Altair and

@@ -73,7 +73,27 @@ FACILITATOR_CSS = """
 .pt-import-report summary { cursor: pointer; color: #0B5CAD; }
 .pt-import-report ul { margin: 4px 0 0 1.2em; padding: 0; font-size: 13px; color: #323F4B; }
 .pt-facilitator .widget-textarea textarea { font-size: 14px; }
+.pt-facilitator button:focus-visible, .pt-facilitator input:focus-visible,
+.pt-facilitator textarea:focus-visible, .pt-facilitator select:focus-visible,
+.pt-facilitator .lm-TabBar-tab:focus-visible, .pt-facilitator a:focus-visible {
+  outline: 3px solid #0B5CAD !important; outline-offset: 2px; }
+.pt-scroll-note { display: none; font-size: 13px; color: #52606D; margin: 2px 0; }
+.pt-facilitator .pt-table-wrap[tabindex]:focus-visible { outline: 3px solid #0B5CAD;
+  outline-offset: 2px; }
+.pt-facilitator .pt-confirm-box { border-left: 4px solid #C62828; padding: 4px 10px;
+  margin: 6px 0; background: #FDECEA; }
+.pt-facilitator .pt-warning { color: #5F1111; font-weight: 600; }
+.pt-facilitator .pt-receipt-links a, .pt-facilitator .pt-export-links a { word-break: break-all; }
 @media (max-width: 600px) {
+  .pt-scroll-note { display: block; }
+  .pt-facilitator .widget-box, .pt-facilitator .widget-html, .pt-facilitator .widget-inline-hbox,
+  .pt-facilitator .widget-text, .pt-facilitator .widget-textarea, .pt-facilitator .widget-button {
+    max-width: 100% !important; min-width: 0; box-sizing: border-box; }
+  .pt-facilitator .widget-inline-hbox, .pt-facilitator .widget-button {
+    margin-left: 0 !important; margin-right: 0 !important; }
+  .pt-facilitator .widget-hbox { gap: 6px; }
+  .pt-facilitator .widget-button { white-space: normal; height: auto; min-height: 32px;
+    line-height: 1.3; padding-top: 4px; padding-bottom: 4px; }
   .pt-facilitator .widget-inline-hbox { flex-wrap: wrap; height: auto !important; }
   .pt-facilitator .widget-inline-hbox > .widget-label { width: 100% !important;
     max-width: 100% !important; text-align: left; margin-bottom: 2px; }
@@ -190,6 +210,7 @@ class FacilitatorApp(WidgetApp):
         c.select_tab = self.select_tab
         c.refresh = self.refresh
         self.session_panel.on_unlock = self._unlock
+        self.session_panel.on_lock = self._lock
         self.round_panel.on_closed = self.results_panel.show_results
         self.round_panel.also_busy = (self.amend_panel.open_next_button,)
         self.amend_panel.on_open_next = self.round_panel.open_next_round
@@ -252,6 +273,17 @@ class FacilitatorApp(WidgetApp):
         self.codes_panel.reset()
         self.refresh()
 
+    def _lock(self) -> None:
+        """The opened session was deleted: back to the Session tab alone."""
+        self.round_panel.reset()
+        self.console.session_id = None
+        self.console.session = None
+        self.session_header.value = ""
+        self.session_panel.hide_manage()
+        self.tabs.children = [self.session_pane]
+        self.tabs.titles = ["Session"]
+        self.select_tab("Session")
+
     def refresh(self) -> None:
         """Reload the opened session and bring every pane up to date."""
         c = self.console
@@ -265,6 +297,7 @@ class FacilitatorApp(WidgetApp):
             f"<h2>{esc(s.question)}</h2><p class='pt-muted'>Session <b>{esc(s.id)}</b> ·"
             f" consensus threshold {s.threshold:.2f} · groups: {esc(groups)}{esc(codes)}</p>"
         )
+        self.session_panel.refresh(s)
         self.options_panel.refresh(s)
         self.round_panel.refresh(s)
         self.results_panel.refresh(s)

@@ -1,6 +1,13 @@
 """The Compare tab: two closed rounds side by side, following each option's lineage (consensus
 coefficient before and after, its change, MBC points), and what left the later ballot paper.
 
+One rule gives an option's "before" figures, and the tab states it on screen
+(:data:`COMPARE_RULE`): a carried option is compared with itself, an amended one with the option
+it amends, a merged one with its **strongest parent** (the parent with the highest consensus
+coefficient in the earlier round; every parent tied for it is named) and a new one with nothing.
+Points and coefficient both come from that same option, so a merged option's "before" points are
+its strongest parent's, not the parents' sum.
+
 >>> import tempfile, os
 >>> from partnership_tools.ui.facilitator.console import Console
 >>> p = ComparePanel(Console(db_path=os.path.join(tempfile.mkdtemp(), "s.sqlite")))
@@ -16,18 +23,50 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from partnership_tools.kernel.rounding import fixed
 from partnership_tools.ui.common import UIError, action, button, esc, html_table, html_widget, show
 from partnership_tools.ui.facilitator.console import Console
 from partnership_tools.vote.model import Session
 
-__all__ = ["ComparePanel", "fmt_coefficient"]
+__all__ = ["COMPARE_RULE", "ComparePanel", "compared_with", "fmt_coefficient"]
+
+COMPARE_RULE = (
+    "How each option is compared: a carried option with itself, an amended one with the option"
+    " it amends, a merged one with its strongest parent (the parent with the highest consensus"
+    " coefficient in the earlier round) and a new one with nothing. The earlier points and"
+    " coefficient are that option's own, so a merger gains only if it does better than its"
+    " strongest parent did; the parents' coefficients are not added up, since together they can"
+    " come to more than 1."
+)
 
 
 def fmt_coefficient(x: float | None, sign: bool = False) -> str:
-    """A coefficient to 3 decimals (``+`` shown for a change when ``sign``); ``—`` for none."""
-    if x is None:
-        return "—"
-    return f"{x:+.3f}" if sign else f"{x:.3f}"
+    """A coefficient to 3 decimals, half up (``+`` shown for a change when ``sign``); ``—`` for
+    none."""
+    return fixed(x, 3, sign=sign)
+
+
+def compared_with(change: Any, before: Any) -> tuple[tuple[str, ...], int | None, float | None]:
+    """The earlier option(s) a later option is compared with, and their points and coefficient.
+
+    ``change`` is an :class:`~partnership_tools.vote.compare.OptionChange`, ``before`` the
+    earlier round's result. For a merged option: every predecessor with the highest coefficient
+    (tied ones have the same points, as they come from the same round); otherwise its single
+    predecessor; ``((), None, None)`` for a new option.
+
+    >>> from partnership_tools.vote.compare import OptionChange
+    >>> from partnership_tools.vote.count import count_rankings
+    >>> r1 = count_rankings(["B", "C"], [["B", "C"], ["B"]])  # B 2 + 1 = 3 (0.75), C 1 (0.25)
+    >>> m = OptionChange("M", "m", "merged", ("B", "C"), 4, 1.0, 4, 0.75, 0, 0.25)
+    >>> compared_with(m, r1)
+    (('B',), 3, 0.75)
+    """
+    preds = tuple(change.predecessors)
+    if not preds:
+        return (), None, None
+    best = max(before.option(p).consensus for p in preds)
+    top = tuple(p for p in preds if before.option(p).consensus >= best - 1e-12)
+    return top, before.option(top[0]).mbc, best
 
 
 class ComparePanel:
@@ -100,20 +139,25 @@ class ComparePanel:
             raise UIError("Pick two different rounds.")
         if before > after:
             before, after = after, before
-        comp = compare_rounds(s, self.console.count(before), self.console.count(after))
+        earlier = self.console.count(before)
+        comp = compare_rounds(s, earlier, self.console.count(after))
         fmt = fmt_coefficient
-        rows = [
-            (
-                lineage_name(o.id, o.label, o.kind, o.predecessors),
-                o.kind,
-                fmt(o.before_consensus),
-                fmt(o.consensus),
-                fmt(o.consensus_change, sign=True),
-                "—" if o.before_mbc is None else o.before_mbc,
-                o.mbc,
+        rows = []
+        for o in comp.options:
+            ids, points, coefficient = compared_with(o, earlier)
+            change = None if coefficient is None else o.consensus - coefficient
+            rows.append(
+                (
+                    lineage_name(o.id, o.label, o.kind, o.predecessors),
+                    o.kind,
+                    fmt(coefficient),
+                    fmt(o.consensus),
+                    fmt(change, sign=True),
+                    "—" if points is None else points,
+                    o.mbc,
+                    " or ".join(ids) if ids else "—",
+                )
             )
-            for o in comp.options
-        ]
         table = html_table(
             [
                 "Option",
@@ -123,6 +167,7 @@ class ComparePanel:
                 "Change",
                 f"Points {before}",
                 f"Points {after}",
+                "Compared with",
             ],
             rows,
             numeric=(2, 3, 4, 5, 6),
@@ -140,7 +185,8 @@ class ComparePanel:
             " so compare coefficients rather than points.</p>"
         )
         self.compare_html.value = (
-            table
+            f"<p class='pt-compare-rule'>{esc(COMPARE_RULE)}</p>"
+            + table
             + note
             + (f"<h3>Not on the later ballot paper</h3><ul>{gone}</ul>" if gone else "")
         )

@@ -3,7 +3,9 @@ digest) and a report of it, through the apps' one :class:`~partnership_tools.ui.
 and the latest round's ballots for other voting tools (CSV in the long layout, PrefLib ``.soi``,
 BLT), each written by :func:`partnership_tools.vote.writing.write_ballots` to the export folder
 (:func:`~partnership_tools.ui.export.export_dir`) as ``ballots-<session>-round<N>.<ext>`` and
-offered as a download link.
+offered as a download link; and the ballots and results of every round as tables for a
+spreadsheet (CSV or one Excel workbook, :mod:`partnership_tools.reports.session_tables`, with the
+guard against formula injection), written as ``<table>-<session>.<ext>`` the same way.
 
 "Download report" reports on the latest file exported from this page, exporting one first
 when there is none.
@@ -35,7 +37,7 @@ from partnership_tools.ui.export import export_dir
 from partnership_tools.ui.facilitator.console import Console
 from partnership_tools.ui.saving import SaveFlow, Snapshot
 
-__all__ = ["BALLOT_FORMATS", "ExportPanel"]
+__all__ = ["BALLOT_FORMATS", "TABLE_FORMATS", "ExportPanel"]
 
 #: The ballot downloads: format -> (button text, extension, MIME type).
 BALLOT_FORMATS = {
@@ -44,12 +46,29 @@ BALLOT_FORMATS = {
     "blt": ("Ballots as BLT", ".blt", "text/plain"),
 }
 
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+#: The spreadsheet downloads: kind -> (button text, file stem, extension, MIME type).
+TABLE_FORMATS = {
+    "ballots-csv": ("All ballots (CSV)", "ballots", ".csv", "text/csv"),
+    "results-csv": ("All results (CSV)", "results", ".csv", "text/csv"),
+    "xlsx": ("Ballots and results (Excel)", "vote", ".xlsx", XLSX_MIME),
+}
+
 
 class ExportPanel:
     """Export the session file and report on it. ``pane`` is the tab's box; ``saving`` the
     flow (``saving.report`` is the "Download report" widget, ``saving.result`` the link)."""
 
-    WIDGETS = ("export_button", "export_html", "report", "ballot_buttons", "ballots_html")
+    WIDGETS = (
+        "export_button",
+        "export_html",
+        "report",
+        "ballot_buttons",
+        "ballots_html",
+        "table_buttons",
+        "tables_html",
+    )
 
     def __init__(self, console: Console) -> None:
         self.console = console
@@ -74,6 +93,13 @@ class ExportPanel:
             self.ballot_buttons[fmt] = b
         self.ballots_html = html_widget("", "pt-ballots-result")
         self.ballots_html.add_class("pt-export-links")
+        self.table_buttons: dict[str, widgets.Button] = {}
+        for kind, (text, _stem, _ext, _mime) in TABLE_FORMATS.items():
+            b = button(text, f"pt-table-{kind}", "", "table")
+            b.on_click(lambda _b, k=kind: self.export_table(k))
+            self.table_buttons[kind] = b
+        self.tables_html = html_widget("", "pt-tables-result")
+        self.tables_html.add_class("pt-export-links")
         self.pane = widgets.VBox(
             [
                 html_widget(
@@ -98,6 +124,17 @@ class ExportPanel:
                     list(self.ballot_buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
                 ),
                 self.ballots_html,
+                html_widget(
+                    "<h3>Ballots and results for a spreadsheet</h3><p class='pt-muted'>Every"
+                    " round: each ballot (source, group, time, ranking and choices by label) and"
+                    " each option's points, consensus coefficient, classic Borda and first"
+                    " preferences. Cells that a spreadsheet would run as a formula are written"
+                    " as text.</p>"
+                ),
+                widgets.HBox(
+                    list(self.table_buttons.values()), layout=widgets.Layout(flex_flow="row wrap")
+                ),
+                self.tables_html,
             ]
         )
 
@@ -113,6 +150,7 @@ class ExportPanel:
         """Another session was opened: forget the earlier export."""
         self.saving.reset()
         self.ballots_html.value = ""
+        self.tables_html.value = ""
 
     @action("exporting the ballots")
     def export_ballots(self, fmt: str = "csv") -> Path | None:
@@ -150,6 +188,45 @@ class ExportPanel:
         self.feedback.success(
             f"Exported the {n} ballot{'' if n == 1 else 's'} of round {rnd.number} to {path}."
         )
+        return path
+
+    @action("writing the table")
+    def export_table(self, kind: str = "xlsx") -> Path | None:
+        """Write the ballots or results table (``ballots-csv``, ``results-csv``) or both as a
+        workbook (``xlsx``) to the export folder and offer the file; returns its path."""
+        from partnership_tools.kernel.files import atomic_write_bytes
+        from partnership_tools.reports.session_tables import (
+            csv_text,
+            session_tables,
+            workbook_bytes,
+        )
+
+        if kind not in TABLE_FORMATS:
+            raise UIError(f"Unknown table {kind!r}; choose ballots or results as CSV, or Excel.")
+        s = self.console.require()
+        session = self.console.store.load_session(s.id)
+        n = sum(len(r.ballots) for r in session.rounds)
+        if not n:
+            raise UIError("No ballot has been cast yet, so there is nothing to download.")
+        _text, stem, ext, mime = TABLE_FORMATS[kind]
+        name = f"{stem}-{safe_filename(session.id)}{ext}"
+        folder = export_dir(self.console.db_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        with busy(*self.table_buttons.values()):
+            tables = session_tables(session)
+            if kind == "xlsx":
+                data = workbook_bytes(tables)
+            else:
+                data = csv_text(tables.table(stem)).encode("utf-8")
+            path = folder / name
+            atomic_write_bytes(path, data)
+        link = data_link(data, name, mime, f"Download {name}", "pt-table-link")
+        rounds = len([r for r in session.rounds if r.ballots])
+        self.tables_html.value = (
+            f"<p>{link} <span class='pt-muted'>({n} ballots in {rounds} round(s), saved to"
+            f" <code>{esc(path)}</code>)</span></p>"
+        )
+        self.feedback.success(f"Wrote {name} to {path}.")
         return path
 
     @action("exporting the session")

@@ -6,6 +6,7 @@ panels and their tests share one definition of each rule.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from partnership_tools.ui.common import UIError, esc
@@ -15,15 +16,26 @@ __all__ = [
     "MAX_LABEL_LENGTH",
     "MIN_KEY_LENGTH",
     "codes_sheet_html",
+    "editable_ids",
     "lineage_text",
     "next_round_options",
     "option_display",
     "parse_option_lines",
+    "scroll_table",
     "superseded_ids",
+    "undoable_ids",
 ]
 
 MIN_KEY_LENGTH = 4
 MAX_LABEL_LENGTH = 200
+
+#: What the printed codes sheet tells the room about a code (the store's rule, see
+#: :meth:`~partnership_tools.store.Store.add_ballot`).
+CODES_SHEET_RULE = (
+    "Type your code on the ballot page when you vote. A code casts one ballot in each round;"
+    " if you vote again in the same round with the same code, your new ballot replaces the"
+    " earlier one, and only the latest counts."
+)
 
 
 def parse_option_lines(text: str, existing_labels: Sequence[str] = ()) -> list[tuple[str, str]]:
@@ -119,6 +131,64 @@ def codes_sheet_html(question: str, session_id: str, codes: Sequence[str], url: 
         ".code b{display:block;font:700 16pt ui-monospace,Menlo,Consolas,monospace;"
         "letter-spacing:.12em;margin-top:2mm}.u{font-size:9pt;word-break:break-all}"
         "h1{font-size:13pt}</style></head><body>"
-        f"<h1>{esc(question)}</h1><p>Each code works once. Cut along the dashed lines.</p>"
+        f"<h1>{esc(question)}</h1><p>{esc(CODES_SHEET_RULE)} Cut along the dashed lines.</p>"
         f"<div class='grid'>{cells}</div></body></html>"
+    )
+
+
+def editable_ids(session: Session) -> list[str]:
+    """Options whose wording may still change or that may be deleted: on no round's ballot
+    paper yet and not the parent of another option (in session order).
+
+    >>> s = Session(id="s", question="q", options=(Option("A", "a"), Option("B", "b"),
+    ...     Option("C", "c", amended_from="B")))
+    >>> editable_ids(s)
+    ['A', 'C']
+    """
+    voted = {oid for r in session.rounds for oid in r.option_ids}
+    parents = superseded_ids(session)
+    return [o.id for o in session.options if o.id not in voted and o.id not in parents]
+
+
+def undoable_ids(session: Session) -> list[str]:
+    """Merged or amended options whose change can still be undone: nothing was made from them
+    and no ballot was cast on them (they are on no round, or only on the latest round and it
+    has no ballots). The store applies the same rule (:meth:`Store.undo_option`).
+
+    >>> from partnership_tools.vote.model import Round
+    >>> s = Session(id="s", question="q", options=(Option("A", "a"), Option("B", "b"),
+    ...     Option("C", "c", amended_from="B")), rounds=(Round(1, ("A", "C"), "open"),))
+    >>> undoable_ids(s)
+    ['C']
+    """
+    parents = superseded_ids(session)
+    last = session.rounds[-1] if session.rounds else None
+    out = []
+    for o in session.options:
+        if not o.parents or o.id in parents:
+            continue
+        on = [r.number for r in session.rounds if o.id in r.option_ids]
+        if not on or (last is not None and on == [last.number] and not last.ballots):
+            out.append(o.id)
+    return out
+
+
+def scroll_table(table_html: str, label: str) -> str:
+    """A table from :func:`~partnership_tools.ui.common.html_table` (a focusable region that
+    keyboard users can scroll) named ``label``, with a note, shown on narrow screens, that it
+    scrolls sideways.
+
+    >>> scroll_table('<div class="pt-table-wrap" role="region"><table></table></div>', "Options")  # doctest: +ELLIPSIS
+    '<p class="pt-scroll-note" ...>...</p><div class="pt-table-wrap" role="region" tabindex="0" aria-label="Options (scrolls sideways)"><table></table></div>'
+    """
+    note = (
+        '<p class="pt-scroll-note" aria-hidden="true">The table is wider than the screen:'
+        " swipe or scroll it sideways.</p>"
+    )
+    region = (
+        f'<div class="pt-table-wrap" role="region" tabindex="0"'
+        f' aria-label="{esc(label)} (scrolls sideways)">'
+    )
+    return note + re.sub(
+        r'<div class="pt-table-wrap"[^>]*>', lambda _m: region, table_html, count=1
     )

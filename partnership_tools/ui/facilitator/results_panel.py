@@ -1,6 +1,8 @@
 """The Results tab: a closed round's table and plain-English summary, its charts (drawn only on
-request, so Altair loads late) with "Save chart as PNG / SVG", and the switch that publishes the
-results on the ballot page.
+request, so Altair loads late) with "Save chart as PNG / SVG", the switch that publishes the
+results on the ballot page, and the facilitator's minimum group size for results by group
+(``session.settings["min_group_size"]``, default 5: smaller groups are hidden everywhere the
+vote's results appear; see :mod:`partnership_tools.vote.disclosure`).
 
 >>> import tempfile, os
 >>> from partnership_tools.ui.facilitator.console import Console
@@ -15,6 +17,7 @@ from typing import Any
 
 import ipywidgets as widgets
 
+from partnership_tools.kernel.rounding import fixed
 from partnership_tools.ui.common import (
     ChartSlot,
     UIError,
@@ -35,14 +38,31 @@ __all__ = ["ResultsPanel", "results_rows"]
 RESULT_COLUMNS = ("#", "Id", "Option", "MBC points", "Coefficient", "Borda (n−k)", "1st prefs")
 
 
-def results_rows(result: Any) -> tuple[list[str], list[list[object]], list[str]]:
+def results_rows(
+    result: Any, min_group_size: int | None = None
+) -> tuple[list[str], list[list[object]], list[str]]:
     """The results table of a ``RoundResult``: columns, rows and each row's CSS class.
 
     A row: position (options with equal MBC points share it), id, label, MBC points,
-    consensus coefficient (3 decimals), Borda score, first preferences, and the lowest group's
-    coefficient when the round had groups. Winners' rows have the class ``pt-win``.
+    consensus coefficient (3 decimals, half up), Borda score, first preferences, and, when a
+    group may be shown (at least ``min_group_size`` ballots, default 5; see
+    :mod:`partnership_tools.vote.disclosure`), the lowest coefficient among the groups shown
+    with every group tied for it. Winners' rows have the class ``pt-win``.
+
+    >>> from partnership_tools.vote.count import count_rankings
+    >>> r = count_rankings(["A", "B"], [["A", "B"], ["B", "A"]], groups=["x", "y"])
+    >>> results_rows(r, 1)[1][0][-1]  # A: x gives 2 of 2, y gives 1 of 2
+    '0.50 (y)'
     """
-    with_groups = any(o.min_group is not None for o in result.options)
+    from partnership_tools.vote.disclosure import (
+        DEFAULT_MIN_GROUP_SIZE,
+        group_disclosure,
+        lowest_groups,
+    )
+
+    k = DEFAULT_MIN_GROUP_SIZE if min_group_size is None else min_group_size
+    disclosure = group_disclosure(result, k)
+    with_groups = bool(disclosure.shown)
     rows: list[list[object]] = []
     classes: list[str] = []
     for o in result.options:
@@ -52,12 +72,13 @@ def results_rows(result: Any) -> tuple[list[str], list[list[object]], list[str]]
             o.id,
             o.label,
             o.mbc,
-            f"{o.consensus:.3f}",
+            fixed(o.consensus, 3),
             o.borda,
             o.first_preferences,
         ]
         if with_groups:
-            row.append(f"{o.min_group_consensus:.2f} ({o.min_group})")
+            low = lowest_groups(result, o.id, disclosure)
+            row.append("" if low is None else f"{fixed(low[0])} ({', '.join(low[1])})")
         rows.append(row)
         classes.append("pt-win" if o.id in result.winners else "")
     columns = list(RESULT_COLUMNS) + (["Lowest group"] if with_groups else [])
@@ -72,6 +93,7 @@ class ResultsPanel:
         "results_summary",
         "results_table",
         "publish_check",
+        "min_size",
         "charts_button",
         "results_chart",
         "chart_export",
@@ -83,6 +105,7 @@ class ResultsPanel:
         self.shown: int | None = None
         self._syncing_round = False
         self._publish_sync = False
+        self._min_size_sync = False
         w = widgets
         self.results_round = w.Dropdown(
             description="Round",
@@ -102,6 +125,16 @@ class ResultsPanel:
         )
         self.publish_check.add_class("pt-publish")
         self.publish_check.observe(self._on_publish, "value")
+        self.min_size = w.BoundedIntText(
+            value=5,
+            min=1,
+            max=1000,
+            description="Smallest group shown (ballots)",
+            style={"description_width": "initial"},
+            layout=w.Layout(width="auto"),
+        )
+        self.min_size.add_class("pt-min-group-size")
+        self.min_size.observe(self._on_min_size, "value")
         self.charts_button = button("Show charts", "pt-show-charts", "", "bar-chart")
         self.charts_button.on_click(lambda _b: self.show_charts())
         self.results_chart = ChartSlot("pt-results-chart")
@@ -119,6 +152,7 @@ class ResultsPanel:
                 self.results_summary,
                 self.results_table,
                 self.publish_check,
+                self.min_size,
                 self.charts_button,
                 self.results_chart.box,
                 self.chart_export.widget,
@@ -140,6 +174,38 @@ class ResultsPanel:
             )
             self.results_table.value = ""
         self._set_publish(s.results_published)
+        self._set_min_size(s)
+
+    def _set_min_size(self, s: Session) -> None:
+        from partnership_tools.vote.disclosure import min_group_size
+
+        self._min_size_sync = True
+        try:
+            self.min_size.value = min_group_size(s)
+        finally:
+            self._min_size_sync = False
+
+    def _on_min_size(self, change: dict) -> None:
+        if not self._min_size_sync and change.get("new"):
+            self.set_min_group_size(int(change["new"]))
+
+    @action("changing the smallest group shown")
+    def set_min_group_size(self, k: int) -> int | None:
+        """Set the minimum group size for results by group (kept in the session's settings,
+        so the projector, reports and saved files follow it) and show the round again."""
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise UIError("The smallest group shown must be a whole number of at least 1.")
+        store = self.console.store
+        s = self.console.require()
+        store.update_session(s.id, settings={**s.settings, "min_group_size": k})
+        self.console.session = store.load_session(s.id)
+        self._set_min_size(self.console.session)
+        self.feedback.success(
+            f"Results by group now show only groups with at least {k} ballot{'s' if k != 1 else ''}."
+        )
+        if self.shown is not None:
+            self.show_results(self.shown)
+        return k
 
     def _set_publish(self, value: bool) -> None:
         self._publish_sync = True
@@ -154,6 +220,7 @@ class ResultsPanel:
 
     @action("counting the round")
     def show_results(self, number: int | None = None) -> Any:
+        from partnership_tools.vote.disclosure import group_disclosure, min_group_size
         from partnership_tools.vote.summary import summarise
 
         s = self.console.require()
@@ -169,19 +236,21 @@ class ResultsPanel:
             finally:
                 self._syncing_round = False
         result = self.console.count(number)
-        summary = summarise(result, s.threshold, labels=s.labels)
+        k = min_group_size(s)
+        summary = summarise(result, s.threshold, s.labels, k)
         self.results_summary.value = (
             f"<h3>Round {number}: {result.ballots} ballots, {result.n_options} options</h3>"
             f"<p class='pt-summary-text'>{esc(summary)}</p>"
         )
-        columns, rows, classes = results_rows(result)
+        columns, rows, classes = results_rows(result, k)
+        hidden = group_disclosure(result, k).note()
         self.results_table.value = html_table(
             columns,
             rows,
             numeric=(0, 3, 4, 5, 6),
             row_classes=classes,
-            caption=f"Consensus threshold {s.threshold:.2f}",
-        )
+            caption=f"Consensus threshold {fixed(s.threshold)}",
+        ) + (f"<p class='pt-muted pt-group-note'>{esc(hidden)}</p>" if hidden else "")
         self.clear_chart()
         self.shown = number
         return result

@@ -24,6 +24,7 @@ def rows_of(html):
 
 def test_fmt_coefficient():
     assert fmt_coefficient(0.25) == "0.250"
+    assert fmt_coefficient(0.0625) == "0.063"  # half up (Python's own format gives 0.062)
     assert fmt_coefficient(-0.5, sign=True) == "-0.500"
     assert fmt_coefficient(0.0, sign=True) == "+0.000"
     assert fmt_coefficient(None, sign=True) == "—"
@@ -53,9 +54,13 @@ def test_compare_follows_a_merge(panel, console, store):
     html = panel.compare_html.value
     a = next(r for r in rows_of(html) if r[0].startswith("A"))
     assert a[2:5] == ["1.000", "0.500", "-0.500"]
-    assert a[5:] == ["6", "2"]
+    assert a[5:] == ["6", "2", "A"]
     d = next(r for r in rows_of(html) if r[0].startswith("D"))
     assert d[3] == "1.000" and d[6] == "4"
+    # D merges B (4 points, 4/6) and C (2 points, 2/6): compared with its strongest parent, B,
+    # for points and coefficient alike (not the parents' sum of 6 points).
+    assert d[2] == "0.667" and d[4] == "+0.333" and d[5] == "4" and d[7] == "B"
+    assert "strongest parent" in html and "not added up" in html
     assert "so compare coefficients rather than points" in html  # 3 options, then 2
     gone = html.split("<h3>Not on the later ballot paper</h3>")[1]
     assert "B: Beta" in gone and "C: Gamma" in gone and "into D" in gone
