@@ -62,10 +62,51 @@ def _current_version(kind: str) -> int:
 
 
 def add_replay_parser(sub: argparse._SubParsersAction) -> None:
+    """The ``replay`` command, and ``key`` (the signing key replay checks files against)."""
     p = sub.add_parser("replay", help="recount a saved vote or review and check its record")
     p.add_argument("file", metavar="FILE", help="a session or review .json file")
     p.add_argument("--json", action="store_true", help="print the verdict as JSON")
     p.set_defaults(func=run_replay)
+    k = sub.add_parser(
+        "key", help="show the partnership's signing key (made on first use) and its public key"
+    )
+    k.add_argument("--name", help="the signer's name saved files carry (the partnership)")
+    k.set_defaults(func=run_key)
+
+
+def run_key(args: argparse.Namespace) -> int:
+    """Make the partnership's key if there is none, optionally set the signer's name, and print
+    the key id, the folders and the public key line (never the private key)."""
+    from partnership_tools.kernel.signing import (
+        NAME_FILE,
+        SigningKeyError,
+        key_dir,
+        load_or_create_key,
+        trusted_dir,
+    )
+
+    folder = key_dir()
+    try:
+        if args.name is not None:
+            name = " ".join(args.name.split())
+            if not name or len(name) > 200:
+                raise CliError("--name needs a name of 1 to 200 characters.")
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            (folder / NAME_FILE).write_text(name + "\n", encoding="utf-8")
+        key = load_or_create_key(folder)
+    except SigningKeyError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"The key folder {folder} cannot be written ({exc.strerror}).") from None
+    print(f"Key id: {key.key_id}")
+    print(f"Signer: {key.signer or '(no name; set one with --name)'}")
+    print(f"Private key: {key.path} (keep it private; never copied into a saved file)")
+    print(
+        f"Public key: {folder / 'partnership.pub'} (give it to others to put in their trusted folder)"
+    )
+    print(f"Trusted keys: {trusted_dir()}")
+    print(key.public_line(), end="")
+    return 0
 
 
 def run_replay(args: argparse.Namespace) -> int:

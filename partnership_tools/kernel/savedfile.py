@@ -172,11 +172,12 @@ class Replay:
         """Why the file differs, in one sentence without its full stop ("" when it does not)."""
         if self.status != "differs":
             return ""
-        if self.signature is not None and not self.signature.ok:
-            return self.signature.reason
-        bad = [c.part for c in self.verdict.checks if not c.ok]
+        bad = [c.part for c in self.verdict.checks if not c.ok and c.part != "signature"]
         shown = ", ".join(bad[:3]) + (f" and {len(bad) - 3} more" if len(bad) > 3 else "")
-        return f"the recount does not match what the file records ({shown})"
+        recount = f"the recount does not match what the file records ({shown})"
+        if self.signature is not None and not self.signature.ok:
+            return self.signature.reason + (f", and {recount}" if bad else "")
+        return recount
 
     def explanation(self) -> str:
         """What the headline proves and what it does not, in one sentence."""
@@ -231,10 +232,20 @@ class Replay:
         return lines
 
 
-def with_signature(replay: Replay, data: Any, key_folder: str | os.PathLike[str] | None = None) -> Replay:
+def with_signature(
+    replay: Replay, data: Any, key_folder: str | os.PathLike[str] | None = None
+) -> Replay:
     """``replay`` with the signature of the file's ``data`` (as read, before migration) checked
     (:func:`~partnership_tools.kernel.signing.check_signature`): a signature that verifies adds a
-    passing ``signature`` check, one that does not a failing one (so the file differs)."""
+    passing ``signature`` check, one that does not a failing one (so the file differs).
+
+    >>> r = Replay("x.json", "session", "Q?", Verdict(()))
+    >>> with_signature(r, {"kind": "k"}) is r
+    True
+    >>> bad = with_signature(r, {"kind": "k", "signature": "forged"})
+    >>> bad.status, bad.reason()
+    ('differs', "the file's signature is not an object, so it cannot be checked")
+    """
     sig = check_signature(data, key_folder)
     if sig is None:
         return replay

@@ -105,7 +105,11 @@ def key_dir() -> Path:
 
 def trusted_dir(folder: str | os.PathLike[str] | None = None) -> Path:
     """The folder of trusted public keys: ``$PT_TRUSTED_KEYS_DIR``, else ``trusted/`` in the key
-    folder (``folder`` when given, else :func:`key_dir`)."""
+    folder (``folder`` when given, else :func:`key_dir`).
+
+    >>> trusted_dir("/srv/keys").as_posix()
+    '/srv/keys/trusted'
+    """
     env = os.environ.get(TRUSTED_DIR_ENV)
     if env and folder is None:
         return Path(env).expanduser()
@@ -242,6 +246,12 @@ def sign_data(data: Mapping[str, Any], key: SigningKey | None = None) -> dict[st
     When no key can be made or read (a read-only home, a damaged key file) the data is returned
     unsigned and a warning logged: saving a meeting's file matters more than signing it, and
     replay then says plainly that it is unsigned.
+
+    >>> import tempfile
+    >>> key = load_or_create_key(tempfile.mkdtemp(), signer="Shire")
+    >>> block = sign_data({"a": 1}, key)["signature"]
+    >>> sorted(block), block["key_id"] == key.key_id
+    (['algorithm', 'covers', 'key_id', 'public_key', 'signer', 'value'], True)
     """
     out = {k: v for k, v in data.items() if k != "signature"}
     if key is None:
@@ -278,7 +288,16 @@ def _parse_public_line(text: str) -> tuple[bytes, str] | None:
 def trusted_keys(folder: str | os.PathLike[str] | None = None) -> dict[bytes, str]:
     """The public keys this machine trusts, each with how it is known: the partnership's own key
     (read from ``folder``/:func:`key_dir`, never made here) and every readable ``*.pub`` file in
-    :func:`trusted_dir`. Unreadable or malformed files are skipped (and logged)."""
+    :func:`trusted_dir`. Unreadable or malformed files are skipped (and logged).
+
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> trusted_keys(folder)
+    {}
+    >>> key = load_or_create_key(folder)
+    >>> trusted_keys(folder) == {key.public_raw: "this partnership's own key"}
+    True
+    """
     base = Path(folder) if folder is not None else key_dir()
     out: dict[bytes, str] = {}
     tdir = trusted_dir(folder)
@@ -368,8 +387,11 @@ def check_signature(
             signer,
         )
     try:
-        raw = base64.b64decode(str(block.get("public_key", "")), validate=True)
-        value = base64.b64decode(str(block.get("value", "")), validate=True)
+        public_b64, value_b64 = block.get("public_key"), block.get("value")
+        if not isinstance(public_b64, str) or not isinstance(value_b64, str) or not value_b64:
+            raise ValueError("not text")
+        raw = base64.b64decode(public_b64, validate=True)
+        value = base64.b64decode(value_b64, validate=True)
         public = Ed25519PublicKey.from_public_bytes(raw)
     except (binascii.Error, ValueError):
         return _bad(

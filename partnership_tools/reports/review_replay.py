@@ -17,6 +17,10 @@ SHA-256 of that whole piece (every group's statements and their answers, labels 
 nothing the kit computes goes unchecked. A version 2 file recorded every table whole, and is
 compared whole.
 
+The digests are unkeyed (anyone can recompute them); a signed file's signature is checked too
+(:func:`~partnership_tools.kernel.savedfile.with_signature`), and one that does not verify makes
+the file differ.
+
 Figures are compared exactly, except that two numbers within a relative 1e-9 count as equal (so a
 different processor's rounding is not mistaken for an edit).
 

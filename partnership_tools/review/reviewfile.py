@@ -8,7 +8,8 @@ half a file.
 A review saved with :meth:`Review.with_result` also records its ``result`` (the scores computed
 then, in the compact form of :func:`record_result`), a ``digest`` (SHA-256 over the canonical JSON
 of the inputs, :data:`REVIEW_INPUT_KEYS`, and of that record) and the ``kit_version``;
-``partnership-tools replay`` recomputes the scores and checks both. Older files load through
+``partnership-tools replay`` recomputes the scores and checks both. :func:`review_to_json` also
+signs such a file (:mod:`partnership_tools.kernel.signing`). Older files load through
 :func:`migrate_review_data`: ``schema_version`` 1 (no result, digest nor kit version) and 2 (the
 whole ``ReviewResult.to_dict()`` recorded, every table with every label: about 1.5 MB for two
 waves of the ten-lessons check, however few answered).

@@ -83,6 +83,10 @@ def friendly_error(exc: BaseException, doing: str = "") -> tuple[str, bool]:
         return one_sentence(f"This ballot {exc.reason}"), True
     if isinstance(exc, (UIError, StoreError, SessionFileError)):
         return one_sentence(exc), True
+    from partnership_tools.store.db import StoreUnavailable, is_unwritable
+
+    if is_unwritable(exc):  # an SQLite write outside a store transaction: full disk, read-only
+        return one_sentence(StoreUnavailable.from_sqlite(exc)), True
     if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], str):
         return one_sentence(exc.args[0]), True
     what = f" while {doing}" if doing else ""

@@ -721,6 +721,9 @@ def _assemble(
         g_codes, g_values = _column(df, group_col)
         # Merge values that only differed by surrounding whitespace, then number the groups in
         # order of first appearance among the valid ballots (as BallotMatrix.from_rankings does).
+        # A group written with the formula guard (an apostrophe before =, +, -, @) reads back
+        # as the name it guarded (:func:`guard_cell` is how the kit writes it).
+        g_values = [unguard_cell(str(v)) for v in g_values]
         merged_codes, merged_names = pd.factorize(np.array(g_values, dtype=object))
         per_row = np.asarray(merged_codes, dtype=np.int64)[g_codes[valid_idx]]
         names_arr = np.asarray(merged_names, dtype=object)
@@ -1552,7 +1555,22 @@ def guard_cell(value: str) -> str:
     >>> guard_cell("=cmd|' /C calc'!A0"), guard_cell("@SUM(1)"), guard_cell("Managers")
     ("'=cmd|' /C calc'!A0", "'@SUM(1)", 'Managers')
     """
-    return "'" + value if value.startswith(_FORMULA_START) else value
+    return "'" + value if value.startswith((*_FORMULA_START, "'")) else value
+
+
+def unguard_cell(value: str) -> str:
+    """The text :func:`guard_cell` guarded: the apostrophe dropped where it stands before
+    ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or another apostrophe (a name that
+    began with one is written with two); any other text as it is.
+
+    >>> unguard_cell("'=cmd"), unguard_cell("'-"), unguard_cell("''quoted"), unguard_cell("Staff")
+    ('=cmd', '-', "'quoted", 'Staff')
+    >>> all(unguard_cell(guard_cell(v)) == v for v in ["'-", "'", "=", "''", "a'"])
+    True
+    """
+    if len(value) > 1 and value[0] == "'" and value[1] in "=+-@\t\r'":
+        return value[1:]
+    return value
 
 
 def write_ballots_csv(

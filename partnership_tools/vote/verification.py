@@ -1,9 +1,14 @@
-"""Recorded results and digests: what a saved session said, and proof it was not edited since.
+"""Recorded results and digests: what a saved session said, and whether its recount still says so.
 
 When a session is saved, :func:`record_session` counts every round and compares consecutive rounds;
 the file keeps those results, the counting settings, the kit version, and SHA-256 digests over the
 canonical JSON of the inputs (the session) and of the results. :func:`verify_session_data` recounts
 from the inputs and reports, round by round, whether the recorded results still hold.
+
+The digests are unkeyed: they catch an edit to the inputs or the results that was not followed by
+recomputing them, but anyone can recompute them (the kit does, every time it saves). Only the
+file's signature (:mod:`partnership_tools.kernel.signing`, checked by the replay) shows who wrote
+the file and that it has not changed since.
 
 >>> from partnership_tools.vote.model import Ballot, Option, Round, Session
 >>> s = Session(id="d", question="Q?", created_at="t",

@@ -245,3 +245,34 @@ def test_hostile_json_files_in_the_export_folder_are_left_out_quietly(exports):
     assert not {"deep.json", "digits.json", "huge.json"} & set(keys)
     app = ReplayApp(charts=False)  # the list still builds, with the samples in it
     assert app.feedback.kind != "error"
+
+
+def test_verdict_box_says_who_signed_or_that_the_key_is_unknown(exports, tmp_path, monkeypatch):
+    from partnership_tools.vote.sessionfile import read_session
+
+    monkeypatch.setenv("PT_SIGNER_NAME", "Shire <b>Partnership</b>")
+    signed = write_session(read_session(VOTE), tmp_path / "signed.json")
+    app = ReplayApp(session_path=signed, charts=False)
+    v = app.verdict_html.value
+    assert "pt-verdict-ok" in v and "Verified: signed, and the recount matches" in v
+    assert "Signed by Shire &lt;b&gt;Partnership&lt;/b&gt; (key " in v  # escaped
+    assert "this partnership&#x27;s own key" in v or "this partnership's own key" in v
+    monkeypatch.setenv("PT_SIGNING_KEY_DIR", str(tmp_path / "someone-elses-keys"))
+    app = ReplayApp(session_path=signed, charts=False)
+    v = app.verdict_html.value
+    assert "pt-verdict-warn" in v and "Verified, but by an unknown key" in v
+    assert "Signed by an unknown key " in v and "pt-verdict-ok" not in v
+    data = json.loads(signed.read_text())
+    data["session"]["question"] = "Edited after signing?"
+    signed.write_text(json.dumps(data))
+    app = ReplayApp(session_path=signed, charts=False)
+    v = app.verdict_html.value
+    assert "pt-verdict-bad" in v and "Differences found" in v
+    assert "the file was changed after it was signed" in v
+
+
+def test_an_unsigned_sample_says_so(exports):
+    app = ReplayApp(session_path=VOTE, charts=False)
+    v = app.verdict_html.value
+    assert "Verified: unsigned, the recount matches" in v
+    assert "Unsigned: the recount matches what the file records." in v

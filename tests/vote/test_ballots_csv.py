@@ -587,12 +587,16 @@ def ballot_sets(draw):
 
 
 def write_wide(path: Path, ids, ballots, groups) -> None:
+    """A wide file as a spreadsheet exports it: groups carry the usual formula guard (a leading
+    apostrophe before =, +, -, @ or another apostrophe), which readers drop."""
+    from partnership_tools.vote.ballots_csv import guard_cell
+
     with open(path, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow((["group"] if groups is not None else []) + list(ids))
         for i, ranking in enumerate(ballots):
             cells = ["" if oid not in ranking else str(ranking.index(oid) + 1) for oid in ids]
-            writer.writerow(([groups[i] or ""] if groups is not None else []) + cells)
+            writer.writerow(([guard_cell(groups[i] or "")] if groups is not None else []) + cells)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -666,7 +670,9 @@ def test_long_fast_paths_agree_with_parse_ranking(options, rows):
     texts = ["".join(tok + sep for tok, sep in row).strip() for row in rows]
     body = "".join(f'"{t}"\n' for t in texts)
     if not texts:  # issue 9: a header with no ballots is refused
-        assert "has a header but no ballots" in file_error(io.StringIO("ranking\n"), options=options)
+        assert "has a header but no ballots" in file_error(
+            io.StringIO("ranking\n"), options=options
+        )
         return
     outcomes = []
     for t in texts:

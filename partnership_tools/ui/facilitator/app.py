@@ -37,6 +37,7 @@ from partnership_tools.ui.facilitator.codes_panel import CodesPanel
 from partnership_tools.ui.facilitator.compare_panel import ComparePanel
 from partnership_tools.ui.facilitator.console import Console
 from partnership_tools.ui.facilitator.export_panel import ExportPanel
+from partnership_tools.ui.facilitator.integrity_panel import BallotModePanel, CheckBallotsPanel
 from partnership_tools.ui.facilitator.options_panel import OptionsPanel
 from partnership_tools.ui.facilitator.results_panel import ResultsPanel
 from partnership_tools.ui.facilitator.round_panel import RoundPanel
@@ -54,6 +55,7 @@ TAB_TITLES = (
     "Compare",
     "Export",
     "Codes",
+    "Check ballots",
 )
 
 FACILITATOR_CSS = """
@@ -83,6 +85,7 @@ FACILITATOR_CSS = """
 .pt-facilitator .pt-confirm-box { border-left: 4px solid #C62828; padding: 4px 10px;
   margin: 6px 0; background: #FDECEA; }
 .pt-facilitator .pt-warning { color: #5F1111; font-weight: 600; }
+.pt-facilitator .pt-table tr.pt-suspect td { background: #FFF4E5; font-weight: 600; }
 .pt-facilitator .pt-receipt-links a, .pt-facilitator .pt-export-links a { word-break: break-all; }
 @media (max-width: 600px) {
   .pt-scroll-note { display: block; }
@@ -119,7 +122,8 @@ class FacilitatorApp(WidgetApp):
     log), ``session`` (the opened session, reloaded after every change), ``session_id``
     (set only once the facilitator key was accepted), and the panels: ``session_panel``,
     ``options_panel``, ``round_panel``, ``results_panel``, ``amend_panel``, ``compare_panel``,
-    ``export_panel``, ``codes_panel`` (and ``import_panel``, the Round tab's ballot import).
+    ``export_panel``, ``codes_panel``, ``check_panel`` (the Check ballots tab), ``mode_panel`` (the
+    ballot mode, on the Codes tab) and ``import_panel`` (the Round tab's ballot import).
     """
 
     def __init__(
@@ -180,6 +184,8 @@ class FacilitatorApp(WidgetApp):
         self.compare_panel = ComparePanel(c)
         self.export_panel = ExportPanel(c)
         self.codes_panel = CodesPanel(c)
+        self.mode_panel = BallotModePanel(c)
+        self.check_panel = CheckBallotsPanel(c)
         panels: tuple[Any, ...] = (
             self.session_panel,
             self.options_panel,
@@ -189,8 +195,11 @@ class FacilitatorApp(WidgetApp):
             self.compare_panel,
             self.export_panel,
             self.codes_panel,
+            self.check_panel,
         )
-        self.panes = tuple(p.pane for p in panels)
+        # The Codes tab also chooses the ballot mode (codes are one of the three).
+        codes_tab = widgets.VBox([self.mode_panel.pane, self.codes_panel.pane])
+        self.panes = tuple(codes_tab if p is self.codes_panel else p.pane for p in panels)
         (
             self.session_pane,
             self.options_pane,
@@ -200,8 +209,9 @@ class FacilitatorApp(WidgetApp):
             self.compare_pane,
             self.export_pane,
             self.codes_pane,
+            self.check_pane,
         ) = self.panes
-        for panel in panels:  # the old attribute names, e.g. app.paper_input
+        for panel in (*panels, self.mode_panel):  # the old attribute names, e.g. app.paper_input
             for name in panel.WIDGETS:
                 setattr(self, name, getattr(panel, name))
         self.import_panel = self.round_panel.import_panel  # ballots from a file, on the Round tab
@@ -271,6 +281,7 @@ class FacilitatorApp(WidgetApp):
         self.compare_panel.reset()
         self.export_panel.reset()
         self.codes_panel.reset()
+        self.check_panel.reset()
         self.refresh()
 
     def _lock(self) -> None:
@@ -304,6 +315,8 @@ class FacilitatorApp(WidgetApp):
         self.amend_panel.refresh(s)
         self.compare_panel.refresh(s)
         self.codes_panel.refresh(s)
+        self.mode_panel.refresh(s)
+        self.check_panel.refresh(s)
 
     # -- the buttons' methods, as the one-class app had them ---------------------------------------
     def create_session(self) -> Session | None:

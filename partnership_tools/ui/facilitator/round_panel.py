@@ -42,6 +42,7 @@ from partnership_tools.ui.facilitator.helpers import (
     superseded_ids,
 )
 from partnership_tools.ui.facilitator.import_panel import ImportPanel
+from partnership_tools.ui.facilitator.integrity_panel import mode_line
 from partnership_tools.ui.poller import StorePoller
 from partnership_tools.vote.model import Ballot, Session
 
@@ -56,6 +57,7 @@ class RoundPanel:
 
     WIDGETS = (
         "round_status",
+        "mode_html",
         "count_html",
         "join_html",
         "round_checks",
@@ -97,6 +99,7 @@ class RoundPanel:
     def _build(self) -> None:
         w = widgets
         self.round_status = html_widget("", "pt-round-status")
+        self.mode_html = html_widget("", "pt-round-mode")
         self.count_html = html_widget("", "pt-count")
         self.join_html = html_widget("", "pt-join")
         self.round_checks = w.VBox([])
@@ -170,6 +173,7 @@ class RoundPanel:
             [
                 html_widget("<h2>Round</h2>"),
                 self.round_status,
+                self.mode_html,
                 self.count_html,
                 self.join_html,
                 self.open_box,
@@ -189,6 +193,10 @@ class RoundPanel:
         """Show the open round (count, join address, paper ballots) or the next ballot paper."""
         rnd = s.open_round
         self.import_panel.refresh(s)
+        self.mode_html.value = (
+            f"<p class='pt-muted'>{esc(mode_line(s))} (Change it on the Codes tab between"
+            " rounds.)</p>"
+        )
         n_next = (s.rounds[-1].number + 1) if s.rounds else 1
         if rnd is None:
             self.poller.stop()

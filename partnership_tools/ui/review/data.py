@@ -31,7 +31,7 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +106,23 @@ def checked_review_id(text: str) -> str:
     return rid
 
 
-def sources_html(responses: Any) -> str:
+def sources_html(responses: Any, coded: Collection[str] | None = None) -> str:
     """How many responses each wave has from each source (the form, each file), as a table.
+
+    ``coded`` (when the review has issued invitation codes,
+    :func:`~partnership_tools.ui.review.invites.coded_respondents`) holds the respondent ids of
+    form responses given with a code: the form's row is then split into "form, with an
+    invitation code" and "form, without a code".
 
     >>> from partnership_tools.review.instrument import load_instrument
     >>> from partnership_tools.review.responses import Responses
     >>> inst = load_instrument("ten_lessons")
     >>> r = Responses.from_records(inst, [{"wave": "one", "source": "form"}] * 2 + [{"wave": "one"}])
     >>> '<td>one</td><td>form</td><td class="pt-num">2</td>' in sources_html(r)
+    True
+    >>> '<td>form, with an invitation code</td><td class="pt-num">1</td>' in sources_html(
+    ...     Responses.from_records(inst, [{"wave": "one", "source": "form", "respondent_id": "w1"},
+    ...                                   {"wave": "one", "source": "form"}]), coded={"w1"})
     True
     >>> sources_html(None)
     ''
@@ -122,8 +131,12 @@ def sources_html(responses: Any) -> str:
         return ""
     f = responses.frame
     counts: dict[tuple[str, str], int] = {}
-    for wave, source in zip(f["wave"], f["source"], strict=True):
-        key = (str(wave), str(source) or "not recorded")
+    for wave, source, rid in zip(f["wave"], f["source"], f["respondent_id"], strict=True):
+        src = str(source) or "not recorded"
+        if coded is not None and src == "form":
+            with_code = str(rid) in coded
+            src = "form, with an invitation code" if with_code else "form, without a code"
+        key = (str(wave), src)
         counts[key] = counts.get(key, 0) + 1
     return html_table(
         ["Wave", "From", "Responses"],
@@ -495,7 +508,10 @@ class DataPanel:
 
         "Keep it in the store" is offered for imported files only: never for the sample (it
         is not saved under a user's id) nor for a review already in the store."""
-        self.sources.value = sources_html(self.state.responses)
+        from partnership_tools.ui.review.invites import coded_respondents
+
+        coded = coded_respondents(self.state.conn, self.state.review_id)
+        self.sources.value = sources_html(self.state.responses, coded)
         self._show_import_heading()
         show(
             self.store_box,

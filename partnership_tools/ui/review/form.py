@@ -1,5 +1,10 @@
 """The Response form tab: open a wave of the kit's review form (``/review-form/<review>``), share
-its address (and QR code), close it, and load the responses it has taken."""
+its address (and QR code), close it, and load the responses it has taken.
+
+Under it, :class:`~partnership_tools.ui.review.invites.InvitesPanel` (``invites``): "Require
+invitation codes", "Issue codes" (shown once, with a printable sheet), the codes' counts beside
+the form's status, and the signs of stuffing (responses per hour to the form's wave, with and
+without a code)."""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from partnership_tools.ui.common import Feedback, UIError, action, button, esc, html_widget, show
+from partnership_tools.ui.review.invites import InvitesPanel
 from partnership_tools.ui.review.shared import WIDE, form_url, require_review, stamp_text
 from partnership_tools.ui.review.state import ReviewState
 
@@ -42,6 +48,7 @@ class FormPanel:
         self.link = html_widget("", "pt-form-url")
         self.reload_button = button("Load new responses", "pt-reload", "", "refresh")
         self.reload_button.on_click(lambda _b: on_reload())
+        self.invites = InvitesPanel(state, feedback, base_url, on_change=self.show)
         self.pane = widgets.VBox(
             [
                 html_widget(
@@ -50,12 +57,14 @@ class FormPanel:
                     " Open a wave, share the address, close it when the wave is over.</p>"
                 ),
                 self.status,
+                self.invites.counts,
                 self.wave,
                 widgets.HBox(
                     [self.open_button, self.close_button, self.reload_button],
                     layout=widgets.Layout(flex_flow="row wrap"),
                 ),
                 self.link,
+                self.invites.pane,
             ]
         )
 
@@ -92,6 +101,7 @@ class FormPanel:
             show(self.close_button, False)
             show(self.reload_button, False)
             self._suggest()
+            self.invites.show(None)
             return
         conn = self.state.conn
         state = form_wave(conn, rid)
@@ -116,6 +126,7 @@ class FormPanel:
                 f"<div class='pt-qr' role='img' aria-label='QR code for the review form'>"
                 f"{qr_svg(url, scale=6) if url.startswith('http') else ''}</div>"
             )
+            self.invites.show(state.wave)
             return
         closed = (
             f" Responses to {esc(state.wave)} closed at {esc(stamp_text(state.closed_at or ''))}."
@@ -126,6 +137,7 @@ class FormPanel:
         show(self.close_button, False)
         self.link.value = f"<p class='pt-muted'>The form's address: {esc(url)}</p>"
         self._suggest()
+        self.invites.show(state.wave if state is not None else None)
 
     @action("opening the response form")
     def open_form(self, wave: str | None = None) -> Any:
