@@ -84,7 +84,11 @@ def test_choice_questions_beside_free_text_questions_read_as_places(name, places
     assert as_labels(imp) == GOOGLE_CHOICES
     assert imp.abstentions == (7,)
     assert sorted(o.label for o in imp.options) == sorted([SH, RC, SLA, KCB])
-    assert points(imp) == mbc(GOOGLE_CHOICES) == {RC: 3 + 1 + 3 + 1, SLA: 2 + 1, SH: 1 + 2 + 2 + 3, KCB: 1 + 2}
+    assert (
+        points(imp)
+        == mbc(GOOGLE_CHOICES)
+        == {RC: 3 + 1 + 3 + 1, SLA: 2 + 1, SH: 1 + 2 + 2 + 3, KCB: 1 + 2}
+    )
     assert use_of(imp, "Why did you choose your first choice?")[0] in ("comment", "set aside")
     assert [use_of(imp, h) for h in places] == [
         ("place", "1st place"),
@@ -127,7 +131,11 @@ def test_a_serial_column_by_its_header_is_bookkeeping(name, header):
     assert [o.label for o in imp.options] == [SH, RC, SLA, KCB]
     assert as_labels(imp) == SERIAL_BALLOTS and imp.rejected == ()
     assert imp.groups == ["Council", "Health", "Police", "Council"]
-    assert points(imp) == mbc(SERIAL_BALLOTS) == {SH: 3 + 1 + 2 + 2, RC: 2 + 2 + 1, SLA: 1 + 3, KCB: 4 + 1}
+    assert (
+        points(imp)
+        == mbc(SERIAL_BALLOTS)
+        == {SH: 3 + 1 + 2 + 2, RC: 2 + 2 + 1, SLA: 1 + 3, KCB: 4 + 1}
+    )
 
 
 @pytest.mark.parametrize(
@@ -232,16 +240,51 @@ def test_the_forms_list_layout_without_options_says_so(name):
 
 def test_the_forms_list_layouts_read_with_options():
     t04 = [
-        ("Joint committee", "Pool budgets, staff and estates", "Lead council model", "Stay as we are"),
-        ("Pool budgets, staff and estates", "Joint committee", "Stay as we are", "Lead council model"),
-        ("Joint committee", "Lead council model", "Pool budgets, staff and estates", "Stay as we are"),
-        ("Stay as we are", "Joint committee", "Pool budgets, staff and estates", "Lead council model"),
-        ("Pool budgets, staff and estates", "Lead council model", "Joint committee", "Stay as we are"),
-        ("Joint committee", "Pool budgets, staff and estates", "Stay as we are", "Lead council model"),
+        (
+            "Joint committee",
+            "Pool budgets, staff and estates",
+            "Lead council model",
+            "Stay as we are",
+        ),
+        (
+            "Pool budgets, staff and estates",
+            "Joint committee",
+            "Stay as we are",
+            "Lead council model",
+        ),
+        (
+            "Joint committee",
+            "Lead council model",
+            "Pool budgets, staff and estates",
+            "Stay as we are",
+        ),
+        (
+            "Stay as we are",
+            "Joint committee",
+            "Pool budgets, staff and estates",
+            "Lead council model",
+        ),
+        (
+            "Pool budgets, staff and estates",
+            "Lead council model",
+            "Joint committee",
+            "Stay as we are",
+        ),
+        (
+            "Joint committee",
+            "Pool budgets, staff and estates",
+            "Stay as we are",
+            "Lead council model",
+        ),
     ]
     imp = read_ballot_file(
         KINDS / "msforms_list.xlsx",
-        options=["Pool budgets, staff and estates", "Joint committee", "Lead council model", "Stay as we are"],
+        options=[
+            "Pool budgets, staff and estates",
+            "Joint committee",
+            "Lead council model",
+            "Stay as we are",
+        ],
     )
     assert as_labels(imp) == t04
     assert points(imp) == mbc(t04)

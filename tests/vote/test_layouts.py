@@ -175,16 +175,39 @@ def rank_cells(ballot: Sequence[str], words: Sequence[str]) -> list[str]:
 
 
 def test_qualtrics_rank_order_with_three_header_rows(tmp_path):
-    codes = ["StartDate", "EndDate", "Status", "Progress", "Duration (in seconds)", "Finished",
-             "ResponseId", "Q1"] + [f"Q3_{k}" for k in range(1, 5)] + ["Q4_TEXT"]
-    texts = ["Start Date", "End Date", "Response Type", "Progress", "Duration (in seconds)",
-             "Finished", "Response ID", "Which sector are you from?"]
+    codes = (
+        [
+            "StartDate",
+            "EndDate",
+            "Status",
+            "Progress",
+            "Duration (in seconds)",
+            "Finished",
+            "ResponseId",
+            "Q1",
+        ]
+        + [f"Q3_{k}" for k in range(1, 5)]
+        + ["Q4_TEXT"]
+    )
+    texts = [
+        "Start Date",
+        "End Date",
+        "Response Type",
+        "Progress",
+        "Duration (in seconds)",
+        "Finished",
+        "Response ID",
+        "Which sector are you from?",
+    ]
     texts += [f"Rank the options - {o}" for o in OPTS] + ["Anything else?"]
     imports = [f'{{"ImportId":"{c}"}}' for c in codes]
     rows: list[list[str]] = [codes, texts, imports]
     for k, (group, ballot) in enumerate(BALLOTS):
-        rows.append(["2024-05-01", "2024-05-01", "IP Address", "100", "120", "1", f"R_{k}", group]
-                    + rank_cells(ballot, ["1", "2", "3", "4"]) + [f"note {k}"])
+        rows.append(
+            ["2024-05-01", "2024-05-01", "IP Address", "100", "120", "1", f"R_{k}", group]
+            + rank_cells(ballot, ["1", "2", "3", "4"])
+            + [f"note {k}"]
+        )
     imp = read_ballots_csv(write_csv(tmp_path / "qualtrics.csv", rows))
     expect_ballots(imp)
     assert [o.label for o in imp.options] == OPTS
@@ -197,11 +220,15 @@ def test_qualtrics_rank_order_with_three_header_rows(tmp_path):
 
 
 def test_wide_ordinals_in_every_spelling(tmp_path):
-    words = [["1st", "2nd", "3rd", "4th"], ["First", "Second", "Third", "Fourth"],
-             ["1st choice", "2nd choice", "3rd choice", "4th choice"],
-             ["Rank 1", "Rank 2", "Rank 3", "Rank 4"]]
-    rows = [["Timestamp", "Email address", "Stakeholder group?"]
-            + [f"Rank these [{o}]" for o in OPTS]]
+    words = [
+        ["1st", "2nd", "3rd", "4th"],
+        ["First", "Second", "Third", "Fourth"],
+        ["1st choice", "2nd choice", "3rd choice", "4th choice"],
+        ["Rank 1", "Rank 2", "Rank 3", "Rank 4"],
+    ]
+    rows = [
+        ["Timestamp", "Email address", "Stakeholder group?"] + [f"Rank these [{o}]" for o in OPTS]
+    ]
     for k, (group, ballot) in enumerate(BALLOTS):
         rows.append(["2024", "a@b", group] + rank_cells(ballot, words[k % 4]))
     imp = read_ballots_csv(write_csv(tmp_path / "grid.csv", rows))
@@ -210,8 +237,10 @@ def test_wide_ordinals_in_every_spelling(tmp_path):
 
 
 def test_limesurvey_ranking_places(tmp_path):
-    rows = [["id", "submitdate", "lastpage", "startlanguage", "Your organisation"]
-            + [f"Rank the options [Ranking {k}]" for k in range(1, 5)]]
+    rows = [
+        ["id", "submitdate", "lastpage", "startlanguage", "Your organisation"]
+        + [f"Rank the options [Ranking {k}]" for k in range(1, 5)]
+    ]
     for k, (group, ballot) in enumerate(BALLOTS):
         rows.append([str(k), "2024-05-01", "2", "en", group] + ballot + [""] * (4 - len(ballot)))
     rows.append(["9", "2024-05-01", "2", "en", "Health", OPTS[0], OPTS[0], "", ""])
@@ -232,8 +261,16 @@ def test_limesurvey_ranking_places(tmp_path):
 
 
 def test_separate_first_second_choice_questions_find_the_options(tmp_path):
-    rows = [["Timestamp", "Which part of the partnership do you speak for?", "Your 1st choice",
-             "Your 2nd choice", "Your 3rd choice", "Your 4th choice"]]
+    rows = [
+        [
+            "Timestamp",
+            "Which part of the partnership do you speak for?",
+            "Your 1st choice",
+            "Your 2nd choice",
+            "Your 3rd choice",
+            "Your 4th choice",
+        ]
+    ]
     for group, ballot in BALLOTS:
         rows.append(["2024", group] + ballot + [""] * (4 - len(ballot)))
     rows.append(["2024", "Police", OPTS[1], "", OPTS[2], ""])  # a gap
@@ -245,8 +282,16 @@ def test_separate_first_second_choice_questions_find_the_options(tmp_path):
 
 
 def test_google_grid_with_ranks_as_rows(tmp_path):
-    rows = [["Timestamp", "Your role", "Rank [1st choice]", "Rank [2nd choice]",
-             "Rank [3rd choice]", "Rank [4th choice]"]]
+    rows = [
+        [
+            "Timestamp",
+            "Your role",
+            "Rank [1st choice]",
+            "Rank [2nd choice]",
+            "Rank [3rd choice]",
+            "Rank [4th choice]",
+        ]
+    ]
     for group, ballot in BALLOTS:
         rows.append(["2024", group] + ballot + [""] * (4 - len(ballot)))
     imp = read_ballots_csv(write_csv(tmp_path / "grid-rows.csv", rows), options=OPTS)
@@ -269,11 +314,29 @@ def test_microsoft_forms_xlsx_written_with_openpyxl(tmp_path):
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Form1"
-    ws.append(["ID", "Start time", "Completion time", "Email", "Name", "Your group",
-               "Rank these options for joint working"])
+    ws.append(
+        [
+            "ID",
+            "Start time",
+            "Completion time",
+            "Email",
+            "Name",
+            "Your group",
+            "Rank these options for joint working",
+        ]
+    )
     for k, (group, ballot) in enumerate(BALLOTS, start=1):
-        ws.append([k, "5/6/24 10:01:00", "5/6/24 10:04:00", "anonymous", None, group,
-                   "".join(f"{o};" for o in ballot)])
+        ws.append(
+            [
+                k,
+                "5/6/24 10:01:00",
+                "5/6/24 10:04:00",
+                "anonymous",
+                None,
+                group,
+                "".join(f"{o};" for o in ballot),
+            ]
+        )
     wb.create_sheet("Other").append(["nothing", "here"])
     path = tmp_path / "forms.xlsx"
     wb.save(path)
@@ -281,7 +344,11 @@ def test_microsoft_forms_xlsx_written_with_openpyxl(tmp_path):
     expect_ballots(imp)
     r = imp.report
     assert r is not None and (r.format, r.layout, r.encoding, r.separator) == (
-        "xlsx", "microsoft forms list", None, None)
+        "xlsx",
+        "microsoft forms list",
+        None,
+        None,
+    )
     assert imp.rows == (2, 3, 4, 5, 6)
 
 
@@ -313,18 +380,25 @@ def grid_rows(extra_headers: list[str], extra: list[list[str]]) -> list[list[str
 def test_group_found_by_its_values_and_consent_set_aside(tmp_path):
     groups = [g for g, _ in BALLOTS]
     extra = [[g, "Yes", f"free text number {k}"] for k, g in enumerate(groups)]
-    imp = read_ballots_csv(write_csv(tmp_path / "v.csv", grid_rows(["Area", "Consent", "Say"], extra)))
+    imp = read_ballots_csv(
+        write_csv(tmp_path / "v.csv", grid_rows(["Area", "Consent", "Say"], extra))
+    )
     assert imp.groups == groups
     assert uses(imp)[:3] == [
         (0, "group", ""),
         (1, "set aside", "consent or yes/no question"),
         (2, "comment", ""),
     ]
-    assert imp.report is not None and any("values look like group names" in n for n in imp.report.notes)
+    assert imp.report is not None and any(
+        "values look like group names" in n for n in imp.report.notes
+    )
 
 
 def test_two_equal_group_candidates_stop_and_group_column_settles_it(tmp_path):
-    extra = [[g, r] for (g, _), r in zip(BALLOTS, ["Chair", "Member", "Chair", "Member", "Chair"], strict=True)]
+    extra = [
+        [g, r]
+        for (g, _), r in zip(BALLOTS, ["Chair", "Member", "Chair", "Member", "Chair"], strict=True)
+    ]
     path = write_csv(tmp_path / "two.csv", grid_rows(["Your sector", "Your role"], extra))
     with pytest.raises(BallotFileError) as info:
         read_ballots_csv(path)
@@ -333,7 +407,9 @@ def test_two_equal_group_candidates_stop_and_group_column_settles_it(tmp_path):
     by_name = read_ballots_csv(path, group_column="your sector")
     by_number = read_ballots_csv(path, group_column=1)
     assert by_name.groups == by_number.groups == [g for g, _ in BALLOTS]
-    with pytest.raises(BallotFileError, match=r"no column 'Region' for --group-column; its columns"):
+    with pytest.raises(
+        BallotFileError, match=r"no column 'Region' for --group-column; its columns"
+    ):
         read_ballots_csv(path, group_column="Region")
 
 
@@ -347,7 +423,12 @@ def test_options_narrow_the_option_columns(tmp_path):
     assert [(r.row, r.reason) for r in imp.rejected] == [
         (4, "gives option C rank 4, but ranks go from 1 to 3")
     ]
-    assert as_labels(imp) == [(OPTS[0], OPTS[2], OPTS[1]), (OPTS[2], OPTS[0]), (OPTS[0],), (OPTS[1],)]
+    assert as_labels(imp) == [
+        (OPTS[0], OPTS[2], OPTS[1]),
+        (OPTS[2], OPTS[0]),
+        (OPTS[0],),
+        (OPTS[1],),
+    ]
 
 
 def test_header_only_and_unrecognised_files_are_refused(tmp_path):
@@ -361,8 +442,14 @@ def test_header_only_and_unrecognised_files_are_refused(tmp_path):
 
 
 def test_ties_gaps_and_out_of_range_ordinals_are_rejected(tmp_path):
-    rows = [["Rank [A]", "Rank [B]", "Rank [C]"], ["1st", "1st", ""], ["First", "", "Third"],
-            ["1st", "5th", ""], ["Rank 2", "Rank 1", ""], ["", "", ""]]
+    rows = [
+        ["Rank [A]", "Rank [B]", "Rank [C]"],
+        ["1st", "1st", ""],
+        ["First", "", "Third"],
+        ["1st", "5th", ""],
+        ["Rank 2", "Rank 1", ""],
+        ["", "", ""],
+    ]
     imp = read_ballots_csv(write_csv(tmp_path / "bad.csv", rows))
     assert [(r.row, r.reason) for r in imp.rejected] == [
         (2, "ties options A and B at rank 1"),
@@ -376,9 +463,15 @@ def test_ties_gaps_and_out_of_range_ordinals_are_rejected(tmp_path):
 
 def test_place_of_headers():
     h = ColumnHeader
-    assert [place_of(x) for x in (h(0, "1st choice", "1st choice"), h(1, "Rank 3", "Rank 3"),
-                                  h(2, "Q [Ranking 2]", "Q", "Ranking 2"),
-                                  h(3, "Pooled budget", "Pooled budget"))] == [1, 3, 2, None]
+    assert [
+        place_of(x)
+        for x in (
+            h(0, "1st choice", "1st choice"),
+            h(1, "Rank 3", "Rank 3"),
+            h(2, "Q [Ranking 2]", "Q", "Ranking 2"),
+            h(3, "Pooled budget", "Pooled budget"),
+        )
+    ] == [1, 3, 2, None]
 
 
 def test_plain_wide_keeps_an_unranked_option_but_not_an_empty_comments_box():

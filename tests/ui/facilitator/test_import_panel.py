@@ -116,7 +116,11 @@ def test_group_dropdown_rereads(opened, store, tmp_path):
     ("name", "content", "start"),
     [
         ("empty.csv", "", "The ballot file empty.csv is empty."),
-        ("nothing.csv", "ranking\nZ>Y\n", "The ballot file nothing.csv has 1 row and none is a valid ballot"),
+        (
+            "nothing.csv",
+            "ranking\nZ>Y\n",
+            "The ballot file nothing.csv has 1 row and none is a valid ballot",
+        ),
     ],
 )
 def test_a_bad_file_gives_one_sentence(opened, store, tmp_path, name, content, start):
