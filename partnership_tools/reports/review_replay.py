@@ -303,6 +303,18 @@ def verify_review_data(review: Any, data: Mapping[str, Any]) -> Verdict:
     recorded = data.get("result")
     digest = data.get("digest") or {}
     if not recorded:
+        if isinstance(digest, dict) and digest.get("results"):
+            # the digest vouches for results the file no longer holds: removed, not "none"
+            return Verdict(
+                (
+                    Check(
+                        "recorded results",
+                        False,
+                        "the file's digest covers recorded results, but the file holds none:"
+                        " they have been removed",
+                    ),
+                )
+            )
         return Verdict((), recorded=False)
     fresh = json.loads(json.dumps(review.score().to_dict(), allow_nan=False))
     checks: list[Check] = []

@@ -362,3 +362,15 @@ def test_broken_recorded_row_is_one_sentence(tmp_path, current):
         == "it cannot be read: a recorded row does not hold 10 values: [1, 2]"
     )
     assert main(["replay", str(p)]) == 1
+
+
+def test_a_review_file_whose_recorded_result_was_removed_differs(tmp_path, saved):
+    assert saved["digest"]["results"]  # the sample records its result and its digest
+
+    def edit(d):
+        del d["result"]
+
+    result = replay_file(tampered(tmp_path, saved, edit))
+    assert result.verdict.recorded and not result.verdict.ok
+    assert "they have been removed" in failed(result)["recorded results"]
+    assert main(["replay", str(tmp_path / "tampered.json")]) == 1
