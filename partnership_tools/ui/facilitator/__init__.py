@@ -8,11 +8,15 @@ no ballot was cast on the new option), open the next round, compare rounds, expo
 file and download the ballots and results (CSV, Excel, PrefLib, BLT), issue one-time participant
 codes, publish or hide results and the list of receipts, and edit or delete options (with who
 proposed them and why) before they are voted on. The Session tab also copies the opened session
-for a follow-up meeting and archives or deletes it, each after a confirmation.
+for a follow-up meeting and archives or deletes it, each after a confirmation. The Codes tab
+chooses the ballot mode (open, one ballot per browser, one per code; shown on the Round tab),
+and the Check ballots tab shows the signs of stuffing (ballots per minute and per browser) and
+sets suspect ballots aside, with who and why, after a confirmation
+(:mod:`~partnership_tools.ui.facilitator.integrity_panel`).
 
 Each tab is a small panel in its own module (``session_panel``, ``options_panel``,
 ``round_panel``, ``results_panel``, ``amend_panel``, ``compare_panel``, ``export_panel``,
-``codes_panel``), sharing one :class:`~partnership_tools.ui.facilitator.console.Console`;
+``codes_panel``, ``integrity_panel``), sharing one :class:`~partnership_tools.ui.facilitator.console.Console`;
 :mod:`~partnership_tools.ui.facilitator.app` assembles them. The live count uses the apps' one
 poller (:mod:`partnership_tools.ui.poller`), the export and report the one save flow
 (:mod:`partnership_tools.ui.saving`).
@@ -22,8 +26,9 @@ Every button calls a method of :class:`FacilitatorApp` (``create_session``, ``op
 ``show_results``, ``set_published``, ``amend_option``, ``merge_options``, ``open_next_round``,
 ``compare``, ``export_session``, ``issue_codes``; the panels' own ``options_panel.save_option``,
 ``options_panel.delete_option``, ``amend_panel.undo_change``, ``export_panel.export_table``,
-``codes_panel.set_receipts_published``, ``session_panel.copy_session`` and
-``session_panel.confirm``; "Download report" and "Save chart as PNG /
+``codes_panel.set_receipts_published``, ``session_panel.copy_session``,
+``session_panel.confirm``, ``mode_panel.set_mode``, ``check_panel.check``,
+``check_panel.show_chart``, ``check_panel.ask_set_aside`` and ``check_panel.confirm_set_aside``; "Download report" and "Save chart as PNG /
 SVG" are :class:`~partnership_tools.ui.export.ReportDownload` and
 :class:`~partnership_tools.ui.export.ChartExport`, ``app.report.make()`` and
 ``app.chart_export.save(fmt)``); tests call the same methods. Altair and

@@ -31,6 +31,7 @@ import ipywidgets as widgets
 
 from partnership_tools.store import integrity
 from partnership_tools.ui.common import (
+    ChartSlot,
     UIError,
     action,
     busy,
@@ -61,6 +62,9 @@ MODE_NAMES: dict[str, str] = {
     "browser": "One ballot per browser (default)",
     "codes": "One ballot per code",
 }
+
+#: At most this many browsers with a single ballot are listed (every browser with more is).
+SINGLE_BROWSER_ROWS = 20
 
 #: Each mode as a rule, inside a sentence.
 _RULES = {"open": "open", "browser": "one-ballot-per-browser", "codes": "one-ballot-per-code"}
@@ -140,7 +144,7 @@ def signs_sentences(
 
     Said: how many ballots the round counts; the busiest minute and its ballots (and how that
     compares with the average minute that had ballots: busiest / (ballots / minutes with
-    ballots)); how many browsers cast more than one ballot and the most from one; how many
+    ballots)), or that they all came within one minute, or that no minute stands out; how many browsers cast more than one ballot and the most from one; how many
     ballots name no browser; how many were set aside.
 
     >>> signs = {"per_minute": [{"minute": "2026-01-01T10:00", "ballots": 3},
@@ -151,6 +155,9 @@ def signs_sentences(
     Round 1 counts 4 ballots, which arrived over 2 minutes.
     The busiest minute was 2026-01-01 10:00 UTC with 3 ballots, 1.5 times the average minute with ballots.
     1 browser cast more than one ballot; the most from one browser is 3.
+    >>> signs_sentences(2, {"per_minute": [{"minute": "2026-01-01T10:00", "ballots": 5}],
+    ...     "per_browser": []}, 5)[1]
+    'All of them arrived within one minute, 2026-01-01 10:00 UTC.'
     """
     per_minute = list(signs.get("per_minute") or [])
     per_browser = list(signs.get("per_browser") or [])
@@ -163,10 +170,20 @@ def signs_sentences(
             f"Round {number} counts {ballots} ballot{'s' if ballots != 1 else ''}, which"
             f" arrived over {minutes} minute{'s' if minutes != 1 else ''}."
         )
-        if per_minute:
+        counts = [int(m["ballots"]) for m in per_minute]
+        if len(per_minute) == 1:
+            out.append(
+                f"All of them arrived within one minute,"
+                f" {_minute_text(per_minute[0]['minute'])} UTC."
+            )
+        elif per_minute and max(counts) == min(counts):
+            out.append(
+                f"Each of those minutes had {counts[0]} ballot{'s' if counts[0] != 1 else ''}:"
+                " no minute stands out."
+            )
+        elif per_minute:
             busiest = max(per_minute, key=lambda m: m["ballots"])  # the earliest of ties
-            average = ballots / minutes
-            ratio = busiest["ballots"] / average
+            ratio = busiest["ballots"] / (ballots / minutes)
             out.append(
                 f"The busiest minute was {_minute_text(busiest['minute'])} UTC with"
                 f" {busiest['ballots']} ballot{'s' if busiest['ballots'] != 1 else ''},"
@@ -314,6 +331,7 @@ class CheckBallotsPanel:
         "check_button",
         "signs_html",
         "per_minute_html",
+        "minute_chart_button",
         "per_browser_html",
         "suspect_select",
         "keep_first",
@@ -345,6 +363,9 @@ class CheckBallotsPanel:
         self.signs_html = html_widget("", "pt-signs")
         self.per_minute_html = html_widget("", "pt-per-minute")
         self.per_browser_html = html_widget("", "pt-per-browser")
+        self.minute_chart_button = button("Show as a chart", "pt-minute-chart", "", "bar-chart")
+        self.minute_chart_button.on_click(lambda _b: self.show_chart())
+        self.minute_chart = ChartSlot("pt-minute-chart-slot")
         self.suspect_select = w.SelectMultiple(
             options=[], description="Suspect ballots", rows=6, layout=full, style=form
         )
@@ -382,6 +403,7 @@ class CheckBallotsPanel:
             ]
         )
         self.aside_confirm_box.add_class("pt-confirm-box")
+        self.aside_confirm_box.add_class("pt-aside-confirm")
         show(self.aside_confirm_box, False)
         self.set_aside_html = html_widget("", "pt-set-aside-list")
         self.pane = w.VBox(
@@ -397,6 +419,8 @@ class CheckBallotsPanel:
                 ),
                 self.signs_html,
                 self.per_minute_html,
+                self.minute_chart_button,
+                self.minute_chart.box,
                 self.per_browser_html,
                 html_widget(
                     "<h3>Set suspect ballots aside</h3><p class='pt-muted'>Choose minutes or"
@@ -416,8 +440,9 @@ class CheckBallotsPanel:
 
     # -- showing -----------------------------------------------------------------------------
     def reset(self) -> None:
-        """Another session was opened: forget the pending confirmation."""
+        """Another session was opened: forget the pending confirmation and the chart."""
         self.cancel_set_aside()
+        self.minute_chart.clear()
 
     def refresh(self, s: Session) -> None:
         """List the session's rounds (the open one, else the latest, chosen) and show it."""
@@ -462,15 +487,21 @@ class CheckBallotsPanel:
             self.signs_html.value = "<p>No round yet: there is nothing to check.</p>"
             self.per_minute_html.value = self.per_browser_html.value = ""
             self.suspect_select.options = []
+            self.minute_chart.clear()
+            show(self.minute_chart_button, False)
             return
         signs = integrity.stuffing_signs(store, s.id, number)
         self.signs = signs
+        show(self.minute_chart_button, bool(signs["per_minute"]))
+        if self.minute_chart.chart is not None:  # shown before: keep it up to date
+            self._draw_chart(number)
         count = store.ballot_count(s.id, number)
         gone = sum(1 for k in kept if k.get("round") == number)
         lines = signs_sentences(number, signs, count, gone)
         self.signs_html.value = "".join(f"<p>{esc(line)}</p>" for line in lines)
         minutes = signs["per_minute"]
         busiest = signs["busiest_minute"]
+        least = min((int(m["ballots"]) for m in minutes), default=0)
         self.per_minute_html.value = (
             scroll_table(
                 html_table(
@@ -479,7 +510,7 @@ class CheckBallotsPanel:
                         [
                             _minute_text(m["minute"]),
                             m["ballots"],
-                            "busiest" if m["ballots"] == busiest and len(minutes) > 1 else "",
+                            "busiest" if m["ballots"] == busiest > least else "",
                         ]
                         for m in minutes
                     ],
@@ -491,7 +522,17 @@ class CheckBallotsPanel:
             if minutes
             else ""
         )
-        browsers = signs["per_browser"]
+        all_browsers = signs["per_browser"]
+        multi = [b for b in all_browsers if b["ballots"] > 1]
+        single = [b for b in all_browsers if b["ballots"] <= 1]
+        browsers = multi + single[:SINGLE_BROWSER_ROWS]
+        unlisted = len(single) - len(single[:SINGLE_BROWSER_ROWS])
+        note = (
+            f"<p class='pt-muted'>{unlisted} more browser{'s' if unlisted != 1 else ''} with"
+            " one ballot each not listed.</p>"
+            if unlisted
+            else ""
+        )
         self.per_browser_html.value = (
             scroll_table(
                 html_table(
@@ -512,6 +553,7 @@ class CheckBallotsPanel:
                 ),
                 f"Round {number}: ballots per browser",
             )
+            + note
             if browsers
             else "<p class='pt-muted'>No ballot in this round names a browser.</p>"
         )
@@ -532,6 +574,32 @@ class CheckBallotsPanel:
         ]
         if list(self.suspect_select.options) != choices:
             self.suspect_select.options = choices
+
+    @action("drawing the chart")
+    def show_chart(self) -> Any:
+        """Draw the chosen round's ballots per minute as bars (Altair loads only now)."""
+        self.console.require()
+        number = self.check_round.value
+        if number is None or not self.signs.get("per_minute"):
+            raise UIError("There are no ballots to draw yet.")
+        return self._draw_chart(int(number))
+
+    def _draw_chart(self, number: int) -> Any:
+        from partnership_tools.charts.integrity import (
+            ballots_per_minute_chart,
+            ballots_per_minute_frame,
+        )
+
+        rows = self.signs.get("per_minute") or []
+        if not rows:
+            self.minute_chart.clear()
+            show(self.minute_chart_button, False)
+            return None
+        chart = ballots_per_minute_chart(
+            ballots_per_minute_frame(rows), title=f"Round {number}: ballots per minute"
+        )
+        self.minute_chart.set(chart)
+        return chart
 
     def _show_set_aside(self, kept: Sequence[Mapping[str, Any]]) -> None:
         if not kept:

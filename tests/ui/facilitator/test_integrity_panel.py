@@ -145,11 +145,39 @@ def test_tables_and_signs_of_an_open_round(panel, console, store, session):
     assert "No ballot has been set aside" in panel.set_aside_html.value
 
 
+def test_ballots_per_minute_chart(panel, console, store, session):
+    cast_plan(store, session.id)
+    unlock(console, session.id, panel)
+    chart = panel.show_chart()
+    assert chart is not None and panel.minute_chart.chart is chart
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "bar" and spec["title"] == "Round 1: ballots per minute"
+    values = next(iter(spec["datasets"].values()))
+    # by hand, from PLAN: 10:00 three, 10:01 one, 10:02 two, 10:03 one; 10:00 the busiest
+    assert [(v["minute"], v["ballots"], v["busiest"]) for v in values] == [
+        ("10:00", 3, True),
+        ("10:01", 1, False),
+        ("10:02", 2, False),
+        ("10:03", 1, False),
+    ]
+    # set aside the 10:00 burst: the chart follows (10:00 gone, 10:02 now the busiest)
+    panel.ask_set_aside(["minute:2026-01-01T10:00"], by="Ana", why="burst")
+    panel.confirm_set_aside()
+    values = next(iter(panel.minute_chart.chart.to_dict()["datasets"].values()))
+    assert [(v["minute"], v["ballots"], v["busiest"]) for v in values] == [
+        ("10:01", 1, False),
+        ("10:02", 2, True),
+        ("10:03", 1, False),
+    ]
+
+
 def test_a_browser_name_is_escaped_and_no_round_says_so(panel, console, store):
     s = make_session(store)
     unlock(console, s.id, panel)
     assert panel.check_round.value is None
     assert "No round yet" in panel.signs_html.value
+    assert panel.show_chart() is None
+    assert panel.feedback.last == "There are no ballots to draw yet."
     store.open_round(s.id, ["A", "B"])
     t = ig.issue_form_token(store, s.id, 1, ["A", "B"], browser="<b>x</b>")
     ig.cast_with_token(store, t, s.id, Ballot(("A",)), browser="<b>x</b>")
@@ -335,3 +363,32 @@ def test_a_raw_sqlite_write_error_gets_the_store_sentence():
     )
     other = sqlite3.OperationalError("no such table: x")
     assert friendly_error(other, "checking")[1] is False
+
+
+def test_even_minutes_and_a_single_minute_are_said_plainly(panel, console, store, session):
+    cast_plan(store, session.id, plan=[PLAN[3], PLAN[6]])  # 10:01 one web ballot, 10:03 one paper
+    unlock(console, session.id, panel)
+    assert "Each of those minutes had 1 ballot: no minute stands out." in panel.signs_html.value
+    assert [c[2] for _, c in rows_of(panel.per_minute_html.value)] == ["", ""]
+    assert "No browser cast more than one counted ballot." in panel.signs_html.value
+    s2 = make_session(store)
+    store.open_round(s2.id, ["A", "B", "C"])
+    cast_plan(store, s2.id, plan=PLAN[:3])  # three from phone-1, all at 10:00
+    unlock(console, s2.id, panel)
+    assert "All of them arrived within one minute, 2026-01-01 10:00 UTC." in panel.signs_html.value
+
+
+def test_browsers_with_one_ballot_are_listed_only_up_to_a_limit(
+    panel, console, store, session, monkeypatch
+):
+    from partnership_tools.ui.facilitator import integrity_panel
+
+    monkeypatch.setattr(integrity_panel, "SINGLE_BROWSER_ROWS", 0)
+    cast_plan(store, session.id)
+    unlock(console, session.id, panel)
+    # phone-1 (3) and phone-3 (2) always listed; phone-2's single ballot is not
+    assert [c[0] for _, c in rows_of(panel.per_browser_html.value)] == [
+        h8("phone-1"),
+        h8("phone-3"),
+    ]
+    assert "1 more browser with one ballot each not listed." in panel.per_browser_html.value
