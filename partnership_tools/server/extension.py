@@ -214,6 +214,9 @@ class PartnershipToolsApp(ExtensionApp):
 
     def initialize_handlers(self) -> None:
         from partnership_tools.server.handlers import ParticipantApp, participant_handlers
+        from partnership_tools.server.voila_paths import harden_template_route
+
+        harden_template_route()  # Voila's template-file route: 404, never 500, to a bad path
 
         assert self.serverapp is not None
         log = self.serverapp.log

@@ -169,3 +169,30 @@ def test_participant_pages_do_not_leak_the_token(server):
         _, headers, text = fetch(server, "GET", path)
         assert server.token not in text
         assert server.token not in json.dumps(headers)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/voila/templates/../x",
+        "/voila/templates/lab/static/../../x",
+        "/voila/templates/../../etc/passwd",
+        "/voila/templates/lab",
+        "/voila/templates/lab/nostatic/voila.js",
+    ],
+)
+def test_voilas_template_route_answers_404_to_a_malformed_path(server, path):
+    import urllib.error
+    import urllib.request
+
+    with pytest.raises(urllib.error.HTTPError) as err:
+        urllib.request.urlopen(server.url(path, token=True), timeout=30)
+    assert err.value.code == 404  # was 500 (an assert inside Voila's handler)
+
+
+def test_voilas_template_files_are_still_served(server):
+    import urllib.request
+
+    url = server.url("/voila/templates/lab/static/voila.js", token=True)
+    with urllib.request.urlopen(url, timeout=30) as r:
+        assert r.status == 200 and len(r.read()) > 1000
