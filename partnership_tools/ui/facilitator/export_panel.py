@@ -71,6 +71,10 @@ class ExportPanel:
     )
 
     def __init__(self, console: Console) -> None:
+        from collections import OrderedDict
+
+        self._ballot_links: OrderedDict[str, str] = OrderedDict()
+        self._table_links: OrderedDict[str, str] = OrderedDict()
         self.console = console
         self.feedback = console.feedback
         self.export_button = button("Export the session file", "pt-export", "primary", "download")
@@ -151,6 +155,8 @@ class ExportPanel:
         self.saving.reset()
         self.ballots_html.value = ""
         self.tables_html.value = ""
+        self._ballot_links.clear()
+        self._table_links.clear()
 
     @action("exporting the ballots")
     def export_ballots(self, fmt: str = "csv") -> Path | None:
@@ -180,10 +186,13 @@ class ExportPanel:
                 title=session.question,
             )
         link = data_link(path.read_bytes(), name, mime, f"Download {name}", "pt-ballots-link")
-        self.ballots_html.value = (
+        # one link per format, the newest first: a second export never hides the first one's
+        self._ballot_links[fmt] = (
             f"<p>{link} <span class='pt-muted'>({len(rnd.ballots)} ballots of round"
             f" {rnd.number}, saved to <code>{esc(path)}</code>)</span></p>"
         )
+        self._ballot_links.move_to_end(fmt, last=False)
+        self.ballots_html.value = "".join(self._ballot_links.values())
         n = len(rnd.ballots)
         self.feedback.success(
             f"Exported the {n} ballot{'' if n == 1 else 's'} of round {rnd.number} to {path}."
@@ -222,10 +231,12 @@ class ExportPanel:
             atomic_write_bytes(path, data)
         link = data_link(data, name, mime, f"Download {name}", "pt-table-link")
         rounds = len([r for r in session.rounds if r.ballots])
-        self.tables_html.value = (
+        self._table_links[kind] = (
             f"<p>{link} <span class='pt-muted'>({n} ballots in {rounds} round(s), saved to"
             f" <code>{esc(path)}</code>)</span></p>"
         )
+        self._table_links.move_to_end(kind, last=False)
+        self.tables_html.value = "".join(self._table_links.values())
         self.feedback.success(f"Wrote {name} to {path}.")
         return path
 

@@ -273,6 +273,12 @@ def test_ballot_and_result_tables(console, store, tmp_path):
     cells = [c for row in wb["Ballots"].iter_rows() for c in row if c.value is not None]
     assert all(c.data_type != "f" for c in cells)
     assert wb["Ballots"]["H2"].value == "'=SUM(A1)"
+    # every download made stays on offer, the newest first (one link per table)
+    links = re.findall(r'download="([^"]+)"', panel.tables_html.value)
+    assert links == [f"vote-{s.id}.xlsx", f"results-{s.id}.csv", f"ballots-{s.id}.csv"]
+    panel.export_table("ballots-csv")  # made again: moves to the top, never listed twice
+    links = re.findall(r'download="([^"]+)"', panel.tables_html.value)
+    assert links == [f"ballots-{s.id}.csv", f"vote-{s.id}.xlsx", f"results-{s.id}.csv"]
 
 
 def test_tables_need_ballots(console, store):
