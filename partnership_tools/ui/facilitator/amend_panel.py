@@ -134,7 +134,9 @@ class AmendPanel:
                     "<h2>Amend or merge</h2><p class='pt-muted'>Pick one option to amend it (its"
                     " wording is filled in, to start from), or two or more to merge them into a"
                     " new option. The originals stay in the record; the new option replaces"
-                    " them on the next ballot paper.</p>"
+                    " them on the next ballot paper.</p><p class='pt-muted'>To pick several,"
+                    " hold Ctrl (Cmd on a Mac) while clicking, or Shift for a run; from the"
+                    " keyboard, Shift with the arrow keys.</p>"
                 ),
                 self.amend_select,
                 self.amend_label,
