@@ -31,10 +31,17 @@ from partnership_tools.server.handlers import (
     read_ballot_session,
 )
 from partnership_tools.store import Store
+from partnership_tools.store.integrity import ballot_mode
 from partnership_tools.store.sessions import RECEIPT_LENGTH, normalise_receipt
 from partnership_tools.vote.model import Session
 
-__all__ = ["PUBLISH_RECEIPTS", "ReceiptHandler", "published_receipts", "receipts_published"]
+__all__ = [
+    "PUBLISH_RECEIPTS",
+    "ReceiptHandler",
+    "published_receipts",
+    "receipts_published",
+    "revote_means",
+]
 
 #: The session setting that publishes the list of receipts.
 PUBLISH_RECEIPTS = "publish_receipts"
@@ -51,6 +58,26 @@ def receipts_published(session: Session) -> bool:
     False
     """
     return bool(session.settings.get(PUBLISH_RECEIPTS))
+
+
+def revote_means(session: Session) -> str:
+    """How a second ballot in the same round replaces the first, by the session's ballot mode
+    (:func:`~partnership_tools.store.integrity.ballot_mode`), as the end of the sentence "If you
+    voted again in the same round …": ``codes``, with the participant code; ``browser``, from the
+    same phone or computer; ``open``, ``""`` (nothing replaces a ballot, so the page says nothing
+    about it).
+
+    >>> revote_means(Session(id="s", question="q", uses_codes=True))
+    'with your participant code'
+    >>> revote_means(Session(id="s", question="q", settings={"ballot_mode": "browser"}))
+    'from the same phone or computer'
+    >>> revote_means(Session(id="s", question="q", settings={"ballot_mode": "open"}))
+    ''
+    """
+    return {
+        "codes": "with your participant code",
+        "browser": "from the same phone or computer",
+    }.get(ballot_mode(session), "")
 
 
 def published_receipts(store: Store, session: Session) -> list[dict[str, Any]]:
@@ -147,6 +174,7 @@ class ReceiptHandler(BaseParticipantHandler):
             ranking=ranking,
             unranked=unranked,
             published=receipts_published(session),
+            revote_means=revote_means(session),
             receipt_length=RECEIPT_LENGTH,
             **self._urls(session),
         )

@@ -46,6 +46,6 @@ def harden_template_route() -> bool:
             raise tornado.web.HTTPError(404)
         return original(self, path)
 
-    TemplateStaticFileHandler.parse_url_path = parse_url_path  # type: ignore[method-assign]
-    TemplateStaticFileHandler._pt_hardened = True  # type: ignore[attr-defined]
+    TemplateStaticFileHandler.parse_url_path = parse_url_path
+    TemplateStaticFileHandler._pt_hardened = True
     return True

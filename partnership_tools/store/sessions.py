@@ -810,9 +810,9 @@ class Store:
     ) -> Session:
         """Start a follow-up meeting: a new session with the same question (unless given),
         threshold, groups, settings and facilitator key, whose options are the ones that would
-        be on the next ballot paper (every option still current), as new originals with their
-        wording, proposer and reason. No rounds, ballots or codes are copied; a session that
-        used codes asks for new ones.
+        be on the next ballot paper (every option still current), as new originals that keep
+        their ids, wording, description, proposer and reason (so D stays D in the minutes). No
+        rounds, ballots or codes are copied; a session that used codes asks for new ones.
 
         >>> import tempfile, os
         >>> store = Store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
@@ -821,7 +821,7 @@ class Store:
         >>> _ = store.add_options(s.id, [Option("D", "b and c", merged_from=("B", "C"))])
         >>> copy = store.copy_session(s.id)
         >>> [(o.id, o.label, o.merged_from) for o in copy.options]
-        [('A', 'a', ()), ('B', 'b and c', ())]
+        [('A', 'a', ()), ('D', 'b and c', ())]
         >>> store.check_facilitator_key(copy.id, "k"), copy.rounds
         (True, ())
         """
@@ -832,17 +832,15 @@ class Store:
         keep = [oid for oid in previous if oid not in superseded]
         fresh = [o.id for o in old.options if o.id not in voted and o.id not in superseded]
         current = keep + [oid for oid in fresh if oid not in keep]
-        letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-        new_ids = [letters[i % 26] + (str(i // 26) if i >= 26 else "") for i in range(len(current))]
         options = tuple(
             Option(
-                id=nid,
+                id=oid,
                 label=old.option(oid).label,
                 description=old.option(oid).description,
                 proposer=old.option(oid).proposer,
                 reason=old.option(oid).reason,
             )
-            for nid, oid in zip(new_ids, current, strict=True)
+            for oid in current
         )
         new = Session(
             id=session_id_new or new_id(),

@@ -26,10 +26,12 @@ No facilitator key is needed; the page sits behind the Jupyter token like every 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import ipywidgets as widgets
 
@@ -60,6 +62,32 @@ from partnership_tools.vote.model import Session
 log = logging.getLogger("partnership_tools.ui")
 
 CHART_WIDTH = 640
+
+#: Shown under a join address that only this computer can open.
+LOOPBACK_WARNING = (
+    "Only this computer can open this address: phones in the room cannot. Start serve with the"
+    " participants' listener on the network (see README)."
+)
+
+
+def loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is reachable only from this computer: an address in 127.0.0.0/8,
+    ``::1``, or ``localhost`` (or a name under ``.localhost``). A bare path (no host) is not.
+
+    >>> [loopback_url(u) for u in ("http://127.0.0.2:8867/vote/s", "http://[::1]:8867/vote/s",
+    ...     "http://LocalHost:8866/vote/s", "http://192.168.1.20:8867/vote/s", "/vote/s")]
+    [True, True, True, False, False]
+    """
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
 
 PROJECTOR_CSS = """
 .pt-projector { max-width: 1400px; font-size: 18px; color: #111; background: #fff; }
@@ -387,6 +415,8 @@ class ProjectorApp(WidgetApp):
             f"{esc(url.rpartition('/')[0])}/<wbr><span class='pt-join-id'>"
             f"{esc(url.rpartition('/')[2])}</span></a></p>"
         )
+        if loopback_url(url):
+            self.join_html.value += f"<p class='pt-join-warning'>{esc(LOOPBACK_WARNING)}</p>"
         if url.startswith("http"):
             self.qr_html.value = (
                 f"<div role='img' aria-label='QR code for the ballot page'>{qr_svg(url)}</div>"

@@ -14,9 +14,10 @@ same number of ballots (``RoundComparison.points_comparable``); the coefficient 
 Conventions for the "before" figures of a later option:
 
 * carried over or amended (one predecessor): that predecessor's points and coefficient;
-* merged (two or more predecessors): the **sum** of the predecessors' points, and the **best**
-  (highest) predecessor coefficient, so a merger "gains" only if it beats its strongest parent
-  (the parents' coefficients may add up to more than 1, so their sum is no yardstick);
+* merged (two or more predecessors): its **strongest parent**, the predecessor with the highest
+  coefficient (see :func:`strongest_parents`), both its points and its coefficient, so a merger
+  "gains" only if it beats its strongest parent (the parents' points and coefficients are not
+  added up: the coefficients may come to more than 1, so their sum is no yardstick);
 * new (no predecessor on the earlier ballot paper): no before figures (``None``).
 
 ``change = after - before``. Earlier options missing from the later round are listed as
@@ -40,7 +41,7 @@ Conventions for the "before" figures of a later option:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -55,9 +56,17 @@ __all__ = [
     "Disappearance",
     "OptionChange",
     "RoundComparison",
+    "COMPARISON_SETTING",
     "compare_rounds",
     "predecessors_in",
+    "strongest_parents",
 ]
+
+COMPARISON_SETTING = (
+    "coefficients follow lineage; a merged option compares with its strongest parent (the parent"
+    " with the highest coefficient): that parent's points and coefficient"
+)
+"""The ``settings.comparison`` text a saved session records for :func:`compare_rounds`."""
 
 KINDS = ("carried", "amended", "merged", "new")
 FATES = ("amended", "merged", "dropped")
@@ -261,15 +270,52 @@ def predecessors_in(session: Session, option_id: str, earlier: tuple[str, ...]) 
     return tuple(found)
 
 
-def compare_rounds(session: Session, before: RoundResult, after: RoundResult) -> RoundComparison:
+def strongest_parents(
+    predecessors: Sequence[str], before: RoundResult
+) -> tuple[tuple[str, ...], int | None, float | None]:
+    """The predecessors a later option is compared with, and their points and coefficient.
+
+    Every predecessor whose coefficient in ``before`` equals the highest among ``predecessors``
+    (in the order given; tied ones have the same points, as they come from the same round with
+    the same ``n`` and number of ballots), that option's MBC points and that coefficient. One
+    predecessor is its own strongest parent; none gives ``((), None, None)``. The Compare tab and
+    :func:`compare_rounds` both use this rule.
+
+    >>> from partnership_tools.vote.count import count_rankings
+    >>> r1 = count_rankings(["B", "C"], [["B", "C"], ["B"]])  # B 2 + 1 = 3 (0.75), C 1 (0.25)
+    >>> strongest_parents(("C", "B"), r1)
+    (('B',), 3, 0.75)
+    >>> strongest_parents((), r1)
+    ((), None, None)
+    """
+    preds = tuple(predecessors)
+    if not preds:
+        return (), None, None
+    best = max(before.option(p).consensus for p in preds)
+    top = tuple(p for p in preds if before.option(p).consensus >= best - 1e-12)
+    return top, before.option(top[0]).mbc, best
+
+
+#: How a merged option's earlier points are found: ``strongest_parent`` (today's rule) or
+#: ``sum_of_parents`` (the rule of files saved before 2026-12-03: points of all its parents added,
+#: coefficient of the best one), kept so those files replay as recorded.
+COMPARISON_RULES = ("strongest_parent", "sum_of_parents")
+
+
+def compare_rounds(
+    session: Session, before: RoundResult, after: RoundResult, rule: str = "strongest_parent"
+) -> RoundComparison:
     """Compare each option of ``after`` with its predecessor(s) in ``before``.
 
     For a later option X with predecessors ``P`` in the earlier round (see
-    :func:`predecessors_in`): ``before_mbc = sum(mbc[p] for p in P)``, ``before_consensus =
-    max(consensus[p] for p in P)``; ``mbc_change = mbc[X] - before_mbc`` and
+    :func:`predecessors_in`) and ``S`` the first of its strongest parents (highest
+    ``consensus[p]`` over ``P``, see :func:`strongest_parents`): ``before_mbc = mbc[S]``,
+    ``before_consensus = consensus[S]``; ``mbc_change = mbc[X] - before_mbc`` and
     ``consensus_change = consensus[X] - before_consensus``. Compare coefficients first: points
     are only comparable when ``points_comparable`` (same ``n`` and same number of ballots).
-    Labels come from the session when it knows the option, else from the results.
+    Labels come from the session when it knows the option, else from the results. With
+    ``rule="sum_of_parents"`` (files saved before the strongest-parent rule) ``before_mbc`` is
+    the sum of the parents' points and ``before_consensus`` the best parent's coefficient.
 
     >>> from partnership_tools.vote.count import count_rankings
     >>> from partnership_tools.vote.model import Option, Session
@@ -278,8 +324,8 @@ def compare_rounds(session: Session, before: RoundResult, after: RoundResult) ->
     >>> r1 = count_rankings(["A", "B", "C"], [["A", "C", "B"], ["B", "C", "A"]])
     >>> r2 = count_rankings(["M", "C"], [["M", "C"], ["M", "C"]])
     >>> m = compare_rounds(s, r1, r2).option("M")
-    >>> m.before_mbc, m.before_consensus  # A: 3 + 1 = 4, B: 1 + 3 = 4; best of 4/6 and 4/6
-    (8, 0.6666666666666666)
+    >>> m.before_mbc, m.before_consensus  # A: 3 + 1 = 4, B: 1 + 3 = 4; both 4/6, A named first
+    (4, 0.6666666666666666)
     >>> m.consensus_change  # M: 2 + 2 = 4 of 2 x 2 = 1.0
     0.33333333333333337
     """
@@ -303,8 +349,10 @@ def compare_rounds(session: Session, before: RoundResult, after: RoundResult) ->
             for p in preds:
                 succ[p].append(o.id)
         if preds:
-            parent_mbc = sum(before.option(p).mbc for p in preds)
-            parent_cons = max(before.option(p).consensus for p in preds)
+            _, parent_mbc, parent_cons = strongest_parents(preds, before)
+            assert parent_mbc is not None and parent_cons is not None
+            if rule == "sum_of_parents":
+                parent_mbc = sum(before.option(p).mbc for p in preds)
             b_mbc: int | None = parent_mbc
             b_cons: float | None = parent_cons
             d_mbc: int | None = o.mbc - parent_mbc

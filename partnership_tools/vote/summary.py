@@ -172,7 +172,8 @@ def summarise(
 ) -> str:
     """A few plain-English sentences about a round: the winner or tie, the top coefficient
     against the facilitator's ``threshold``, the lead over the runner-up or runners-up (points
-    and coefficient), what first preferences and the pairwise count would have picked, each
+    and coefficient), what first preferences and the pairwise count would have picked (every
+    head-to-head tie inside the top set is named, e.g. "F and G tie head to head (3 to 3)"), each
     winner's lowest coefficient among the groups shown (every group tied for lowest is named;
     groups below ``min_group_size`` ballots are hidden and the summary says so) and the Crowd
     Wise :func:`advice` with what to check.
@@ -409,7 +410,28 @@ def _pairwise_sentence(result: RoundResult, name, names_of) -> str:
             f" The top set (the smallest group of options that each beat every option outside "
             f"it) is {names_of(smith)}."
         )
+    ties = _head_to_head_ties(result, smith)
+    if ties:
+        text += (
+            " "
+            + "; ".join(
+                f"{name(x)} and {name(y)} tie head to head ({k:,} to {k:,})" for x, y, k in ties
+            )
+            + "."
+        )
     return text
+
+
+def _head_to_head_ties(result: RoundResult, ids: Sequence[str]) -> list[tuple[str, str, int]]:
+    """Every pair of ``ids`` (in the order given) that tie head to head: as many ballots rank
+    the first above the second as the other way round. ``(x, y, ballots each way)``."""
+    order = list(dict.fromkeys(ids))
+    return [
+        (x, y, result.pairwise[x][y])
+        for i, x in enumerate(order)
+        for y in order[i + 1 :]
+        if result.pairwise[x][y] == result.pairwise[y][x]
+    ]
 
 
 def _three_cycle(result: RoundResult, ids: Sequence[str]) -> tuple[str, str, str] | None:

@@ -42,11 +42,16 @@ def tally_session(session: Session) -> dict[int, RoundResult]:
 
 
 def compare_consecutive(
-    session: Session, results: dict[int, RoundResult] | None = None
+    session: Session,
+    results: dict[int, RoundResult] | None = None,
+    rule: str = "strongest_parent",
 ) -> dict[tuple[int, int], RoundComparison]:
-    """Each round against the one before it, following option lineage."""
+    """Each round against the one before it, following option lineage (``rule``: see
+    :data:`~partnership_tools.vote.compare.COMPARISON_RULES`)."""
     from partnership_tools.vote.compare import compare_rounds
 
     results = results or tally_session(session)
     numbers = [r.number for r in session.rounds]
-    return {(a, b): compare_rounds(session, results[a], results[b]) for a, b in pairwise(numbers)}
+    return {
+        (a, b): compare_rounds(session, results[a], results[b], rule) for a, b in pairwise(numbers)
+    }

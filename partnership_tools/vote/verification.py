@@ -45,13 +45,42 @@ COUNT_SETTINGS: dict[str, Any] = {
     "classic_borda": "rank k of n gets n-k; unranked 0",
     "pairwise": "a ranked option is above every unranked one; two unranked are not compared",
     "ties": "reported, never broken",
-    "comparison": "coefficients follow lineage; merged options compare with the sum of their "
-    "parents' points and the best parent's coefficient",
+    "comparison": "coefficients follow lineage; a merged option compares with its strongest parent"
+    " (the parent with the highest coefficient): that parent's points and coefficient",
 }
 
 
-def count_session(session: Session) -> dict[str, Any]:
-    """Count every round that has ballots (or is closed) and compare consecutive rounds.
+#: The comparison rule's words in files saved before 2026-12-03 (merged options compared with
+#: the sum of their parents' points): such files are recounted by that rule.
+OLD_COMPARISON = (
+    "coefficients follow lineage; merged options compare with the sum of their "
+    "parents' points and the best parent's coefficient"
+)
+
+
+def rules_of(settings: Any) -> tuple[str, int]:
+    """The comparison rule and the smallest group shown a file's recorded ``settings`` were
+    counted with: files saved before these were recorded used the sum-of-parents comparison or
+    showed every group (``1``).
+
+    >>> rules_of({"comparison": OLD_COMPARISON})
+    ('sum_of_parents', 1)
+    >>> rules_of(dict(COUNT_SETTINGS, min_group_size=5))
+    ('strongest_parent', 5)
+    """
+    said = settings if isinstance(settings, dict) else {}
+    rule = "sum_of_parents" if said.get("comparison") == OLD_COMPARISON else "strongest_parent"
+    k = said.get("min_group_size", 1)
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        k = 1
+    return rule, k
+
+
+def count_session(
+    session: Session, rule: str = "strongest_parent", k: int | None = None
+) -> dict[str, Any]:
+    """Count every round that has ballots (or is closed) and compare consecutive rounds
+    (``rule``: the comparison rule; ``k``: the smallest group shown, default the session's).
 
     Returns ``{"rounds": {"1": RoundResult.to_dict(), ...}, "summaries": {"1": str},
     "comparisons": {"1-2": RoundComparison.to_dict()}}`` (JSON-safe).
@@ -61,10 +90,10 @@ def count_session(session: Session) -> dict[str, Any]:
     from partnership_tools.vote.tally import compare_consecutive, tally_session
 
     results = tally_session(session)
-    k = min_group_size(session)
+    k = min_group_size(session) if k is None else k
     summaries = {str(n): summarise(res, session.threshold, None, k) for n, res in results.items()}
     comparisons = {
-        f"{a}-{b}": c.to_dict() for (a, b), c in compare_consecutive(session, results).items()
+        f"{a}-{b}": c.to_dict() for (a, b), c in compare_consecutive(session, results, rule).items()
     }
     # A JSON round trip makes the in-memory record identical to what a file gives back.
     return json.loads(
@@ -81,9 +110,10 @@ def count_session(session: Session) -> dict[str, Any]:
 def record_session(session: Session) -> dict[str, Any]:
     """The ``results``, ``settings``, ``kit_version`` and ``digest`` parts of a session file."""
     from partnership_tools.kernel.version import __version__
+    from partnership_tools.vote.disclosure import min_group_size
 
     results = count_session(session)
-    settings = dict(COUNT_SETTINGS)
+    settings = dict(COUNT_SETTINGS, min_group_size=min_group_size(session))
     digest = digest_of({"session": session.to_dict(), "settings": settings}, results)
     return {"kit_version": __version__, "settings": settings, "results": results, "digest": digest}
 
@@ -125,7 +155,18 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
                 )
             )
         return Verdict((), recorded=False)
-    fresh = record_session(session)
+    # Recount by the rules the file records (a file saved under an earlier rule replays as it was
+    # counted); the inputs digest covers those recorded settings.
+    said = record.get("settings")
+    rule, k = rules_of(said)
+    if isinstance(said, dict):
+        results_now = count_session(session, rule, k)
+        fresh = {
+            "results": results_now,
+            "digest": digest_of({"session": session.to_dict(), "settings": said}, results_now),
+        }
+    else:
+        fresh = record_session(session)
     checks = digest_checks(
         digest,
         fresh["digest"]["inputs"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,21 @@ def test_foreign_files_are_refused(tmp_path, content):
     p.write_text(content)
     with pytest.raises(ReplayError, match="Partnership Tools|neither"):
         replay_file(p)
+
+
+def test_a_file_saved_under_the_earlier_rules_still_replays_clean():
+    """The sample as saved before the strongest-parent comparison and the hiding of small
+    groups in summaries (kept in tests/data): recounted by the rules its settings record."""
+    from partnership_tools.vote.verification import OLD_COMPARISON, rules_of
+
+    old = Path(__file__).resolve().parents[1] / "data" / "session_v2_sum_rule.json"
+    data = json.loads(old.read_text(encoding="utf-8"))
+    assert data["settings"]["comparison"] == OLD_COMPARISON
+    assert rules_of(data["settings"]) == ("sum_of_parents", 1)
+    result = replay_file(old)
+    assert result.verdict.ok, result.report_lines()
+    # the same file with its rule's words changed no longer matches its digest
+    data["settings"]["comparison"] = "merged options compare with their strongest parent"
+    edited = Path(tempfile.mkdtemp()) / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    assert not replay_file(edited).verdict.ok

@@ -134,3 +134,31 @@ class ReceiptPages(AsyncHTTPTestCase):
     def test_unknown_session(self):
         code, text = self.page("/vote/nope/receipt?code=ABCDEF1234")
         assert code == 404 and "There is no vote at this address" in text
+
+    def not_found_text(self, mode: str) -> str:
+        """The check page's answer for a receipt nobody holds, in a session with ``mode``."""
+        from partnership_tools.store.integrity import set_ballot_mode
+
+        sid = self.session()
+        set_ballot_mode(self.store, sid, mode)
+        self.store.open_round(sid, ["A", "B", "C"])
+        code, text = self.page(f"/vote/{sid}/receipt?code=ABCDEF0123")
+        assert code == 200 and "No ballot has receipt ABCDEF0123" in text
+        (para,) = re.findall(r"<p>(Check that you typed it.*?)</p>", text, re.S)
+        return para
+
+    def test_not_found_with_codes_names_the_participant_code(self):
+        para = self.not_found_text("codes")
+        assert "If you voted again in the same round with your participant code," in para
+        assert "phone or computer" not in para
+
+    def test_not_found_by_browser_names_the_phone_or_computer(self):
+        para = self.not_found_text("browser")
+        assert "If you voted again in the same round from the same phone or computer," in para
+        assert "participant code" not in para
+
+    def test_not_found_in_an_open_vote_says_nothing_of_replacing(self):
+        para = self.not_found_text("open")
+        assert "voted again" not in para and "replaced" not in para
+        assert "participant code" not in para and "phone or computer" not in para
+        assert para.endswith("tell the facilitator.")

@@ -152,11 +152,11 @@ def test_copy_carries_the_current_options_and_no_ballots(store):
     copy = store.copy_session(s.id, question="  Where next   year? ")
     again = store.load_session(copy.id)
     assert again == copy
-    # Round 1 listed A B C D; B and C were merged into E: the next paper is A, D, E.
+    # Round 1 listed A B C D; B and C were merged into E: the next paper is A, D, E, ids kept.
     assert [(o.id, o.label) for o in copy.options] == [
         ("A", "Alpha"),
-        ("B", "Delta"),
-        ("C", "Beta and Gamma"),
+        ("D", "Delta"),
+        ("E", "Beta and Gamma"),
     ]
     assert all(not o.parents for o in copy.options)
     assert (copy.options[1].proposer, copy.options[1].reason) == ("Ana", "low cost")
@@ -173,6 +173,33 @@ def test_copy_carries_the_current_options_and_no_ballots(store):
     assert not store.check_facilitator_key(copy.id, "other")
     # The original is unchanged.
     assert len(store.load_session(s.id).options) == 5
+
+
+def test_copy_keeps_the_ids_and_details_of_later_options(store):
+    s = make_session(store)  # A B C D
+    store.open_round(s.id, ["A", "B", "C", "D"])
+    store.close_round(s.id, 1)
+    store.add_options(
+        s.id,
+        [
+            Option("E", "Alpha, costed", "with the quote", "Ben", amended_from="A", reason="price"),
+            Option("F", "Beta or Gamma", "either site", "Cy", merged_from=("B", "C"), reason=""),
+            Option("G", "Epsilon", "a new site", "Di", reason="nearer the station"),
+        ],
+    )
+    # Round 1 listed A B C D; A became E, B and C became F, G is new: the next paper is D E F G.
+    copy = store.load_session(store.copy_session(s.id).id)
+    assert [
+        (o.id, o.label, o.description, o.proposer, o.reason, o.parents) for o in copy.options
+    ] == [
+        ("D", "Delta", "", "", "", ()),
+        ("E", "Alpha, costed", "with the quote", "Ben", "price", ()),
+        ("F", "Beta or Gamma", "either site", "Cy", "", ()),
+        ("G", "Epsilon", "a new site", "Di", "nearer the station", ()),
+    ]
+    # A new option in the copy takes a letter none of the carried ones uses.
+    assert store.next_option_id(copy.id) not in {"D", "E", "F", "G"}
+    store.open_round(copy.id, ["D", "G"])  # the kept ids are the copy's own options
 
 
 def test_archive_hides_and_restores(store):

@@ -370,3 +370,30 @@ def test_changing_the_smallest_group_redraws_the_results(store):
     assert app.group_note_html.value == ""
     titles = [part.get("title") for part in app.chart_spec.to_dict()["vconcat"]]
     assert "Support by group (consensus coefficient)" in titles
+
+
+LOOPBACK_SENTENCE = (
+    "Only this computer can open this address: phones in the room cannot. Start serve with the"
+    " participants&#x27; listener on the network (see README)."
+)
+
+
+@pytest.mark.parametrize(
+    "public, warned",
+    [
+        ("http://127.0.0.1:8867", True),
+        ("http://127.0.0.2:8867", True),
+        ("http://localhost:8866", True),
+        ("http://[::1]:8867", True),
+        ("http://192.168.1.20:8867", False),  # a string only: no traffic is sent
+    ],
+)
+def test_loopback_join_address_is_flagged(store, monkeypatch, public, warned):
+    monkeypatch.setenv("PT_PUBLIC_URL", public)
+    s = make_session(store)
+    store.open_round(s.id, ["A", "B"])
+    app = ProjectorApp(store=store, session_id=s.id, poll_interval=None)
+    html = app.join_html.value
+    assert f"{public}/vote/<wbr>" in html  # the address shown is the one set
+    assert (LOOPBACK_SENTENCE in html) is warned
+    assert html.count("pt-join-warning") == (1 if warned else 0)

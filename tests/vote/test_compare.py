@@ -7,7 +7,14 @@ import json
 import pytest
 from hypothesis import given, settings
 
-from partnership_tools.vote.compare import RoundComparison, compare_rounds, predecessors_in
+from partnership_tools.ui.facilitator.compare_panel import compared_with
+from partnership_tools.vote.compare import (
+    COMPARISON_SETTING,
+    RoundComparison,
+    compare_rounds,
+    predecessors_in,
+    strongest_parents,
+)
 from partnership_tools.vote.count import count_rankings
 from partnership_tools.vote.model import Option, Session
 
@@ -68,8 +75,9 @@ def test_compare_amended_and_merged():
 
     cd = c.option("CD")
     assert (cd.kind, cd.predecessors) == ("merged", ("C", "D"))
-    # merged: points compared with the sum C 9 + D 7 = 16; coefficient with the best, C 9/16
-    assert (cd.mbc, cd.before_mbc, cd.mbc_change) == (10, 16, -6)
+    # merged: compared with its strongest parent, C (9/16 = 0.5625 against D 7/16 = 0.4375):
+    # C's 9 points, not the sum 9 + 7 = 16, so 10 - 9 = up 1 point
+    assert (cd.mbc, cd.before_mbc, cd.mbc_change) == (10, 9, 1)
     assert cd.before_consensus == 9 / 16
     # 10/15 - 9/16 = (160 - 135) / 240 = 25/240 = 5/48
     assert cd.consensus_change == pytest.approx(5 / 48)
@@ -97,6 +105,50 @@ def test_compare_amended_and_merged():
 
     # n went from 4 to 3 (and 4 ballots to 5): points are not comparable
     assert not c.points_comparable
+
+
+def test_merger_compared_with_strongest_parent_worked_example():
+    # Round 1, n = 3 (X, Y, Z), 4 ballots, 4 x 3 = 12 points possible per option:
+    #   X>Y>Z: X3 Y2 Z1    X>Z: X2 Z1    Y>X: Y2 X1    Z>Y>X: Z3 Y2 X1
+    #   X 3+2+1+1 = 7 (7/12), Y 2+2+2 = 6 (6/12), Z 1+1+3 = 5 (5/12)
+    s = Session(
+        id="s",
+        question="q",
+        options=(
+            Option("X", "x"),
+            Option("Y", "y"),
+            Option("Z", "z"),
+            Option("YZ", "y and z", merged_from=("Y", "Z")),
+        ),
+    )
+    r1 = count_rankings(["X", "Y", "Z"], [["X", "Y", "Z"], ["X", "Z"], ["Y", "X"], ["Z", "Y", "X"]])
+    assert r1.mbc == {"X": 7, "Y": 6, "Z": 5}
+    # Round 2, n = 2 (X, YZ), 4 ballots, 4 x 2 = 8 possible:
+    #   YZ>X: YZ2 X1 (three times)    X>YZ: X2 YZ1
+    #   YZ 2+2+2+1 = 7 (7/8), X 1+1+1+2 = 5 (5/8)
+    r2 = count_rankings(["X", "YZ"], [["YZ", "X"]] * 3 + [["X", "YZ"]])
+    assert r2.mbc == {"X": 5, "YZ": 7}
+    yz = compare_rounds(s, r1, r2).option("YZ")
+    # strongest parent Y (6/12 beats Z's 5/12): 6 points, not 6 + 5 = 11
+    assert (yz.before_mbc, yz.mbc_change) == (6, 1)
+    assert yz.before_consensus == pytest.approx(0.5)
+    assert yz.consensus_change == pytest.approx(7 / 8 - 1 / 2)  # 0.375
+    # the Compare tab uses the same rule: Y, its points and coefficient
+    assert compared_with(yz, r1) == (("Y",), 6, 0.5)
+    assert strongest_parents(("Z", "Y"), r1) == (("Y",), 6, 0.5)
+
+
+def test_tied_strongest_parents_are_all_named():
+    # n = 2, 2 ballots: A>B gives A2 B1, B>A gives B2 A1: both 3 of 4 (0.75)
+    r = count_rankings(["A", "B"], [["A", "B"], ["B", "A"]])
+    assert strongest_parents(("B", "A"), r) == (("B", "A"), 3, 0.75)
+
+
+def test_saved_setting_names_the_strongest_parent_rule():
+    from partnership_tools.vote.verification import COUNT_SETTINGS
+
+    assert COUNT_SETTINGS["comparison"] == COMPARISON_SETTING
+    assert "strongest parent" in COMPARISON_SETTING and "sum" not in COMPARISON_SETTING
 
 
 def test_new_and_dropped_options():
@@ -141,7 +193,7 @@ def test_round_trip_and_frames():
     frame = c.to_frame()
     assert list(frame["option_id"]) == ["CD", "A", "B2"]
     assert list(frame["predecessors"]) == ["C + D", "A", "B"]
-    assert list(frame["mbc_change"]) == [-6, 0, -1]
+    assert list(frame["mbc_change"]) == [1, 0, -1]  # CD 10 - C 9, A 6 - 6, B2 6 - B 7
     gone = c.disappeared_frame()
     assert list(gone["fate"]) == ["amended", "merged", "merged"]
 

@@ -299,3 +299,43 @@ def test_accept_only_when_every_check_passes(data, threshold):
     # so every group with ballots was checked.
     for g in (g for g in r.groups if g.ballots):
         assert g.consensus[x] >= threshold - 1e-9
+
+
+def test_head_to_head_tie_in_the_top_set_is_named():
+    # 3 x F>G>H and 3 x G>F>H (n = 3, 6 ballots, 18 points possible per option):
+    #   F 3*3 + 3*2 = 15, G 15, H 6; F above G on 3 ballots, G above F on 3: a 3-3 tie;
+    #   both beat H 6-0, so neither is a Condorcet winner and the top set is F and G.
+    r = count_rankings(["F", "G", "H"], [["F", "G", "H"]] * 3 + [["G", "F", "H"]] * 3)
+    assert r.mbc == {"F": 15, "G": 15, "H": 6}
+    text = summarise(r, 0.7, labels={"F": "Shared team", "G": "Joint board"})
+    assert (
+        "No option beats every other option head to head. The top set (the smallest group of"
+        " options that each beat every option outside it) is Shared team and Joint board."
+        " Shared team and Joint board tie head to head (3 to 3)."
+    ) in text
+    # 15/18 - 15/18 = 0 < 0.05 and 15/18 - 6/18 = 0.5 >= 0.10
+    assert advice(r, 0.7) == MERGE_LEADERS
+
+
+def test_head_to_head_tie_with_a_single_mbc_leader():
+    # 3 x F>G>H, 2 x G>F>H, 1 x G>H>F (n = 3, 6 ballots, 18 possible):
+    #   F 9 + 4 + 1 = 14, G 6 + 6 + 3 = 15, H 3 + 2 + 2 = 7
+    #   F above G on 3 ballots, G above F on 3: tie; F beats H 5-1, G beats H 6-0
+    ballots = [["F", "G", "H"]] * 3 + [["G", "F", "H"]] * 2 + [["G", "H", "F"]]
+    r = count_rankings(["F", "G", "H"], ballots)
+    assert r.mbc == {"F": 14, "G": 15, "H": 7}
+    # G 15/18 = 0.833 >= 0.7, lead 1/18 = 0.056 >= 0.05: clear, but level with F
+    assert advice(r, 0.7) == CHECK
+    text = summarise(r, 0.7)
+    assert "The top set (the smallest group of options that each beat every option outside" in text
+    # the top set is listed in MBC order, G first, and so is the tie
+    assert "is G and F. G and F tie head to head (3 to 3)." in text
+    assert "but check before accepting it: it is level head to head with F (3 to 3)." in text
+
+
+def test_no_tie_sentence_without_a_head_to_head_tie():
+    # the A>B>C, B>C>A, C>A>B cycle: every contest is 2-1, none level
+    r = count_rankings(["A", "B", "C"], [["A", "B", "C"], ["B", "C", "A"], ["C", "A", "B"]])
+    assert "tie head to head" not in summarise(r, 0.5)
+    # a Condorcet winner beats everyone: nothing level in the top set
+    assert "tie head to head" not in summarise(clear_winner(), 0.6)

@@ -39,6 +39,8 @@ COMPARE_RULE = (
     " come to more than 1."
 )
 
+NEEDS_TWO = "<p class='pt-muted'>Comparing needs two closed rounds.</p>"
+
 
 def fmt_coefficient(x: float | None, sign: bool = False) -> str:
     """A coefficient to 3 decimals, half up (``+`` shown for a change when ``sign``); ``—`` for
@@ -61,12 +63,9 @@ def compared_with(change: Any, before: Any) -> tuple[tuple[str, ...], int | None
     >>> compared_with(m, r1)
     (('B',), 3, 0.75)
     """
-    preds = tuple(change.predecessors)
-    if not preds:
-        return (), None, None
-    best = max(before.option(p).consensus for p in preds)
-    top = tuple(p for p in preds if before.option(p).consensus >= best - 1e-12)
-    return top, before.option(top[0]).mbc, best
+    from partnership_tools.vote.compare import strongest_parents
+
+    return strongest_parents(change.predecessors, before)
 
 
 class ComparePanel:
@@ -123,7 +122,12 @@ class ComparePanel:
             self.compare_after.value = closed[-1]
         show(self.compare_button, len(closed) >= 2)
         if len(closed) < 2:
-            self.compare_html.value = "<p class='pt-muted'>Comparing needs two closed rounds.</p>"
+            self.compare_html.value = NEEDS_TWO
+        elif self.compare_html.value in ("", NEEDS_TWO):  # a round just closed: now it can
+            self.compare_html.value = (
+                f"<p class='pt-muted'>Press Compare to compare round {closed[-2]} with round"
+                f" {closed[-1]}.</p>"
+            )
 
     @action("comparing the rounds")
     def compare(self, before: int | None = None, after: int | None = None) -> Any:

@@ -17,9 +17,11 @@ raises ``on_closed(number)`` (the app shows that round's results).
 from __future__ import annotations
 
 import logging
+import os
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 import ipywidgets as widgets
 
@@ -48,7 +50,22 @@ from partnership_tools.vote.model import Ballot, Session
 
 log = logging.getLogger("partnership_tools.ui")
 
-__all__ = ["RoundPanel"]
+__all__ = ["RoundPanel", "projector_path"]
+
+
+def projector_path(session_id: str) -> str:
+    """The projector's address for a session, on the facilitator's own server, without a token.
+
+    The server's base URL (``VOILA_BASE_URL``, ``/`` by default) followed by
+    ``voila/render/projector.ipynb?session=<id>`` (the id URL-encoded). It is a path, not a full
+    address: the facilitator's browser already holds the server's login, so the link needs no
+    token, and the token is never written into the page.
+
+    >>> projector_path("room 1").endswith("/voila/render/projector.ipynb?session=room+1")
+    True
+    """
+    base = (os.environ.get("VOILA_BASE_URL") or "/").rstrip("/")
+    return f"{base}/voila/render/projector.ipynb?{urlencode({'session': session_id})}"
 
 
 class RoundPanel:
@@ -60,6 +77,7 @@ class RoundPanel:
         "mode_html",
         "count_html",
         "join_html",
+        "projector_html",
         "round_checks",
         "open_round_button",
         "open_box",
@@ -102,6 +120,7 @@ class RoundPanel:
         self.mode_html = html_widget("", "pt-round-mode")
         self.count_html = html_widget("", "pt-count")
         self.join_html = html_widget("", "pt-join")
+        self.projector_html = html_widget("", "pt-projector-link")
         self.round_checks = w.VBox([])
         self.round_checks.add_class("pt-round-options")
         self.open_round_button = button("Open round", "pt-open-round", "primary", "play")
@@ -176,6 +195,7 @@ class RoundPanel:
                 self.mode_html,
                 self.count_html,
                 self.join_html,
+                self.projector_html,
                 self.open_box,
                 self.paper_box,
             ]
@@ -193,6 +213,10 @@ class RoundPanel:
         """Show the open round (count, join address, paper ballots) or the next ballot paper."""
         rnd = s.open_round
         self.import_panel.refresh(s)
+        self.projector_html.value = (
+            f"<p><a href='{esc(projector_path(s.id))}' target='_blank' rel='noopener'>"
+            "Open the projector for this session</a></p>"
+        )
         self.mode_html.value = (
             f"<p class='pt-muted'>{esc(mode_line(s))} (Change it on the Codes tab between"
             " rounds.)</p>"

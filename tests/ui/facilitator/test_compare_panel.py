@@ -75,3 +75,25 @@ def test_the_same_round_twice_is_refused(panel, console, store):
     assert panel.feedback.last == "Pick two different rounds."
     panel.reset()
     assert panel.compare_html.value == ""
+
+
+def test_the_message_follows_rounds_closed_on_the_same_page(panel, console, store):
+    from partnership_tools.ui.facilitator.round_panel import RoundPanel
+
+    s = make_session(store)
+    rounds = RoundPanel(console)
+    try:
+        unlock(console, s.id, rounds, panel)
+        rounds.open_round(["A", "B"])
+        rounds.enter_paper_ballot("AB")
+        assert rounds.close_round() == 1
+        assert "Comparing needs two closed rounds." in panel.compare_html.value
+        rounds.open_round(["A", "B"])
+        rounds.enter_paper_ballot("BA")
+        assert rounds.close_round() == 2
+    finally:
+        rounds.poller.stop()
+    assert (panel.compare_before.value, panel.compare_after.value) == (1, 2)
+    assert "Comparing needs two closed rounds." not in panel.compare_html.value
+    assert "round 1 with round 2" in panel.compare_html.value
+    assert panel.compare_button.layout.display != "none"

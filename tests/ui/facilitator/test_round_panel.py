@@ -150,3 +150,23 @@ def test_the_poller_runs_only_while_a_round_is_open(store, tmp_path, monkeypatch
         assert not panel.poller.running
     finally:
         panel.poller.stop()
+
+
+def test_projector_link_names_the_open_session(panel, console, store, monkeypatch):
+    import re
+
+    monkeypatch.setenv("VOILA_BASE_URL", "/pt/")
+    s = make_session(store)
+    unlock(console, s.id, panel)
+    html = panel.projector_html.value
+    links = re.findall(r"<a ([^>]*)>([^<]*)</a>", html)
+    assert len(links) == 1
+    attrs, text = links[0]
+    assert text == "Open the projector for this session"
+    assert f"href='/pt/voila/render/projector.ipynb?session={s.id}'" in attrs
+    assert "target='_blank'" in attrs
+    assert "token" not in html
+
+
+def test_no_projector_link_before_a_session(panel):
+    assert panel.projector_html.value == ""
