@@ -115,7 +115,7 @@ def test_undo_downloads_receipts_copy_and_delete(live_server, new_page, tmp_path
     fac.locator("button.pt-table-ballots-csv").click()
     expect_text(message(fac), "Wrote ballots-")
     with fac.expect_download(timeout=STEP) as dl:
-        fac.locator("a.pt-table-link").click()
+        fac.locator("a.pt-table-link[download^='ballots-']").click()
     path = tmp_path / "ballots.csv"
     dl.value.save_as(path)
     text = path.read_bytes().decode("utf-8")
@@ -129,8 +129,10 @@ def test_undo_downloads_receipts_copy_and_delete(live_server, new_page, tmp_path
 
     fac.locator("button.pt-table-xlsx").click()
     expect_text(message(fac), ".xlsx")
+    # both downloads stay on offer: the workbook's link is added above the CSV's
+    assert fac.locator("a.pt-table-link").count() == 2
     with fac.expect_download(timeout=STEP) as dl:
-        fac.locator("a.pt-table-link").click()
+        fac.locator("a.pt-table-link[download$='.xlsx']").click()
     xlsx = tmp_path / "vote.xlsx"
     dl.value.save_as(xlsx)
     wb = load_workbook(xlsx)

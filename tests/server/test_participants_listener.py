@@ -372,15 +372,29 @@ def test_the_jupyter_server_still_needs_the_token(server):
     assert status_of("/api/contents", token=True) == 200
 
 
-def listening_ipv4() -> list[str]:
-    """Every listening IPv4 TCP socket on this machine, as ``address:port``, read from
-    ``/proc/net/tcp`` (state 0A is LISTEN; addresses are little-endian hex)."""
+def listening_ipv4(pid: int | None = None) -> list[str]:
+    """Every listening IPv4 TCP socket on this machine (or only process ``pid``'s own), as
+    ``address:port``, read from ``/proc/net/tcp`` (state 0A is LISTEN; addresses are
+    little-endian hex; a socket belongs to a process when its inode is one of the process's
+    open ``socket:[inode]`` files)."""
+    import os
     import struct
 
+    owned: set[str] | None = None
+    if pid is not None:
+        owned = set()
+        fd_dir = Path(f"/proc/{pid}/fd")
+        for fd in fd_dir.iterdir():
+            try:
+                target = os.readlink(fd)
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owned.add(target[len("socket:[") : -1])
     out = []
     for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
         parts = line.split()
-        if len(parts) > 3 and parts[3] == "0A":
+        if len(parts) > 9 and parts[3] == "0A" and (owned is None or parts[9] in owned):
             hex_ip, hex_port = parts[1].split(":")
             ip = socket.inet_ntoa(struct.pack("<I", int(hex_ip, 16)))
             out.append(f"{ip}:{int(hex_port, 16)}")
@@ -388,7 +402,7 @@ def listening_ipv4() -> list[str]:
 
 
 def test_each_listens_where_it_should(server):
-    local = listening_ipv4()
+    local = listening_ipv4(server.pid)  # the server's own sockets (a kernel may share a port)
     assert [a for a in local if a.endswith(f":{server.port}")] == [f"127.0.0.1:{server.port}"]
     assert [a for a in local if a.endswith(f":{server.participants_port}")] == [
         f"{LISTENER_HOST}:{server.participants_port}"

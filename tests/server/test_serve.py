@@ -252,7 +252,9 @@ def test_kernels_get_the_store_path_and_the_kit(sample_server):
 def test_server_listens_on_loopback_only(sample_server):
     from tests.server.test_participants_listener import listening_ipv4
 
-    local = listening_ipv4()  # /proc/net/tcp: needs no tool the machine may lack
+    # /proc/net/tcp: needs no tool the machine may lack; only the server's own sockets (a
+    # kernel's port on 127.0.0.1 may happen to share a number with a listener on 127.0.0.2)
+    local = listening_ipv4(sample_server.pid)
     mine = [a for a in local if a.endswith(f":{sample_server.port}")]
     assert mine == [f"127.0.0.1:{sample_server.port}"], local
     port = sample_server.participants_port
