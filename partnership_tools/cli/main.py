@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("import", help="load a session JSON file into the store")
     i.add_argument("file", metavar="FILE")
     i.add_argument("--replace", action="store_true", help="overwrite a session with the same id")
+    i.add_argument(
+        "--accept-differences",
+        action="store_true",
+        help="import a file that does not replay clean (its recount or signature differs);"
+        " anything exported from the store later is signed as yours, so check it first",
+    )
     _add_db(i)
     i.set_defaults(func=cmd_import)
 
@@ -341,12 +347,27 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from partnership_tools.reports.replay import ReplayError, replay_file
     from partnership_tools.vote.sessionfile import SessionFileError, read_session
 
     try:
         session = read_session(args.file)
     except SessionFileError as exc:
         raise CliError(str(exc)) from None
+    # A file is replayed before it joins the store: an edited file imported unchecked would
+    # come out of a later export signed with this partnership's key.
+    try:
+        checked = replay_file(args.file)
+    except ReplayError as exc:
+        raise CliError(str(exc)) from None
+    if checked.status == "differs" and not args.accept_differences:
+        raise CliError(
+            f"{args.file} does not replay clean ({checked.headline()}), so it was not imported;"
+            f" run `partnership-tools replay {args.file}` to see what differs, or pass"
+            " --accept-differences to import it anyway."
+        )
+    if checked.status == "signed-unknown":
+        print(f"Note: {args.file} is {checked.headline()}.", file=sys.stderr)
     store = _open_store(args.db)
     with store_errors(args.db):
         store.save_session(session, replace=args.replace)

@@ -167,3 +167,21 @@ def test_tally_json_lists_every_registered_rule(tmp_path, capsys):
     # without it, the rule is gone again
     code, out, _ = run(["tally", str(f), "--options", "A,B,C,D", "--json"], capsys)
     assert "top_two" not in json.loads(out)["rules"]
+
+
+def test_import_refuses_a_file_that_does_not_replay_clean(tmp_path, capsys):
+    """An edited file imported unchecked would come out of the next export signed with this
+    partnership's key: import replays it first and refuses a difference."""
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    ballot = data["session"]["rounds"][0]["ballots"][0]
+    ballot["ranking"] = list(reversed(ballot["ranking"]))  # one ballot changed by hand
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    db = tmp_path / "s.sqlite"
+    code, out, err = run(["import", str(edited), "--db", str(db)], capsys)
+    assert code == 2 and "does not replay clean" in err and "--accept-differences" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    code, listed, _ = run(["sessions", "--db", str(db)], capsys)
+    assert code == 0 and "county-joint-working" not in listed  # nothing was stored
+    code, out, _ = run(["import", str(edited), "--db", str(db), "--accept-differences"], capsys)
+    assert code == 0 and "Imported session" in out
