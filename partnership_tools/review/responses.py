@@ -508,6 +508,15 @@ class Responses:
         item_ids = tuple(d["item_ids"])
         field_ids = tuple(d.get("field_ids") or ())
         rows = d.get("rows") or []
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise ValueError("The responses' rows must be a list of records.")
+        for n, r in enumerate(rows, start=1):
+            for part in ("answers", "fields"):
+                if r.get(part) is not None and not isinstance(r.get(part), dict):
+                    raise ValueError(
+                        f"Response {n}'s {part} must be a record of ids and values, not"
+                        f" {type(r.get(part)).__name__}."
+                    )
         data: dict[str, Any] = {
             "respondent_id": [r["respondent_id"] for r in rows],
             "wave": [r["wave"] for r in rows],

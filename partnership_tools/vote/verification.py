@@ -178,12 +178,56 @@ def verify_session_data(session: Session, record: dict[str, Any]) -> Verdict:
     for key in sorted(set(rounds) | set(now["rounds"]), key=int):
         a = rounds.get(key)
         b = now["rounds"].get(key)
-        diffs = differences(a, b) if a is not None and b is not None else ["round missing"]
+        diffs = (
+            _readable_differences(a, b) if a is not None and b is not None else ["round missing"]
+        )
         checks.append(Check(f"round {key}", not diffs, "; ".join(diffs)))
     comparisons = recorded.get("comparisons") or {}
     for key in sorted(set(comparisons) | set(now["comparisons"])):
         a = comparisons.get(key)
         b = now["comparisons"].get(key)
-        diffs = differences(a, b) if a is not None and b is not None else ["comparison missing"]
+        diffs = (
+            _readable_differences(a, b)
+            if a is not None and b is not None
+            else ["comparison missing"]
+        )
         checks.append(Check(f"comparison of rounds {key}", not diffs, "; ".join(diffs)))
     return Verdict(tuple(checks))
+
+
+def by_id(value: Any) -> Any:
+    """``value`` with every list of records that each carry a distinct ``id`` turned into a
+    mapping by that id, all the way down: differences then name the option, not its place in
+    a table that is sorted by points.
+
+    >>> by_id({"options": [{"id": "E", "mbc": 3}, {"id": "A", "mbc": 2}]})
+    {'options': {'E': {'id': 'E', 'mbc': 3}, 'A': {'id': 'A', 'mbc': 2}}}
+    """
+    if isinstance(value, dict):
+        return {k: by_id(v) for k, v in value.items()}
+    if isinstance(value, list):
+        ids = [v.get("id") for v in value if isinstance(v, dict)]
+        if (
+            value
+            and len(ids) == len(value)
+            and None not in ids
+            and len(set(map(str, ids))) == len(ids)
+        ):
+            return {str(v["id"]): by_id(v) for v in value}
+        return [by_id(v) for v in value]
+    return value
+
+
+def _show_figure(v: Any) -> str:
+    """A value as a difference shows it: numbers to 6 significant digits, the rest as JSON.
+
+    >>> _show_figure(-0.30833333333333335), _show_figure(42), _show_figure("E")
+    ('-0.308333', '42', '"E"')
+    """
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    return json.dumps(v)[:80]
+
+
+def _readable_differences(a: Any, b: Any) -> list[str]:
+    return differences(by_id(a), by_id(b), show=_show_figure)

@@ -121,3 +121,14 @@ def test_a_file_saved_under_the_earlier_rules_still_replays_clean():
     edited = Path(tempfile.mkdtemp()) / "edited.json"
     edited.write_text(json.dumps(data), encoding="utf-8")
     assert not replay_file(edited).verdict.ok
+
+
+def test_a_differing_round_names_the_option_and_shows_short_figures(tmp_path):
+    data = json.loads(SAMPLE.read_text(encoding="utf-8"))
+    rnd = data["results"]["rounds"]["1"]
+    last = rnd["options"][-1]  # the option shown last in the table, by id, not by place
+    last["consensus"] = 0.123456789
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data), encoding="utf-8")
+    bad = {c.part: c.detail for c in replay_file(edited).verdict.checks if not c.ok}
+    assert f"options.{last['id']}.consensus was recorded as 0.123457" in bad["round 1"]
