@@ -22,7 +22,11 @@ def _name(spec: str) -> str:
 
 
 def _specs(items) -> dict[str, str]:
-    return {_name(s): s.replace(" ", "").lower().replace("_", "-") for s in items}
+    # conda has no pip extras (psycopg[binary] is conda-forge's psycopg): compare without them
+    return {
+        _name(s): re.sub(r"\[[^\]]*\]", "", s.replace(" ", "").lower().replace("_", "-"))
+        for s in items
+    }
 
 
 def test_environment_yml_matches_pyproject():

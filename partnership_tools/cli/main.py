@@ -16,7 +16,6 @@ import argparse
 import json
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Sequence
 from contextlib import contextmanager
@@ -35,8 +34,11 @@ ENV_LOG = "PARTNERSHIP_TOOLS_LOG"
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--db",
-        metavar="PATH",
-        help="the store file (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)",
+        metavar="PATH|URL",
+        help=(
+            "the store: an SQLite file, or a PostgreSQL database as postgresql://user:password@host/db"
+            " (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)"
+        ),
     )
 
 
@@ -110,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module, adder in (
         ("partnership_tools.server.serve", "add_serve_parser"),
+        ("partnership_tools.server.participants", "add_participants_parser"),
         ("partnership_tools.cli.review", "add_score_parser"),
         ("partnership_tools.cli.replay", "add_replay_parser"),
         ("partnership_tools.cli.report", "add_report_parser"),
@@ -292,34 +295,61 @@ def format_table(result, question: str | None, number: int, threshold: float) ->
 
 
 # -- export / import / sessions ------------------------------------------------------------
-def _store_path(db: str | None) -> Path:
-    from partnership_tools.store.db import default_db_path
+def _store_name(db: str | None) -> str:
+    """The store ``--db`` names (a file path or a URL; none: the default), as messages show it:
+    the path, or the URL without its password."""
+    from partnership_tools.store.db import StoreError, describe_target, normalise_target
 
-    return Path(db).expanduser() if db else default_db_path()
+    try:
+        return describe_target(normalise_target(db))
+    except StoreError:
+        return describe_target(db) if db else "(the default store)"
 
 
 @contextmanager
 def store_errors(db: str | None):
-    """Turn a store that cannot be opened, read or written into one sentence naming it.
+    """Turn a store that cannot be opened, read or written into one sentence naming it: the
+    store's own sentence for its refusals, else the database's reason.
 
+    >>> import sqlalchemy as sa, sqlite3
     >>> try:
     ...     with store_errors("/tmp/x.sqlite"):
-    ...         raise sqlite3.OperationalError("attempt to write a readonly database")
+    ...         raise sa.exc.DatabaseError("SELECT", {}, sqlite3.DatabaseError("file is not a database"))
     ... except CliError as exc:
     ...     print(exc)
-    The store /tmp/x.sqlite could not be used (attempt to write a readonly database); check that the file is a Partnership Tools store and that you may write to it and its folder.
+    The store /tmp/x.sqlite could not be used (file is not a database); check that it is a Partnership Tools store and that you may write to it.
+    >>> try:
+    ...     with store_errors("postgresql://pt:secret@127.0.0.1:9/pt"):
+    ...         raise OSError(111, "Connection refused")
+    ... except CliError as exc:
+    ...     print(exc)
+    The store postgresql://pt@127.0.0.1:9/pt could not be used (Connection refused); check that it is a Partnership Tools store and that you may write to it.
     """
+    import sqlalchemy as sa
+
     from partnership_tools.store import StoreError
+    from partnership_tools.store.db import StoreUnavailable, is_database_url, is_unwritable
 
     try:
         yield
     except StoreError as exc:
         raise CliError(str(exc)) from None
-    except (sqlite3.Error, OSError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    except (sa.exc.DBAPIError, OSError) as exc:
+        name = _store_name(db)
+        if is_unwritable(exc):
+            raise CliError(str(StoreUnavailable.from_sqlite(exc, name))) from None
+        if (
+            isinstance(exc, sa.exc.DBAPIError)
+            and is_database_url(name)
+            and (exc.connection_invalidated or isinstance(exc, sa.exc.OperationalError))
+        ):
+            raise CliError(str(StoreUnavailable.from_postgres(exc, name))) from None
+        orig = exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc
+        reason = getattr(orig, "strerror", None) or str(orig) or type(orig).__name__
+        reason = " ".join(str(reason).split()).rstrip(".")
         raise CliError(
-            f"The store {_store_path(db)} could not be used ({reason}); check that the file is a"
-            " Partnership Tools store and that you may write to it and its folder."
+            f"The store {name} could not be used ({reason}); check that it is a"
+            " Partnership Tools store and that you may write to it."
         ) from None
 
 
@@ -371,7 +401,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     store = _open_store(args.db)
     with store_errors(args.db):
         store.save_session(session, replace=args.replace)
-    print(f"Imported session {session.id!r} into {store.path}.")
+    print(f"Imported session {session.id!r} into {_store_name(args.db)}.")
     return 0
 
 
@@ -380,7 +410,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     with store_errors(args.db):
         rows = store.list_sessions()
     if not rows:
-        print(f"No sessions in {store.path}.")
+        print(f"No sessions in {_store_name(args.db)}.")
     for r in rows:
         print(
             f"{r['id']}  {r['created_at']}  rounds={r['rounds']}  ballots={r['ballots']}  {r['question']}"

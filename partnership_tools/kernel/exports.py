@@ -24,10 +24,23 @@ ENV_DOWNLOADS = "PT_DOWNLOADS_DIR"
 
 
 def export_dir(db_path: str | os.PathLike[str], env: Mapping[str, str] | None = None) -> Path:
-    """The export folder for the store file ``db_path``: ``env[PT_DOWNLOADS_DIR]`` (``~``
-    expanded) when it is set and not blank, else ``<folder of db_path>/downloads``. ``env``
-    defaults to ``os.environ``. The folder is not created."""
-    named = (os.environ if env is None else env).get(ENV_DOWNLOADS, "").strip()
+    """The export folder for the store ``db_path``: ``env[PT_DOWNLOADS_DIR]`` (``~``
+    expanded) when it is set and not blank, else ``<folder of db_path>/downloads`` for an SQLite
+    file, else (a database URL such as ``postgresql://...``, which has no folder)
+    ``$XDG_DATA_HOME/partnership-tools/downloads/<database name>``. ``env`` defaults to
+    ``os.environ``. The folder is not created.
+
+    >>> export_dir("postgresql://pt:x@db/votes", {"XDG_DATA_HOME": "/d"}).as_posix()
+    '/d/partnership-tools/downloads/votes'
+    """
+    env = os.environ if env is None else env
+    named = env.get(ENV_DOWNLOADS, "").strip()
     if named:
         return Path(named).expanduser()
-    return Path(db_path).expanduser().parent / "downloads"
+    text = os.fspath(db_path)
+    if "://" in text:
+        database = text.rsplit("/", 1)[-1].split("?", 1)[0] or "store"
+        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in database)
+        base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return base.expanduser() / "partnership-tools" / "downloads" / safe
+    return Path(text).expanduser().parent / "downloads"

@@ -7,13 +7,14 @@ Its configuration is seven traitlets, set like any Jupyter option (command line,
         --PartnershipToolsApp.db=/srv/pt/store.sqlite --PartnershipToolsApp.min_group_size=7
 
 =====================  ============================================================================
-``db``                 the store file; default :func:`partnership_tools.store.default_db_path`
-                       (``$PARTNERSHIP_TOOLS_DB``, else the per-user data folder)
+``db``                 the store: a file (SQLite) or a ``postgresql://`` URL; default
+                       ``$PARTNERSHIP_TOOLS_DB``, else the file in the per-user data folder
 ``min_group_size``     the smallest group a review form promises to report when a review's own
                        settings cannot be read; default ``DEFAULT_MIN_GROUP_SIZE``
 ``export_dir``         where the apps write exports; default
                        :func:`partnership_tools.kernel.exports.export_dir` of ``db``
-                       (``$PT_DOWNLOADS_DIR``, else ``downloads/`` beside the store)
+                       (``$PT_DOWNLOADS_DIR``, else ``downloads/`` beside the store file, or
+                       in the per-user data folder for a database URL)
 ``public_url``         the address participants' phones reach the server at, for a reverse proxy
                        or tunnel (default ``$PT_PUBLIC_URL``, else none: the participants'
                        listener's address is used)
@@ -69,7 +70,13 @@ from partnership_tools.server.reach import (
     choose_host,
     reach,
 )
-from partnership_tools.store import ENV_DB, default_db_path
+from partnership_tools.store.db import (
+    ENV_DB,
+    default_target,
+    describe_target,
+    is_database_url,
+    normalise_target,
+)
 
 __all__ = ["ENV_PUBLIC_URL", "PartnershipToolsApp"]
 
@@ -84,7 +91,8 @@ class PartnershipToolsApp(ExtensionApp):
     description = "Participants' ballot and review-form pages for Partnership Tools."
 
     db = Unicode(
-        help="The store file (default: $PARTNERSHIP_TOOLS_DB, else the per-user store)."
+        help="The store: a file (SQLite) or postgresql://user@host/dbname (default:"
+        " $PARTNERSHIP_TOOLS_DB, else the per-user store file)."
     ).tag(config=True)
     min_group_size = Integer(
         DEFAULT_MIN_GROUP_SIZE,
@@ -128,11 +136,11 @@ class PartnershipToolsApp(ExtensionApp):
 
     @default("db")
     def _default_db(self) -> str:
-        return str(default_db_path())
+        return default_target()
 
     @default("export_dir")
     def _default_export_dir(self) -> str:
-        return str(export_folder_for(self.db))
+        return str(export_folder_for(_export_base(self.db)))
 
     @default("public_url")
     def _default_public_url(self) -> str:
@@ -180,8 +188,8 @@ class PartnershipToolsApp(ExtensionApp):
         address (:meth:`join_base`: the public URL, else the participants' listener) when there
         is one."""
         env = os.environ if env is None else env
-        out = {ENV_DB: str(Path(self.db).expanduser())}
-        if Path(self.export_dir).expanduser() != export_folder_for(self.db, env):
+        out = {ENV_DB: normalise_target(self.db)}
+        if Path(self.export_dir).expanduser() != export_folder_for(_export_base(self.db), env):
             out[ENV_DOWNLOADS] = str(Path(self.export_dir).expanduser())
         if self.join_base():
             out[ENV_PUBLIC_URL] = self.join_base()
@@ -222,7 +230,7 @@ class PartnershipToolsApp(ExtensionApp):
         log = self.serverapp.log
         base_url = self.serverapp.web_app.settings.get("base_url", "/")
         self.participants = ParticipantApp(
-            db_path=Path(self.db),
+            db_path=self.db,
             log=log,
             base_url=base_url,
             min_group_size=self.min_group_size,
@@ -238,7 +246,7 @@ class PartnershipToolsApp(ExtensionApp):
         log.info(
             "Partnership Tools ballot pages at %svote/<session> (store %s)",
             self.participants.url(""),
-            self.participants.db_path,
+            describe_target(self.participants.target),
         )
         if self.listener is not None:
             try:
@@ -266,6 +274,19 @@ class PartnershipToolsApp(ExtensionApp):
         if self.listener is not None:
             self.listener.stop()
             self.listener = None
+
+
+def _export_base(db: str) -> Path:
+    """The file exports are put beside by default: the store file, or for a database URL the
+    default store file's place (the per-user data folder).
+
+    >>> _export_base("/srv/pt/s.sqlite")
+    PosixPath('/srv/pt/s.sqlite')
+    """
+    if is_database_url(db):
+        base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+        return base / "partnership-tools" / "store"
+    return Path(db).expanduser()
 
 
 def _relative(rules: list[tuple[str, type, dict]], base_url: str) -> list[tuple[str, type, dict]]:

@@ -18,11 +18,18 @@ Other participant pages (e.g. a review form at ``/review-form/...``) reuse
 ``render`` on the shared templates) and :class:`ParticipantApp` (the store in a thread pool).
 
 Forms carry a one-time form token issued by the store (it also records the order in which the
-options were shown) and a signature ``HMAC(server secret, browser cookie + token)``; the cookie is
+options were shown) and a signature ``HMAC(form key, browser cookie + token)``; the cookie is
 ``SameSite=Strict`` and ``HttpOnly``. A POST without the cookie or with a wrong signature is
 refused with a plain 403 page; a POST of a form already cast shows its ORIGINAL receipt and
 stores nothing (:func:`partnership_tools.store.integrity.cast_with_token`). Every store call runs
-in a thread pool, one SQLite connection per thread.
+in a thread pool, each thread with its own :class:`Store`.
+
+Several processes can serve one store (``partnership-tools participants`` behind a reverse
+proxy): nothing a request relies on lives in one process's memory. The form key is the store's
+shared secret :data:`FORM_SECRET_NAME`; form tokens, rate buckets, ballots and review drafts are
+rows in the store. What each process keeps for itself is only a cache of what the store or the
+installed files say: a session's status for a second, a closed round's counted results (keyed by
+its closing time and ballot count), the static files' content hashes.
 
 Ballot integrity (issue 12): the session's ballot mode (``open``, ``browser`` -- the default, one
 counted ballot per browser per round, by a long-lived ``SameSite=Lax`` ``HttpOnly`` cookie
@@ -61,7 +68,13 @@ from tornado.ioloop import IOLoop
 from partnership_tools.kernel.rounding import fixed
 from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE
 from partnership_tools.store import Store, StoreError, integrity
-from partnership_tools.store.db import StoreUnavailable
+from partnership_tools.store.db import (
+    StoreUnavailable,
+    is_database_url,
+    normalise_target,
+    open_database,
+    shared_secret,
+)
 from partnership_tools.store.integrity import Bucket
 from partnership_tools.vote.model import Ballot, Round, Session
 from partnership_tools.vote.validation import BallotError, ranking_from_positions
@@ -196,7 +209,8 @@ class PageError(Exception):
 _local = threading.local()
 
 
-def _thread_store(db_path: Path) -> Store:
+def _thread_store(db_path: Path | str) -> Store:
+    """This thread's own :class:`Store` of ``db_path`` (made on first use)."""
     stores = getattr(_local, "stores", None)
     if stores is None:
         stores = _local.stores = {}
@@ -206,18 +220,31 @@ def _thread_store(db_path: Path) -> Store:
     return store
 
 
+#: The name of the store's shared secret that signs participants' forms
+#: (:func:`partnership_tools.store.db.shared_secret`): every process serving one store signs
+#: and checks with the same key, so a form issued by one is accepted by any other.
+FORM_SECRET_NAME = "participant-forms"
+
+
 @dataclass
 class ParticipantApp:
     """What every participant handler shares: the store (through a thread pool), the templates,
-    the per-server secret and the logger. One instance per server (the extension app's
-    ``participants``). ``min_group_size``: the smallest group a review form promises to report
-    when a review's own settings cannot be read."""
+    the form-signing secret and the logger. One instance per server (the extension app's
+    ``participants``, or a ``partnership-tools participants`` process). ``min_group_size``: the
+    smallest group a review form promises to report when a review's own settings cannot be read.
 
-    db_path: Path
+    ``db_path`` names the store: a file path (SQLite) or a PostgreSQL URL. After construction
+    :attr:`target` is it written one way (:func:`~partnership_tools.store.db.normalise_target`)
+    and ``db_path`` is that target as a :class:`~pathlib.Path` for a file (the URL for a
+    database). ``secret`` signs forms; left empty it is the store's shared secret
+    :data:`FORM_SECRET_NAME`, read on first use (:meth:`load_secret`), never a per-process one.
+    """
+
+    db_path: Path | str
     log: logging.Logger
     base_url: str = "/"
     min_group_size: int = DEFAULT_MIN_GROUP_SIZE
-    secret: bytes = field(default_factory=lambda: secrets.token_bytes(32))
+    secret: bytes = b""
     max_body: int = MAX_BODY_BYTES
     workers: int = 8
     extra_template_dirs: Sequence[Path] = ()
@@ -228,9 +255,16 @@ class ParticipantApp:
     address_limit: Bucket = ADDRESS_LIMIT
     form_tokens_per_browser: int = integrity.FORM_TOKENS_PER_BROWSER
     max_form_tokens: int = integrity.MAX_FORM_TOKENS
+    #: Requests being handled now (counted by :class:`BaseParticipantHandler`), for a clean stop.
+    in_flight: int = field(default=0, init=False)
+    #: Set when the process is stopping: every answer then says ``Connection: close``, so a
+    #: reverse proxy's kept-alive connection sends its next request to another process.
+    draining: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        self.db_path = Path(self.db_path).expanduser().resolve()
+        self.target = normalise_target(self.db_path)
+        self.db_path = self.target if is_database_url(self.target) else Path(self.target)
+        self._secret_lock = threading.Lock()
         self.executor = ThreadPoolExecutor(self.workers, thread_name_prefix="pt-store")
         loader = jinja2.FileSystemLoader([*map(str, self.extra_template_dirs), str(TEMPLATES)])
         self.env = jinja2.Environment(
@@ -294,12 +328,33 @@ class ParticipantApp:
         self._status_cache[session_id] = (now, status)
         return status
 
-    def sign(self, browser_id: str, form_token: str) -> str:
-        msg = f"{browser_id}:{form_token}".encode()
-        return hmac.new(self.secret, msg, hashlib.sha256).hexdigest()
+    def load_secret(self) -> bytes:
+        """The form-signing key: ``secret`` when given, else the store's shared secret
+        :data:`FORM_SECRET_NAME` (read once; made by whichever process asks first).
+        :class:`~partnership_tools.store.db.StoreUnavailable` when the store cannot be reached."""
+        with self._secret_lock:
+            if not self.secret:
+                db = open_database(self.target)
+                try:
+                    self.secret = shared_secret(db, FORM_SECRET_NAME)
+                finally:
+                    db.dispose()  # its pooled connection; the thread pool's stores have their own
+            return self.secret
 
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=False)
+    def sign(self, browser_id: str, form_token: str) -> str:
+        """``HMAC-SHA256(secret, browser id + ":" + form token)`` as hex.
+
+        >>> app = ParticipantApp("/tmp/x.sqlite", logging.getLogger("t"), secret=b"k")
+        >>> app.sign("b", "t") == hmac.new(b"k", b"b:t", hashlib.sha256).hexdigest()
+        True
+        >>> app.shutdown()
+        """
+        msg = f"{browser_id}:{form_token}".encode()
+        return hmac.new(self.secret or self.load_secret(), msg, hashlib.sha256).hexdigest()
+
+    def shutdown(self, wait: bool = False) -> None:
+        """Stop the store's thread pool (``wait``: let the calls already begun finish)."""
+        self.executor.shutdown(wait=wait)
 
 
 # -- store reads (run in the thread pool) -----------------------------------------------------
@@ -338,7 +393,7 @@ def read_results(store: Store, session: Session) -> list[tuple[Round, Any]]:
         if rnd.status != "closed":
             continue
         count = store.ballot_count(session.id, rnd.number)
-        key = (str(store.path), session.id, rnd.number, rnd.closed_at, count)
+        key = (store.target, session.id, rnd.number, rnd.closed_at, count)
         with _results_lock:
             result = _results_cache.get(key)
         if result is None:
@@ -379,6 +434,15 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
         self._body_size = 0
         self._too_large = False
         self._browser_id: str | None = None
+        self._counted = True
+        app.in_flight += 1
+        if app.draining:
+            self.set_header("Connection", "close")
+
+    def on_finish(self) -> None:
+        if self._counted:
+            self._counted = False
+            self.app.in_flight -= 1
 
     @property
     def log(self) -> logging.Logger:
@@ -396,6 +460,9 @@ class BaseParticipantHandler(tornado.web.RequestHandler):
             self.set_header(name, value)
         self.set_header("Cache-Control", "no-store")
         self.clear_header("Server")
+        app = getattr(self, "app", None)  # None while tornado's __init__ runs, before initialize
+        if app is not None and app.draining:
+            self.set_header("Connection", "close")
 
     # -- body ----------------------------------------------------------------------------------
     def prepare(self) -> None:

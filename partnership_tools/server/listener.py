@@ -23,6 +23,7 @@ request's ``Host`` header (:class:`ParticipantsApplication`).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -150,11 +151,37 @@ class ParticipantsListener:
         """``http://HOST:PORT`` plus the server's base URL, without a trailing slash."""
         return f"http://{url_host(self.host, detect)}:{self.port}{base_url}".rstrip("/")
 
-    def start(self, application: tornado.web.Application) -> None:
+    def start(self, application: tornado.web.Application, xheaders: bool = False) -> None:
+        """Serve ``application``; ``xheaders``: take the client's address from the
+        ``X-Real-IP`` / ``X-Forwarded-For`` headers a reverse proxy sets (only when nothing but
+        that proxy can reach these sockets, since anyone else could write those headers)."""
         self.server = HTTPServer(
-            application, max_body_size=HARD_BODY_LIMIT, idle_connection_timeout=120
+            application,
+            max_body_size=HARD_BODY_LIMIT,
+            idle_connection_timeout=120,
+            xheaders=xheaders,
         )
         self.server.add_sockets(self.sockets)
+
+    async def drain(self, app: ParticipantApp, timeout: float = 30.0) -> bool:
+        """Stop cleanly: close the listening sockets (new connections are refused, so a
+        reverse proxy sends them to another process), answer every request already begun
+        (each answer now says ``Connection: close``), then close the idle connections. True
+        when every request finished within ``timeout`` seconds."""
+        app.draining = True
+        server = self.server
+        if server is None:
+            self.stop()
+            return True
+        server.stop()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while app.in_flight > 0 and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        finished = app.in_flight <= 0
+        await server.close_all_connections()
+        self.server = None
+        return finished
 
     def stop(self) -> None:
         if self.server is not None:

@@ -38,6 +38,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
+import sqlalchemy as sa
+
 from partnership_tools.review.instrument import Dimension, Instrument, RespondentField
 from partnership_tools.server.handlers import (
     ANSWERS_NOT_SAVED,
@@ -62,7 +64,6 @@ from partnership_tools.store.drafts import (
     check_answer,
     check_field,
     codes_required,
-    ensure_drafts_schema,
     form_wave,
     load_draft,
     missing_required,
@@ -165,15 +166,6 @@ _instrument_cache: dict[str, Instrument] = {}
 _cache_lock = threading.Lock()
 
 
-def _conn(store: Store):
-    """The store's connection with the review and draft tables in place (checked once)."""
-    conn = store.conn
-    if getattr(store, "_pt_review_form_conn", None) is not conn:
-        ensure_drafts_schema(conn)
-        store._pt_review_form_conn = conn  # type: ignore[attr-defined]
-    return conn
-
-
 def read_context(
     store: Store, review_id: str, default_min_group_size: int | None = None
 ) -> FormContext | None:
@@ -184,13 +176,18 @@ def read_context(
 
     from partnership_tools.review.settings import DEFAULT_MIN_GROUP_SIZE, ReviewSettings
 
-    conn = _conn(store)
-    row = conn.execute(
-        "SELECT title, instrument_json, settings_json FROM review_reviews WHERE id = ?",
-        (review_id,),
-    ).fetchone()
-    if row is None:
-        return None
+    db = store.db
+    with db.read() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT title, instrument_json, settings_json FROM review_reviews WHERE id = :id"
+            ),
+            {"id": review_id},
+        ).first()
+        if row is None:
+            return None
+        wave = form_wave(db, review_id)
+        required = codes_required(db, review_id)
     title, instrument_json, settings_json = tuple(row)
     key = hashlib.sha256(instrument_json.encode("utf-8")).hexdigest()
     with _cache_lock:
@@ -209,26 +206,26 @@ def read_context(
         review_id,
         title or review_id,
         inst,
-        form_wave(conn, review_id),
+        wave,
         k,
-        codes_required(conn, review_id),
+        required,
     )
 
 
 def _start(store: Store, review_id: str, invite: str | None = None) -> tuple[Draft, str]:
-    return start_draft(_conn(store), review_id, invite)
+    return start_draft(store.db, review_id, invite)
 
 
 def _load(store: Store, review_id: str, code: str) -> Draft | None:
-    return load_draft(_conn(store), review_id, code)
+    return load_draft(store.db, review_id, code)
 
 
 def _save(store: Store, review_id: str, code: str, kw: dict[str, Any]) -> Draft:
-    return save_draft(_conn(store), review_id, code, **kw)
+    return save_draft(store.db, review_id, code, **kw)
 
 
 def _submit(store: Store, review_id: str, code: str, inst: Instrument) -> Receipt:
-    return submit_draft(_conn(store), review_id, code, inst)
+    return submit_draft(store.db, review_id, code, inst)
 
 
 # -- what the templates show --------------------------------------------------------------------------

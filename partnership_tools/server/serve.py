@@ -115,8 +115,9 @@ def add_serve_parser(subparsers: argparse._SubParsersAction) -> argparse.Argumen
     )
     p.add_argument(
         "--db",
-        metavar="PATH",
-        help="the store file (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)",
+        metavar="PATH|URL",
+        help="the store: an SQLite file, or a PostgreSQL URL postgresql://user:password@host/db"
+        " (default: $PARTNERSHIP_TOOLS_DB, else ~/.local/share/partnership-tools/)",
     )
     p.add_argument(
         "--host",
@@ -223,7 +224,7 @@ def server_argv(
     extensions: dict[str, bool],
     cull_idle: int = 600,
     allow_root: bool | None = None,
-    db: Path | None = None,
+    db: str | os.PathLike[str] | None = None,
     public_url: str | None = None,
     participants_host: str | None = None,
     participants_port: int | None = None,
@@ -465,7 +466,8 @@ def voila_template_dirs(template: str = VOILA_TEMPLATE) -> list[Path]:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from partnership_tools.store import Store, StoreError, default_db_path
+    from partnership_tools.store import Store, StoreError
+    from partnership_tools.store.db import describe_target, normalise_target
 
     if not voila_template_dirs():
         from jupyter_core.paths import jupyter_path
@@ -493,18 +495,23 @@ def run_serve(args: argparse.Namespace) -> int:
         )
     if args.cull_idle < 10:
         raise ServeError("--cull-idle must be at least 10 seconds.")
-    db = Path(args.db).expanduser() if args.db else default_db_path()
-    db = db.resolve()
+    try:
+        db = normalise_target(args.db or None)
+    except StoreError as exc:
+        raise ServeError(str(exc)) from None
+    if "://" not in db:
+        db = str(Path(db).resolve())
+    shown = describe_target(db)
     store = Store(db)
     try:
         if args.sample:
             sample_id = load_sample(store)
-            print(f"Loaded the sample session {sample_id!r} into {db}.", flush=True)
+            print(f"Loaded the sample session {sample_id!r} into {shown}.", flush=True)
             session_id = args.session or sample_id
         else:
             session_id = pick_session(store, args.session)
         if session_id and not store.has_session(session_id):
-            raise ServeError(f"There is no session {session_id!r} in {db}.")
+            raise ServeError(f"There is no session {session_id!r} in {shown}.")
     except (ServeError, StoreError) as exc:
         raise ServeError(str(exc)) from None
     finally:
@@ -615,7 +622,12 @@ class ServerProcess:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.notebooks = Path(notebooks) if notebooks else DEFAULT_NOTEBOOKS
-        self.db_path = Path(db_path) if db_path else self.workdir / "store.sqlite"
+        #: The store: a file path (default ``store.sqlite`` in the work folder) or a database URL.
+        self.db_path: str | Path = (
+            (str(db_path) if "://" in str(db_path) else Path(db_path))
+            if db_path
+            else self.workdir / "store.sqlite"
+        )
         self.token = token or secrets.token_urlsafe(16)
         self.port = port or free_port()
         self.host = DEFAULT_HOST

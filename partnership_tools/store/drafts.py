@@ -2,8 +2,8 @@
 
 The review form (``/review-form/<review>``, see :mod:`partnership_tools.server.review_form`) takes
 responses one respondent at a time. This module keeps its state in the store, next to the review
-tables of :mod:`.storage`, in two tables of its own created with ``CREATE TABLE IF NOT EXISTS`` by
-:func:`ensure_drafts_schema`:
+tables of :mod:`.reviews`, in tables of its own (defined in :mod:`partnership_tools.store.schema`,
+made by the store's migrations):
 
 ``review_form_waves``
     One row per review: the wave the form takes responses for and whether it is ``open``.
@@ -24,28 +24,29 @@ tables of :mod:`.storage`, in two tables of its own created with ``CREATE TABLE 
     belongs to that draft, and :func:`submit_draft` spends it in the same transaction as the
     response is stored, so a code gives exactly one response.
 
-:func:`submit_draft` moves a draft into the review's responses (appended, never replacing) in
-one ``BEGIN IMMEDIATE`` transaction, exactly once: a second submission of the same draft raises
-:class:`AlreadySubmitted`, a draft whose wave has closed raises :class:`WaveClosed`. After
-submission the draft's answers are cleared; only the receipt is kept.
+Every function takes the store's :class:`~partnership_tools.store.db.Database` (SQLite or
+PostgreSQL). :func:`submit_draft` moves a draft into the review's responses (appended, never
+replacing) in one serialised write transaction, exactly once: a second submission of the same
+draft raises :class:`AlreadySubmitted`, a draft whose wave has closed raises :class:`WaveClosed`.
+After submission the draft's answers are cleared; only the receipt is kept.
 
->>> import sqlite3
+>>> import os, tempfile
 >>> from partnership_tools.review.instrument import load_instrument
->>> from partnership_tools.store.reviews import create_review, load_responses
->>> conn = sqlite3.connect(":memory:", isolation_level=None)
->>> ensure_drafts_schema(conn)
->>> create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
->>> open_wave(conn, "spring", "phase one").wave
+>>> from partnership_tools.store.reviews import create_review, load_responses, open_review_store
+>>> db = open_review_store(os.path.join(tempfile.mkdtemp(), "s.sqlite"))
+>>> create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+>>> open_wave(db, "spring", "phase one").wave
 'phase one'
->>> draft, code = start_draft(conn, "spring")
->>> _ = save_draft(conn, "spring", code, answers={"de1": 4}, fields={"level": "Manager"})
->>> receipt = submit_draft(conn, "spring", code)
->>> load_responses(conn, "spring").frame[["wave", "level", "de1"]].values.tolist()
+>>> draft, code = start_draft(db, "spring")
+>>> _ = save_draft(db, "spring", code, answers={"de1": 4}, fields={"level": "Manager"})
+>>> receipt = submit_draft(db, "spring", code)
+>>> load_responses(db, "spring").frame[["wave", "level", "de1"]].values.tolist()
 [['phase one', 'Manager', 4.0]]
->>> submit_draft(conn, "spring", code)
+>>> submit_draft(db, "spring", code)
 Traceback (most recent call last):
 ...
 partnership_tools.store.drafts.AlreadySubmitted: These answers were already submitted; they count once.
+>>> db.dispose()
 """
 
 from __future__ import annotations
@@ -53,14 +54,15 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
+
 from partnership_tools.kernel.clock import utc_now
 from partnership_tools.review.instrument import Instrument
-from partnership_tools.store.db import transaction
+from partnership_tools.store.db import Database
 
 __all__ = [
     "MAX_COMMENT_CHARS",
@@ -82,7 +84,6 @@ __all__ = [
     "check_field",
     "close_wave",
     "draft_counts",
-    "ensure_drafts_schema",
     "form_wave",
     "load_draft",
     "missing_required",
@@ -101,43 +102,6 @@ MAX_WAVE_CHARS = 80
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESUME_CODE_LENGTH = 10  # 31**10, about 2**49
 RECEIPT_CODE_LENGTH = 8
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS review_form_waves (
-    review_id TEXT PRIMARY KEY REFERENCES review_reviews(id) ON DELETE CASCADE,
-    wave TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'open',
-    opened_at TEXT NOT NULL,
-    closed_at TEXT
-);
-CREATE TABLE IF NOT EXISTS review_drafts (
-    code_hash TEXT PRIMARY KEY,
-    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
-    wave TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    fields_json TEXT NOT NULL DEFAULT '{}',
-    answers_json TEXT NOT NULL DEFAULT '{}',
-    comments TEXT NOT NULL DEFAULT '',
-    pages_json TEXT NOT NULL DEFAULT '[]',
-    submitted_at TEXT,
-    receipt TEXT,
-    respondent_id TEXT
-);
-CREATE INDEX IF NOT EXISTS review_drafts_by_review ON review_drafts (review_id, wave);
-CREATE TABLE IF NOT EXISTS review_form_codes_required (
-    review_id TEXT PRIMARY KEY REFERENCES review_reviews(id) ON DELETE CASCADE,
-    required INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS review_invite_codes (
-    review_id TEXT NOT NULL REFERENCES review_reviews(id) ON DELETE CASCADE,
-    code_hash TEXT NOT NULL,
-    issued_at TEXT NOT NULL,
-    draft_hash TEXT,
-    used_at TEXT,
-    PRIMARY KEY (review_id, code_hash)
-)
-"""
 
 
 # -- errors ----------------------------------------------------------------------------------------
@@ -217,9 +181,6 @@ class Receipt:
 _now = utc_now
 
 
-_write = transaction  # one BEGIN IMMEDIATE transaction, or join the caller's
-
-
 def _random_code(length: int) -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
 
@@ -242,71 +203,74 @@ def _hash(code: str) -> str:
     return hashlib.sha256(normalise_code(code).encode("ascii", "replace")).hexdigest()
 
 
-def ensure_drafts_schema(conn: sqlite3.Connection) -> None:
-    """Create the review tables and the form's own tables if they are missing."""
-    from partnership_tools.store.reviews import ensure_review_schema
-
-    ensure_review_schema(conn)
-    with _write(conn):
-        for statement in SCHEMA.split(";"):
-            if statement.strip():
-                conn.execute(statement)
-
-
-def _review_exists(conn: sqlite3.Connection, review_id: str) -> bool:
+def _review_exists(conn: sa.Connection, review_id: str) -> bool:
     return (
-        conn.execute("SELECT 1 FROM review_reviews WHERE id = ?", (review_id,)).fetchone()
+        conn.execute(
+            sa.text("SELECT 1 FROM review_reviews WHERE id = :id"), {"id": review_id}
+        ).first()
         is not None
     )
 
 
 # -- the wave the form is open for ---------------------------------------------------------------------
-def form_wave(conn: sqlite3.Connection, review_id: str) -> FormWave | None:
-    """The review's form wave (open or closed), or None when the form was never opened."""
+def _form_wave(conn: sa.Connection, review_id: str) -> FormWave | None:
     row = conn.execute(
-        "SELECT wave, status, opened_at, closed_at FROM review_form_waves WHERE review_id = ?",
-        (review_id,),
-    ).fetchone()
+        sa.text(
+            "SELECT wave, status, opened_at, closed_at FROM review_form_waves WHERE review_id = :id"
+        ),
+        {"id": review_id},
+    ).first()
     if row is None:
         return None
     wave, status, opened, closed = tuple(row)
     return FormWave(review_id, wave, status == "open", opened, closed)
 
 
-def open_wave(conn: sqlite3.Connection, review_id: str, wave: str) -> FormWave:
+def form_wave(db: Database, review_id: str) -> FormWave | None:
+    """The review's form wave (open or closed), or None when the form was never opened."""
+    with db.read() as conn:
+        return _form_wave(conn, review_id)
+
+
+def open_wave(db: Database, review_id: str, wave: str) -> FormWave:
     """Open the review's form for responses to ``wave`` (one wave at a time per review)."""
     wave = " ".join(str(wave or "").split())
     if not wave:
         raise DraftError("Name the wave the form is for, e.g. phase one.")
     if len(wave) > MAX_WAVE_CHARS:
         raise DraftError(f"A wave name can be at most {MAX_WAVE_CHARS} characters.")
-    with _write(conn):
+    with db.write() as conn:
         if not _review_exists(conn, review_id):
             raise DraftError(f"There is no review {review_id!r} in the store.")
         conn.execute(
-            "INSERT INTO review_form_waves (review_id, wave, status, opened_at, closed_at) "
-            "VALUES (?, ?, 'open', ?, NULL) ON CONFLICT(review_id) DO UPDATE SET "
-            "wave = excluded.wave, status = 'open', opened_at = excluded.opened_at, closed_at = NULL",
-            (review_id, wave, _now()),
+            sa.text(
+                "INSERT INTO review_form_waves (review_id, wave, status, opened_at, closed_at)"
+                " VALUES (:id, :wave, 'open', :t, NULL) ON CONFLICT (review_id) DO UPDATE SET"
+                " wave = excluded.wave, status = 'open', opened_at = excluded.opened_at,"
+                " closed_at = NULL"
+            ),
+            {"id": review_id, "wave": wave, "t": _now()},
         )
-    state = form_wave(conn, review_id)
+        state = _form_wave(conn, review_id)
     assert state is not None
     return state
 
 
-def close_wave(conn: sqlite3.Connection, review_id: str) -> FormWave | None:
+def close_wave(db: Database, review_id: str) -> FormWave | None:
     """Stop taking responses; drafts of the wave can no longer be submitted."""
-    with _write(conn):
+    with db.write() as conn:
         conn.execute(
-            "UPDATE review_form_waves SET status = 'closed', closed_at = ? "
-            "WHERE review_id = ? AND status = 'open'",
-            (_now(), review_id),
+            sa.text(
+                "UPDATE review_form_waves SET status = 'closed', closed_at = :t"
+                " WHERE review_id = :id AND status = 'open'"
+            ),
+            {"t": _now(), "id": review_id},
         )
-    return form_wave(conn, review_id)
+        return _form_wave(conn, review_id)
 
 
-def _require_open(conn: sqlite3.Connection, review_id: str, wave: str | None = None) -> FormWave:
-    state = form_wave(conn, review_id)
+def _require_open(conn: sa.Connection, review_id: str, wave: str | None = None) -> FormWave:
+    state = _form_wave(conn, review_id)
     if state is None or not state.open:
         raise WaveClosed("This review is not taking responses at the moment.")
     if wave is not None and state.wave != wave:
@@ -343,75 +307,86 @@ _DRAFT_COLUMNS = (
 INVITE_CODE_LENGTH = 8
 
 
-def require_invite_codes(conn: sqlite3.Connection, review_id: str, required: bool = True) -> None:
+def require_invite_codes(db: Database, review_id: str, required: bool = True) -> None:
     """Turn the review's invitation codes on (each response needs an unused code) or off."""
-    with _write(conn):
+    with db.write() as conn:
         if not _review_exists(conn, review_id):
             raise DraftError(f"There is no review {review_id!r} in the store.")
         conn.execute(
-            "INSERT INTO review_form_codes_required (review_id, required) VALUES (?, ?) "
-            "ON CONFLICT(review_id) DO UPDATE SET required = excluded.required",
-            (review_id, int(bool(required))),
+            sa.text(
+                "INSERT INTO review_form_codes_required (review_id, required) VALUES (:id, :r)"
+                " ON CONFLICT (review_id) DO UPDATE SET required = excluded.required"
+            ),
+            {"id": review_id, "r": int(bool(required))},
         )
 
 
-def codes_required(conn: sqlite3.Connection, review_id: str) -> bool:
+def _codes_required(conn: sa.Connection, review_id: str) -> bool:
+    value = conn.execute(
+        sa.text("SELECT required FROM review_form_codes_required WHERE review_id = :id"),
+        {"id": review_id},
+    ).scalar()
+    return bool(value)
+
+
+def codes_required(db: Database, review_id: str) -> bool:
     """Whether the review's form asks for an invitation code (off unless turned on)."""
-    try:
-        row = conn.execute(
-            "SELECT required FROM review_form_codes_required WHERE review_id = ?", (review_id,)
-        ).fetchone()
-    except sqlite3.OperationalError:  # a store whose form tables were never made: no codes
-        return False
-    return bool(row and row[0])
+    with db.read() as conn:
+        return _codes_required(conn, review_id)
 
 
 def issue_invite_codes(
-    conn: sqlite3.Connection, review_id: str, count: int, seed: int | None = None
+    db: Database, review_id: str, count: int, seed: int | None = None
 ) -> list[str]:
     """Make ``count`` new invitation codes (``ABCD-EFGH``, shown once; only hashes are kept) and
-    turn the review's codes on. ``seed`` makes them reproducible (tests only)."""
+    turn the review's codes on. ``seed`` makes them reproducible (tests only); a code already
+    issued for the review is drawn again, so ``count`` new ones are always made."""
     import random
 
     if not 1 <= count <= 10_000:
         raise DraftError("Issue between 1 and 10,000 invitation codes at a time.")
     rng = random.Random(seed) if seed is not None else secrets.SystemRandom()
     codes: list[str] = []
-    with _write(conn):
+    insert = sa.text(
+        "INSERT INTO review_invite_codes (review_id, code_hash, issued_at)"
+        " VALUES (:id, :h, :t) ON CONFLICT (review_id, code_hash) DO NOTHING"
+    )
+    with db.write() as conn:
         if not _review_exists(conn, review_id):
             raise DraftError(f"There is no review {review_id!r} in the store.")
         now = _now()
         while len(codes) < count:
             code = "".join(rng.choice(CODE_ALPHABET) for _ in range(INVITE_CODE_LENGTH))
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO review_invite_codes (review_id, code_hash, issued_at) "
-                "VALUES (?, ?, ?)",
-                (review_id, _hash("invite:" + code), now),
-            )
+            cur = conn.execute(insert, {"id": review_id, "h": _hash("invite:" + code), "t": now})
             if cur.rowcount:
                 codes.append(_grouped(code))
-        require_invite_codes(conn, review_id, True)
+        require_invite_codes(db, review_id, True)
     return codes
 
 
-def invite_code_counts(conn: sqlite3.Connection, review_id: str) -> dict[str, int]:
+def invite_code_counts(db: Database, review_id: str) -> dict[str, int]:
     """``{"issued": n, "started": n, "used": n}`` for the review's invitation codes."""
-    row = conn.execute(
-        "SELECT COUNT(*), COUNT(draft_hash), COUNT(used_at) FROM review_invite_codes "
-        "WHERE review_id = ?",
-        (review_id,),
-    ).fetchone()
+    with db.read() as conn:
+        row = conn.execute(
+            sa.text(
+                "SELECT COUNT(*), COUNT(draft_hash), COUNT(used_at) FROM review_invite_codes"
+                " WHERE review_id = :id"
+            ),
+            {"id": review_id},
+        ).one()
     return {"issued": int(row[0]), "started": int(row[1]), "used": int(row[2])}
 
 
-def _invite_row(conn: sqlite3.Connection, review_id: str, invite: str) -> Any:
+def _invite_row(conn: sa.Connection, review_id: str, invite: str) -> Any:
     if not invite or not normalise_code(invite):
         raise InviteCodeError("Enter the invitation code you were given.")
     row = conn.execute(
-        "SELECT code_hash, draft_hash, used_at FROM review_invite_codes "
-        "WHERE review_id = ? AND code_hash = ?",
-        (review_id, _hash("invite:" + normalise_code(invite))),
-    ).fetchone()
+        sa.text(
+            "SELECT code_hash, draft_hash, used_at FROM review_invite_codes"
+            " WHERE review_id = :id AND code_hash = :h"
+        ),
+        {"id": review_id, "h": _hash("invite:" + normalise_code(invite))},
+    ).first()
     if row is None:
         raise InviteCodeError(
             "That invitation code is not one issued for this review; check it and try again."
@@ -423,9 +398,7 @@ def _invite_row(conn: sqlite3.Connection, review_id: str, invite: str) -> Any:
     return row
 
 
-def start_draft(
-    conn: sqlite3.Connection, review_id: str, invite: str | None = None
-) -> tuple[Draft, str]:
+def start_draft(db: Database, review_id: str, invite: str | None = None) -> tuple[Draft, str]:
     """Start a draft for the open wave; returns it with its resume code (``ABCDE-FGHJK``).
 
     The code is shown to the respondent once (and kept in their browser); only its hash is stored.
@@ -434,47 +407,55 @@ def start_draft(
     (starting again with it moves it to the new draft, and the older one can no longer be
     submitted).
     """
-    with _write(conn):
+    insert = sa.text(
+        "INSERT INTO review_drafts (code_hash, review_id, wave, created_at, updated_at)"
+        " VALUES (:h, :id, :wave, :t, :t) ON CONFLICT (code_hash) DO NOTHING"
+    )
+    with db.write() as conn:
         state = _require_open(conn, review_id)
         invite_row = (
-            _invite_row(conn, review_id, invite or "") if codes_required(conn, review_id) else None
+            _invite_row(conn, review_id, invite or "") if _codes_required(conn, review_id) else None
         )
         now = _now()
         for _ in range(5):
             code = _random_code(RESUME_CODE_LENGTH)
-            try:
-                conn.execute(
-                    "INSERT INTO review_drafts (code_hash, review_id, wave, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    (_hash(code), review_id, state.wave, now, now),
-                )
-            except sqlite3.IntegrityError:  # pragma: no cover - a 2**49 coincidence
-                continue
-            break
-        else:  # pragma: no cover
+            args = {"h": _hash(code), "id": review_id, "wave": state.wave, "t": now}
+            if conn.execute(insert, args).rowcount == 1:
+                break
+        else:  # pragma: no cover - five 2**49 coincidences
             raise DraftError("A new form could not be started; please try again.")
         if invite_row is not None:
             conn.execute(
-                "UPDATE review_invite_codes SET draft_hash = ? WHERE review_id = ? AND code_hash = ?",
-                (_hash(code), review_id, invite_row[0]),
+                sa.text(
+                    "UPDATE review_invite_codes SET draft_hash = :d"
+                    " WHERE review_id = :id AND code_hash = :h"
+                ),
+                {"d": _hash(code), "id": review_id, "h": invite_row[0]},
             )
     draft = Draft(review_id, state.wave, now, now)
     return draft, _grouped(code)
 
 
-def load_draft(conn: sqlite3.Connection, review_id: str, code: str) -> Draft | None:
-    """The draft with this resume code for this review, or None (unknown code, other review)."""
+def _load_draft(conn: sa.Connection, review_id: str, code: str) -> Draft | None:
     if not normalise_code(code):
         return None
     row = conn.execute(
-        f"SELECT {_DRAFT_COLUMNS} FROM review_drafts WHERE code_hash = ? AND review_id = ?",
-        (_hash(code), review_id),
-    ).fetchone()
+        sa.text(
+            f"SELECT {_DRAFT_COLUMNS} FROM review_drafts WHERE code_hash = :h AND review_id = :id"
+        ),
+        {"h": _hash(code), "id": review_id},
+    ).first()
     return None if row is None else _draft_from(review_id, row)
 
 
+def load_draft(db: Database, review_id: str, code: str) -> Draft | None:
+    """The draft with this resume code for this review, or None (unknown code, other review)."""
+    with db.read() as conn:
+        return _load_draft(conn, review_id, code)
+
+
 def save_draft(
-    conn: sqlite3.Connection,
+    db: Database,
     review_id: str,
     code: str,
     answers: Mapping[str, int | None] | None = None,
@@ -487,8 +468,8 @@ def save_draft(
     Refuses a submitted draft (:class:`AlreadySubmitted`) and a draft whose wave has closed
     (:class:`WaveClosed`). The caller checks the values first (:func:`check_answer`).
     """
-    with _write(conn):
-        draft = load_draft(conn, review_id, code)
+    with db.write() as conn:
+        draft = _load_draft(conn, review_id, code)
         if draft is None:
             raise DraftError("There are no saved answers for that resume code.")
         if draft.submitted:
@@ -512,16 +493,18 @@ def save_draft(
             pages.append(page)
         now = _now()
         conn.execute(
-            "UPDATE review_drafts SET answers_json = ?, fields_json = ?, comments = ?, "
-            "pages_json = ?, updated_at = ? WHERE code_hash = ?",
-            (
-                json.dumps(new_answers, sort_keys=True),
-                json.dumps(new_fields, sort_keys=True),
-                new_comments,
-                json.dumps(pages),
-                now,
-                _hash(code),
+            sa.text(
+                "UPDATE review_drafts SET answers_json = :a, fields_json = :f, comments = :c,"
+                " pages_json = :p, updated_at = :t WHERE code_hash = :h"
             ),
+            {
+                "a": json.dumps(new_answers, sort_keys=True),
+                "f": json.dumps(new_fields, sort_keys=True),
+                "c": new_comments,
+                "p": json.dumps(pages),
+                "t": now,
+                "h": _hash(code),
+            },
         )
     return Draft(
         review_id,
@@ -536,7 +519,7 @@ def save_draft(
 
 
 def submit_draft(
-    conn: sqlite3.Connection, review_id: str, code: str, instrument: Instrument | None = None
+    db: Database, review_id: str, code: str, instrument: Instrument | None = None
 ) -> Receipt:
     """Append the draft to the review's responses for its wave, once, and return the receipt.
 
@@ -546,20 +529,22 @@ def submit_draft(
     from partnership_tools.review.responses import FORM_SOURCE, Responses
     from partnership_tools.store.reviews import load_instrument_of, save_responses
 
-    with _write(conn):
-        draft = load_draft(conn, review_id, code)
+    with db.write() as conn:
+        draft = _load_draft(conn, review_id, code)
         if draft is None:
             raise DraftError("There are no saved answers for that resume code.")
         if draft.submitted:
             raise AlreadySubmitted(draft.receipt or "", draft.submitted_at or "")
         _require_open(conn, review_id, draft.wave)
-        if codes_required(conn, review_id):
+        if _codes_required(conn, review_id):
             # One response per code: the code must still belong to this draft and be unused,
             # checked and spent inside this transaction (no read-then-write race).
             spent = conn.execute(
-                "UPDATE review_invite_codes SET used_at = ? WHERE review_id = ? AND draft_hash = ?"
-                " AND used_at IS NULL",
-                (_now(), review_id, _hash(code)),
+                sa.text(
+                    "UPDATE review_invite_codes SET used_at = :t WHERE review_id = :id"
+                    " AND draft_hash = :h AND used_at IS NULL"
+                ),
+                {"t": _now(), "id": review_id, "h": _hash(code)},
             ).rowcount
             if spent != 1:
                 raise InviteCodeError(
@@ -567,7 +552,7 @@ def submit_draft(
                     " for a response (or was used to start another form), so they were not"
                     " submitted."
                 )
-        inst = instrument or load_instrument_of(conn, review_id)
+        inst = instrument or load_instrument_of(db, review_id)
         missing = missing_required(inst, draft.fields)
         if missing:
             raise DraftError(missing[0].message)
@@ -581,28 +566,29 @@ def submit_draft(
         record.update({k: v for k, v in draft.fields.items() if k in inst.field_ids})
         record.update({k: v for k, v in draft.answers.items() if k in inst.item_ids})
         responses = Responses.from_records(inst, [record])
-        save_responses(conn, review_id, responses, replace_waves=False)
+        save_responses(db, review_id, responses, replace_waves=False)
         receipt = _grouped(_random_code(RECEIPT_CODE_LENGTH))
         now = _now()
         conn.execute(
-            "UPDATE review_drafts SET submitted_at = ?, receipt = ?, respondent_id = ?, "
-            "answers_json = '{}', fields_json = '{}', comments = '', updated_at = ? "
-            "WHERE code_hash = ?",
-            (now, receipt, respondent_id, now, _hash(code)),
+            sa.text(
+                "UPDATE review_drafts SET submitted_at = :t, receipt = :r, respondent_id = :rid,"
+                " answers_json = '{}', fields_json = '{}', comments = '', updated_at = :t"
+                " WHERE code_hash = :h"
+            ),
+            {"t": now, "r": receipt, "rid": respondent_id, "h": _hash(code)},
         )
     return Receipt(receipt, now, draft.wave, len(draft.answers))
 
 
-def draft_counts(
-    conn: sqlite3.Connection, review_id: str, wave: str | None = None
-) -> dict[str, int]:
+def draft_counts(db: Database, review_id: str, wave: str | None = None) -> dict[str, int]:
     """``{"started": n, "submitted": n}`` for the review (and wave, if given)."""
-    sql = "SELECT COUNT(*), COUNT(submitted_at) FROM review_drafts WHERE review_id = ?"
-    args: list[Any] = [review_id]
+    sql = "SELECT COUNT(*), COUNT(submitted_at) FROM review_drafts WHERE review_id = :id"
+    args: dict[str, Any] = {"id": review_id}
     if wave is not None:
-        sql += " AND wave = ?"
-        args.append(wave)
-    started, submitted = tuple(conn.execute(sql, args).fetchone())
+        sql += " AND wave = :wave"
+        args["wave"] = wave
+    with db.read() as conn:
+        started, submitted = tuple(conn.execute(sa.text(sql), args).one())
     return {"started": int(started), "submitted": int(submitted)}
 
 

@@ -13,10 +13,14 @@ rate limits, signs of stuffing and ballots set aside.
 **A retried form counts once.** Each ballot form carries a one-time token; casting with it
 records the ballot id and receipt on the token in the same transaction
 (:func:`cast_with_token`), so a resubmission of the same form returns the ORIGINAL receipt.
-Replacement (by code or browser) happens in the same ``BEGIN IMMEDIATE`` transaction as the
-insert, and a submission that was told "this replaces ballot X" (or "no earlier ballot") is
-refused when another ballot took that place meanwhile, so two racing submissions never leave a
-receipt shown for a ballot that is already gone.
+Replacement (by code or browser) happens in the same serialised write transaction as the insert
+(:meth:`~partnership_tools.store.db.Database.write`: ``BEGIN IMMEDIATE`` on SQLite, an advisory
+lock on PostgreSQL, so racing submissions from any number of processes queue), and a submission
+that was told "this replaces ballot X" (or "no earlier ballot") is refused when another ballot
+took that place meanwhile, so two racing submissions never leave a receipt shown for a ballot that
+is already gone. The database's unique index ``ballots_one_per_code`` is the final guard: should
+two ballots with one code ever reach it at once, the second is refused with the same sentence
+(:class:`Conflict`) and nothing of it is stored.
 
 **Rate limits** (:func:`take_token`): a token bucket per key kept in the store (table
 ``rate_buckets``), so every process serving the same store shares it; rows idle long enough to
@@ -38,6 +42,7 @@ it) and is kept, with who set it aside, when and why, in the session's settings
 >>> again = cast_with_token(store, t, s.id, Ballot(("A",)), browser="b1")
 >>> (again.receipt == first.receipt, again.repeated, store.ballot_count(s.id, 1))
 (True, True, 1)
+>>> store.close()
 """
 
 from __future__ import annotations
@@ -51,8 +56,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import sqlalchemy as sa
+
 from partnership_tools.kernel.clock import utc_now
-from partnership_tools.store.db import StoreError, transaction
+from partnership_tools.store.db import StoreError
 from partnership_tools.store.sessions import BallotReceipt, Store
 from partnership_tools.vote.model import Ballot, Session
 
@@ -70,6 +77,10 @@ SET_ASIDE_SETTING = "set_aside"
 FORM_TOKEN_MAX_AGE = timedelta(days=1)
 FORM_TOKENS_PER_BROWSER = 20
 MAX_FORM_TOKENS = 50_000
+
+#: The unique index that keeps one ballot per participant code per round
+#: (:mod:`partnership_tools.store.schema`).
+ONE_PER_CODE_INDEX = "ballots_one_per_code"
 
 
 def ballot_mode(session: Session) -> str:
@@ -96,8 +107,8 @@ def set_ballot_mode(store: Store, session_id: str, mode: str) -> None:
     session's codes on, the other two turn them off (issued codes stay stored)."""
     if mode not in BALLOT_MODES:
         raise StoreError(f"The ballot mode must be one of {', '.join(BALLOT_MODES)}, not {mode!r}.")
-    with transaction(store.conn):
-        settings = _settings(store, session_id)
+    with store.db.write() as conn:
+        settings = _settings(conn, session_id)
         if mode != "codes":
             settings[MODE_SETTING] = mode
         store.update_session(session_id, settings=settings, uses_codes=mode == "codes")
@@ -112,14 +123,14 @@ def browser_hash(browser_id: str, salt: str) -> str:
     return hashlib.sha256(f"browser:{salt}:{browser_id}".encode()).hexdigest()
 
 
-def _settings(store: Store, session_id: str) -> dict[str, Any]:
-    row = store.conn.execute(
-        "SELECT settings_json FROM sessions WHERE id=?", (session_id,)
-    ).fetchone()
-    if row is None:
+def _settings(conn: sa.Connection, session_id: str) -> dict[str, Any]:
+    raw = conn.execute(
+        sa.text("SELECT settings_json FROM sessions WHERE id = :sid"), {"sid": session_id}
+    ).first()
+    if raw is None:
         raise StoreError(f"There is no session {session_id!r}.")
     try:
-        value = json.loads(row[0] or "{}")
+        value = json.loads(raw[0] or "{}")
     except ValueError:
         value = {}
     return value if isinstance(value, dict) else {}
@@ -135,29 +146,41 @@ def purge_form_tokens(
     browser: str | None = None,
     per_browser: int = FORM_TOKENS_PER_BROWSER,
     limit: int = MAX_FORM_TOKENS,
+    keep: str | None = None,
 ) -> int:
     """Delete form tokens issued more than a day ago, a browser's unused tokens beyond its
-    ``per_browser`` newest, and the oldest tokens beyond ``limit`` in all; returns how many
-    went. Runs inside the caller's transaction when there is one."""
-    c = store.conn
+    ``per_browser`` newest, and the oldest tokens beyond ``limit`` in all (unused ones first);
+    returns how many went. The token ``keep`` (the one just issued) never goes. Newest and
+    oldest are by issue time (to the second), ties broken by the token's text. Runs inside the
+    caller's write block when there is one."""
+    keep = keep or ""
     gone = 0
-    with transaction(c):
-        gone += c.execute(
-            "DELETE FROM form_tokens WHERE issued_at < ?", (_ago(FORM_TOKEN_MAX_AGE),)
+    with store.db.write() as conn:
+        gone += conn.execute(
+            sa.text("DELETE FROM form_tokens WHERE issued_at < :cutoff AND token <> :keep"),
+            {"cutoff": _ago(FORM_TOKEN_MAX_AGE), "keep": keep},
         ).rowcount
         if browser:
-            gone += c.execute(
-                "DELETE FROM form_tokens WHERE browser_hash=? AND used_at IS NULL AND token NOT IN"
-                " (SELECT token FROM form_tokens WHERE browser_hash=? AND used_at IS NULL"
-                "  ORDER BY issued_at DESC, rowid DESC LIMIT ?)",
-                (browser, browser, max(per_browser, 1)),
+            gone += conn.execute(
+                sa.text(
+                    "DELETE FROM form_tokens WHERE browser_hash = :b AND used_at IS NULL"
+                    " AND token <> :keep AND token NOT IN"
+                    " (SELECT token FROM form_tokens WHERE browser_hash = :b AND used_at IS NULL"
+                    "  ORDER BY (CASE WHEN token = :keep THEN 1 ELSE 0 END) DESC,"
+                    "  issued_at DESC, token DESC LIMIT :n)"
+                ),
+                {"b": browser, "keep": keep, "n": max(per_browser, 1)},
             ).rowcount
-        total = int(c.execute("SELECT COUNT(*) FROM form_tokens").fetchone()[0])
+        total = int(conn.execute(sa.text("SELECT COUNT(*) FROM form_tokens")).scalar_one())
         if total > limit:
-            gone += c.execute(
-                "DELETE FROM form_tokens WHERE rowid IN (SELECT rowid FROM form_tokens"
-                " ORDER BY used_at IS NULL DESC, rowid LIMIT ?)",
-                (total - limit,),
+            gone += conn.execute(
+                sa.text(
+                    "DELETE FROM form_tokens WHERE token IN (SELECT token FROM form_tokens"
+                    " WHERE token <> :keep"
+                    " ORDER BY (CASE WHEN used_at IS NULL THEN 0 ELSE 1 END), issued_at, token"
+                    " LIMIT :n)"
+                ),
+                {"keep": keep, "n": total - limit},
             ).rowcount
     return gone
 
@@ -173,15 +196,24 @@ def issue_form_token(
 ) -> str:
     """A new one-time form token for a ballot page (recording the order the options were shown
     in and the browser's hash), after purging old ones (:func:`purge_form_tokens`), in one
-    transaction: the table never holds more than ``limit`` tokens."""
+    write block: the table never holds more than ``limit`` tokens, and the new one is kept."""
     token = secrets.token_urlsafe(24)
-    with transaction(store.conn):
-        store.conn.execute(
-            "INSERT INTO form_tokens (token, session_id, round_number, shown_order_json,"
-            " issued_at, browser_hash) VALUES (?,?,?,?,?,?)",
-            (token, session_id, number, json.dumps(list(shown_order)), utc_now(), browser),
+    with store.db.write() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO form_tokens (token, session_id, round_number, shown_order_json,"
+                " issued_at, browser_hash) VALUES (:t, :sid, :n, :order, :at, :b)"
+            ),
+            {
+                "t": token,
+                "sid": session_id,
+                "n": number,
+                "order": json.dumps(list(shown_order)),
+                "at": utc_now(),
+                "b": browser,
+            },
         )
-        purge_form_tokens(store, browser, per_browser, max(limit, 1))
+        purge_form_tokens(store, browser, per_browser, max(limit, 1), keep=token)
     return token
 
 
@@ -208,24 +240,65 @@ class FormUsed(StoreError):
 ANY = "any"
 
 
+def conflict(by_code: bool) -> Conflict:
+    """The refusal for a ballot whose code's (or browser's) place another ballot took first.
+
+    >>> print(conflict(True))  # doctest: +ELLIPSIS
+    Another ballot was cast from this code while you were checking yours, so yours was not ...
+    """
+    return Conflict(
+        "Another ballot was cast from this "
+        + ("code" if by_code else "browser")
+        + " while you were checking yours, so yours was not stored; reload the page"
+        " to see where things stand and vote again if you wish."
+    )
+
+
+def is_one_per_code_violation(exc: BaseException) -> bool:
+    """Whether a database error is the unique index ``ballots_one_per_code`` refusing a second
+    ballot with one code in one round (PostgreSQL names the index; SQLite names its columns).
+
+    >>> import sqlite3
+    >>> err = sqlite3.IntegrityError("UNIQUE constraint failed: ballots.session_id,"
+    ...     " ballots.round_number, ballots.participant_hash")
+    >>> is_one_per_code_violation(sa.exc.IntegrityError("INSERT", {}, err))
+    True
+    >>> is_one_per_code_violation(sa.exc.IntegrityError("INSERT", {}, sqlite3.IntegrityError(
+    ...     "FOREIGN KEY constraint failed")))
+    False
+    """
+    if not isinstance(exc, sa.exc.IntegrityError):
+        return False
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    if diag is not None and getattr(diag, "constraint_name", None) == ONE_PER_CODE_INDEX:
+        return True
+    text = str(orig)
+    return ONE_PER_CODE_INDEX in text or "ballots.participant_hash" in text
+
+
 def holder_ballot(
     store: Store, session_id: str, number: int, code_hash: str | None, browser: str | None
 ) -> int | None:
-    """The id of the ballot a new one would replace (by code when given, else by browser)."""
+    """The id of the ballot a new one would replace (by code when given, else by browser, its
+    latest). Inside a write block of this thread it reads within that block."""
     if code_hash:
-        row = store.conn.execute(
-            "SELECT id FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
-            (session_id, number, code_hash),
-        ).fetchone()
+        query = (
+            "SELECT id FROM ballots WHERE session_id = :sid AND round_number = :n"
+            " AND participant_hash = :key ORDER BY id DESC"
+        )
+        key = code_hash
     elif browser:
-        row = store.conn.execute(
-            "SELECT id FROM ballots WHERE session_id=? AND round_number=? AND browser_hash=?"
-            " ORDER BY id DESC LIMIT 1",
-            (session_id, number, browser),
-        ).fetchone()
+        query = (
+            "SELECT id FROM ballots WHERE session_id = :sid AND round_number = :n"
+            " AND browser_hash = :key ORDER BY id DESC"
+        )
+        key = browser
     else:
         return None
-    return int(row[0]) if row else None
+    with store.db.read() as conn:
+        found = conn.execute(sa.text(query), {"sid": session_id, "n": number, "key": key}).first()
+    return int(found[0]) if found else None
 
 
 def cast_with_token(
@@ -237,7 +310,7 @@ def cast_with_token(
     replace_browser: bool = False,
     expect: int | None | str = ANY,
 ) -> CastResult:
-    """Use a one-time form token and store the ballot, in ONE transaction.
+    """Use a one-time form token and store the ballot, in ONE serialised write transaction.
 
     * The token already cast: the ORIGINAL receipt (``repeated=True``), nothing stored; when
       that ballot is gone since (replaced or set aside), :class:`FormUsed`.
@@ -246,52 +319,88 @@ def cast_with_token(
     * ``expect``: the ballot id the voter was told this one replaces (``None``: none); when
       another ballot holds that place now, :class:`Conflict` and nothing changes. ``ANY``
       skips the check.
+    * Should the database's one-ballot-per-code index refuse the insert (two writers racing
+      past the serialisation), :class:`Conflict` too, and nothing of this submission is kept.
     """
-    c = store.conn
-    with transaction(c):
-        row = c.execute("SELECT * FROM form_tokens WHERE token=?", (token,)).fetchone()
-        if row is None or row["session_id"] != session_id:
-            raise StoreError("This ballot form is not valid for this session; reload the page.")
-        number = int(row["round_number"])
-        if row["used_at"]:
-            return _repeat(store, session_id, number, row)
-        by_browser = browser if (replace_browser and not ballot.participant_hash) else None
-        if expect != ANY:
-            holder = holder_ballot(store, session_id, number, ballot.participant_hash, by_browser)
-            if holder != expect:
-                raise Conflict(
-                    "Another ballot was cast from this "
-                    + ("code" if ballot.participant_hash else "browser")
-                    + " while you were checking yours, so yours was not stored; reload the page"
-                    " to see where things stand and vote again if you wish."
-                )
-        replaced = False
-        if by_browser:
-            replaced = (
-                c.execute(
-                    "DELETE FROM ballots WHERE session_id=? AND round_number=? AND browser_hash=?",
-                    (session_id, number, by_browser),
-                ).rowcount
-                > 0
-            )
-        receipt = store._accept_ballot(session_id, number, ballot)
-        c.execute("UPDATE ballots SET browser_hash=? WHERE id=?", (browser, receipt.ballot_id))
-        replaced = replaced or receipt.replaced
-        c.execute(
-            "UPDATE form_tokens SET used_at=?, ballot_id=?, receipt=?, replaced=? WHERE token=?",
-            (utc_now(), receipt.ballot_id, receipt.receipt, int(replaced), token),
+    try:
+        with store.db.write() as conn:
+            return _cast(conn, store, token, session_id, ballot, browser, replace_browser, expect)
+    except sa.exc.IntegrityError as exc:
+        if is_one_per_code_violation(exc):
+            raise conflict(bool(ballot.participant_hash)) from None
+        raise
+
+
+def _cast(
+    conn: sa.Connection,
+    store: Store,
+    token: str,
+    session_id: str,
+    ballot: Ballot,
+    browser: str | None,
+    replace_browser: bool,
+    expect: int | None | str,
+) -> CastResult:
+    row = (
+        conn.execute(sa.text("SELECT * FROM form_tokens WHERE token = :t"), {"t": token})
+        .mappings()
+        .first()
+    )
+    if row is None or row["session_id"] != session_id:
+        raise StoreError("This ballot form is not valid for this session; reload the page.")
+    number = int(row["round_number"])
+    if row["used_at"]:
+        return _repeat(conn, session_id, number, row)
+    by_browser = browser if (replace_browser and not ballot.participant_hash) else None
+    if expect != ANY:
+        holder = holder_ballot(store, session_id, number, ballot.participant_hash, by_browser)
+        if holder != expect:
+            raise conflict(bool(ballot.participant_hash))
+    replaced = False
+    if by_browser:
+        replaced = (
+            conn.execute(
+                sa.text(
+                    "DELETE FROM ballots WHERE session_id = :sid AND round_number = :n"
+                    " AND browser_hash = :b"
+                ),
+                {"sid": session_id, "n": number, "b": by_browser},
+            ).rowcount
+            > 0
         )
-        return CastResult(receipt.ballot_id, receipt.receipt, replaced, False, ballot, number)
+    receipt = store._accept_ballot(conn, session_id, number, ballot)
+    conn.execute(
+        sa.text("UPDATE ballots SET browser_hash = :b WHERE id = :id"),
+        {"b": browser, "id": receipt.ballot_id},
+    )
+    replaced = replaced or receipt.replaced
+    conn.execute(
+        sa.text(
+            "UPDATE form_tokens SET used_at = :at, ballot_id = :id, receipt = :r, replaced = :rep"
+            " WHERE token = :t"
+        ),
+        {
+            "at": utc_now(),
+            "id": receipt.ballot_id,
+            "r": receipt.receipt,
+            "rep": int(replaced),
+            "t": token,
+        },
+    )
+    return CastResult(receipt.ballot_id, receipt.receipt, replaced, False, ballot, number)
 
 
-def _repeat(store: Store, session_id: str, number: int, row: Any) -> CastResult:
+def _repeat(conn: sa.Connection, session_id: str, number: int, row: Any) -> CastResult:
     from partnership_tools.store.sessions import _ballot_from_row
 
     bid = row["ballot_id"]
     brow = (
-        store.conn.execute(
-            "SELECT * FROM ballots WHERE id=? AND session_id=?", (bid, session_id)
-        ).fetchone()
+        conn.execute(
+            sa.text("SELECT * FROM ballots WHERE id = :id AND session_id = :sid"),
+            {"id": bid, "sid": session_id},
+        )
+        .mappings()
+        .first()
         if bid is not None
         else None
     )
@@ -308,10 +417,15 @@ def _repeat(store: Store, session_id: str, number: int, row: Any) -> CastResult:
 def repeat_receipt(store: Store, token: str, session_id: str) -> CastResult:
     """The ORIGINAL receipt of a form already cast (:class:`FormUsed` when its ballot is gone,
     :class:`StoreError` when the token was never cast or is not this session's)."""
-    row = store.conn.execute("SELECT * FROM form_tokens WHERE token=?", (token,)).fetchone()
-    if row is None or row["session_id"] != session_id or not row["used_at"]:
-        raise StoreError("This ballot form is not valid for this session; reload the page.")
-    return _repeat(store, session_id, int(row["round_number"]), row)
+    with store.db.read() as conn:
+        row = (
+            conn.execute(sa.text("SELECT * FROM form_tokens WHERE token = :t"), {"t": token})
+            .mappings()
+            .first()
+        )
+        if row is None or row["session_id"] != session_id or not row["used_at"]:
+            raise StoreError("This ballot form is not valid for this session; reload the page.")
+        return _repeat(conn, session_id, int(row["round_number"]), row)
 
 
 # -- rate limits -------------------------------------------------------------------------------
@@ -337,31 +451,44 @@ class Bucket:
 
 def take_token(store: Store, key: str, bucket: Bucket, now: float | None = None) -> float:
     """Take one token from ``key``'s bucket: 0.0 when allowed, else the seconds to wait
-    (nothing taken). Kept in the store so every process serving it shares the limit; rows
-    that would be full again are purged on each write (bounded by the keys active lately).
+    (nothing taken). Kept in the store so every process serving it shares the limit: the read,
+    the refill and the take are one serialised write block, so racing requests from any number
+    of processes each see the bucket the one before left. Rows that would be full again are
+    purged on each write (bounded by the keys active lately).
 
     tokens = min(capacity, tokens + elapsed x per_second); allowed when tokens >= 1.
     """
     now = time.time() if now is None else now
-    c = store.conn
-    with transaction(c):
-        row = c.execute("SELECT tokens, updated FROM rate_buckets WHERE key=?", (key,)).fetchone()
+    with store.db.write() as conn:
+        row = (
+            conn.execute(
+                sa.text("SELECT tokens, updated FROM rate_buckets WHERE key = :k"), {"k": key}
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             tokens = bucket.capacity
         else:
             elapsed = max(0.0, now - float(row["updated"]))
             tokens = min(bucket.capacity, float(row["tokens"]) + elapsed * bucket.per_second)
         if tokens < 1.0:
-            c.execute("UPDATE rate_buckets SET tokens=?, updated=? WHERE key=?", (tokens, now, key))
+            conn.execute(
+                sa.text("UPDATE rate_buckets SET tokens = :t, updated = :u WHERE key = :k"),
+                {"t": tokens, "u": now, "k": key},
+            )
             return bucket.wait(tokens)
-        c.execute(
-            "INSERT INTO rate_buckets (key, tokens, updated) VALUES (?,?,?) ON CONFLICT(key)"
-            " DO UPDATE SET tokens=excluded.tokens, updated=excluded.updated",
-            (key, tokens - 1.0, now),
+        conn.execute(
+            sa.text(
+                "INSERT INTO rate_buckets (key, tokens, updated) VALUES (:k, :t, :u)"
+                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens,"
+                " updated = excluded.updated"
+            ),
+            {"k": key, "t": tokens - 1.0, "u": now},
         )
         # drop buckets idle long enough to be full again (any bucket refilling within 10 min)
         idle = max(bucket.capacity / bucket.per_second, RATE_ROW_IDLE_SECONDS)
-        c.execute("DELETE FROM rate_buckets WHERE updated < ?", (now - idle,))
+        conn.execute(sa.text("DELETE FROM rate_buckets WHERE updated < :cut"), {"cut": now - idle})
         return 0.0
 
 
@@ -369,33 +496,48 @@ def take_token(store: Store, key: str, bucket: Bucket, now: float | None = None)
 def ballots_per_minute(store: Store, session_id: str, number: int) -> list[dict[str, Any]]:
     """A round's counted ballots per minute of arrival: ``[{"minute": "YYYY-MM-DDTHH:MM",
     "ballots": n}]`` in time order (minutes without ballots left out)."""
-    rows = store.conn.execute(
-        "SELECT substr(submitted_at, 1, 16) AS minute, COUNT(*) FROM ballots"
-        " WHERE session_id=? AND round_number=? GROUP BY minute ORDER BY minute",
-        (session_id, number),
-    ).fetchall()
+    with store.db.read() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT substr(submitted_at, 1, 16) AS minute, COUNT(*) AS n FROM ballots"
+                " WHERE session_id = :sid AND round_number = :n"
+                " GROUP BY substr(submitted_at, 1, 16) ORDER BY minute"
+            ),
+            {"sid": session_id, "n": number},
+        ).all()
     return [{"minute": r[0], "ballots": int(r[1])} for r in rows]
 
 
 def ballots_per_browser(store: Store, session_id: str, number: int) -> list[dict[str, Any]]:
-    """A round's counted web ballots per browser, most first: ``[{"browser": first 8 hex
-    digits of its hash, "ballots": n, "first": time, "last": time, "ballot_ids": [...]}]``.
-    Ballots without a browser (paper, imported, older stores) are left out."""
-    rows = store.conn.execute(
-        "SELECT browser_hash, COUNT(*), MIN(submitted_at), MAX(submitted_at), group_concat(id)"
-        " FROM ballots WHERE session_id=? AND round_number=? AND browser_hash IS NOT NULL"
-        " GROUP BY browser_hash ORDER BY COUNT(*) DESC, MIN(submitted_at)",
-        (session_id, number),
-    ).fetchall()
+    """A round's counted web ballots per browser, most first (then the earliest first ballot,
+    then the hash): ``[{"browser": first 8 hex digits of its hash, "ballots": n, "first": time,
+    "last": time, "ballot_ids": [...]}]``. Ballots without a browser (paper, imported, older
+    stores) are left out."""
+    with store.db.read() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT browser_hash, id, submitted_at FROM ballots"
+                " WHERE session_id = :sid AND round_number = :n AND browser_hash IS NOT NULL"
+                " ORDER BY id"
+            ),
+            {"sid": session_id, "n": number},
+        ).all()
+    groups: dict[str, dict[str, Any]] = {}
+    for bhash, bid, at in rows:
+        g = groups.setdefault(str(bhash), {"ids": [], "first": at, "last": at})
+        g["ids"].append(int(bid))
+        g["first"] = min(g["first"], at)
+        g["last"] = max(g["last"], at)
+    order = sorted(groups.items(), key=lambda kv: (-len(kv[1]["ids"]), kv[1]["first"], kv[0]))
     return [
         {
-            "browser": str(r[0])[:8],
-            "ballots": int(r[1]),
-            "first": r[2],
-            "last": r[3],
-            "ballot_ids": sorted(int(i) for i in str(r[4]).split(",")),
+            "browser": bhash[:8],
+            "ballots": len(g["ids"]),
+            "first": g["first"],
+            "last": g["last"],
+            "ballot_ids": sorted(g["ids"]),
         }
-        for r in rows
+        for bhash, g in order
     ]
 
 
@@ -415,22 +557,27 @@ def stuffing_signs(store: Store, session_id: str, number: int) -> dict[str, Any]
 def set_aside(store: Store, session_id: str, ballot_ids: Sequence[int], by: str, why: str) -> int:
     """Take suspect ballots out of the count, keeping each (with ``by``, ``at`` and ``why``) in
     ``settings["set_aside"]``, which the saved session file carries. Returns how many were set
-    aside. Refuses a blank ``by`` or ``why`` and ballot ids not in the session."""
+    aside. Refuses a blank ``by`` or ``why`` and ballot ids not in the session; all in one write
+    block (all set aside, or none)."""
     from partnership_tools.store.sessions import _ballot_from_row, receipt_code
 
     by, why = str(by).strip(), str(why).strip()
     if not by or not why:
         raise StoreError("Say who is setting these ballots aside and why.")
     ids = sorted({int(i) for i in ballot_ids})
-    c = store.conn
-    with transaction(c):
-        settings = _settings(store, session_id)
+    with store.db.write() as conn:
+        settings = _settings(conn, session_id)
         kept = list(settings.get(SET_ASIDE_SETTING) or [])
         rows = []
         for bid in ids:
-            row = c.execute(
-                "SELECT * FROM ballots WHERE id=? AND session_id=?", (bid, session_id)
-            ).fetchone()
+            row = (
+                conn.execute(
+                    sa.text("SELECT * FROM ballots WHERE id = :id AND session_id = :sid"),
+                    {"id": bid, "sid": session_id},
+                )
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise StoreError(f"There is no ballot {bid} in this session.")
             rows.append(row)
@@ -450,7 +597,7 @@ def set_aside(store: Store, session_id: str, ballot_ids: Sequence[int], by: str,
                     "why": why,
                 }
             )
-            c.execute("DELETE FROM ballots WHERE id=?", (int(row["id"]),))
+            conn.execute(sa.text("DELETE FROM ballots WHERE id = :id"), {"id": int(row["id"])})
         settings[SET_ASIDE_SETTING] = kept
         store.update_session(session_id, settings=settings)
     return len(rows)
@@ -458,4 +605,5 @@ def set_aside(store: Store, session_id: str, ballot_ids: Sequence[int], by: str,
 
 def set_aside_ballots(store: Store, session_id: str) -> list[dict[str, Any]]:
     """The ballots set aside in a session, as recorded (round, ballot, by, at, why)."""
-    return list(_settings(store, session_id).get(SET_ASIDE_SETTING) or [])
+    with store.db.read() as conn:
+        return list(_settings(conn, session_id).get(SET_ASIDE_SETTING) or [])

@@ -1,10 +1,11 @@
-"""The session store: one SQLite file shared by the CLI, every Voilà kernel and the ballot server.
+"""The session store: the vote's tables (sessions, options, rounds, ballots, codes, one-time
+form tokens), in the one store the CLI, every Voilà kernel and the participants' processes share.
 
-Many processes write at once (the ballot server, a kernel per facilitator or projector page), so
-the store runs SQLite in WAL mode with a generous busy timeout, and every write happens inside a
-``BEGIN IMMEDIATE`` transaction.
+The store is an SQLite file or a PostgreSQL database (:mod:`partnership_tools.store.db`); every
+write runs in one serialised transaction (``store.db.write()``), every multi-query read on one
+snapshot (``store.db.read()``), with the same SQL on both.
 
-The file is named by ``--db``, else by the ``PARTNERSHIP_TOOLS_DB`` environment variable, else
+The store is named by ``--db``, else by the ``PARTNERSHIP_TOOLS_DB`` environment variable, else
 ``$XDG_DATA_HOME/partnership-tools/partnership-tools.sqlite`` (``~/.local/share/...``).
 
 >>> import tempfile, os
@@ -24,13 +25,19 @@ import hashlib
 import json
 import os
 import secrets
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+
+from sqlalchemy import Connection, RowMapping, TextClause, text
 
 from partnership_tools.kernel.clock import new_id, utc_now
-from partnership_tools.store.db import StoreError, connect, default_db_path, transaction
+from partnership_tools.store.db import (
+    Database,
+    StoreError,
+    describe_target,
+    normalise_target,
+    open_database,
+)
 from partnership_tools.store.tokens import CODE_ALPHABET, hash_key, verify_key
 from partnership_tools.vote.model import (
     Ballot,
@@ -64,24 +71,32 @@ class BallotReceipt:
 
 
 class Store:
-    """Sessions, rounds, ballots and participant codes in one SQLite file."""
+    """Sessions, rounds, ballots and participant codes in the store ``target`` names (a file
+    path for SQLite, a ``postgresql://`` URL; see :func:`partnership_tools.store.db.open_database`).
 
-    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
-        self.path = Path(path).expanduser() if path else default_db_path()
-        self._conn: sqlite3.Connection | None = None
+    The database is opened (and its schema brought up to date) on first use; :attr:`db` is it.
+    Raises :class:`~partnership_tools.store.db.StoreUnavailable` when it cannot be reached.
+    """
+
+    def __init__(self, target: str | os.PathLike[str] | None = None) -> None:
+        #: What the store was opened with: an absolute file path or a database URL (which may
+        #: hold a password: never show it; show :attr:`name`).
+        self.target = normalise_target(target)
+        self.path = self.target
+        #: The file (SQLite) or the URL without its password (PostgreSQL), for messages.
+        self.name = describe_target(self.target)
+        self._db: Database | None = None
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            conn = connect(self.path)
-            _add_missing_columns(conn)
-            self._conn = conn
-        return self._conn
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = open_database(self.target)
+        return self._db
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        if self._db is not None:
+            self._db.dispose()
+            self._db = None
 
     # -- sessions --------------------------------------------------------------------------
     def create_session(
@@ -106,29 +121,34 @@ class Store:
             facilitator_key_hash=hash_key(facilitator_key) if facilitator_key else "",
             settings=settings or {},
         )
-        with transaction(self.conn):
-            if self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (sid,)).fetchone():
+        with self.db.write() as c:
+            if c.execute(_q("SELECT 1 FROM sessions WHERE id = :id"), {"id": sid}).first():
                 raise StoreError(f"A session with id {sid!r} already exists.")
-            self._insert_session_row(session)
+            self._insert_session_row(c, session)
         return session
 
-    def _insert_session_row(self, s: Session) -> None:
-        self.conn.execute(
-            "INSERT INTO sessions (id, question, threshold, created_at, groups_json,"
-            " results_published, uses_codes, code_salt, facilitator_key_hash, settings_json)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (
-                s.id,
-                s.question,
-                s.threshold,
-                s.created_at,
-                json.dumps(list(s.groups)),
-                int(s.results_published),
-                int(s.uses_codes),
-                s.code_salt,
-                s.facilitator_key_hash,
-                json.dumps(s.settings, sort_keys=True),
+    @staticmethod
+    def _insert_session_row(c: Connection, s: Session) -> None:
+        c.execute(
+            _q(
+                "INSERT INTO sessions (id, question, threshold, created_at, groups_json,"
+                " results_published, uses_codes, code_salt, facilitator_key_hash, settings_json)"
+                " VALUES (:id, :question, :threshold, :created_at, :groups_json,"
+                " :results_published, :uses_codes, :code_salt, :facilitator_key_hash,"
+                " :settings_json)"
             ),
+            {
+                "id": s.id,
+                "question": s.question,
+                "threshold": s.threshold,
+                "created_at": s.created_at,
+                "groups_json": json.dumps(list(s.groups)),
+                "results_published": int(s.results_published),
+                "uses_codes": int(s.uses_codes),
+                "code_salt": s.code_salt,
+                "facilitator_key_hash": s.facilitator_key_hash,
+                "settings_json": json.dumps(s.settings, sort_keys=True),
+            },
         )
 
     def list_sessions(self, archived: bool | None = None) -> list[dict]:
@@ -140,28 +160,47 @@ class Store:
             False: " WHERE s.archived_at IS NULL",
             True: " WHERE s.archived_at IS NOT NULL",
         }
-        rows = self.conn.execute(
-            "SELECT s.id, s.question, s.created_at, s.archived_at,"
-            " (SELECT COUNT(*) FROM rounds r WHERE r.session_id = s.id) AS rounds,"
-            " (SELECT COUNT(*) FROM ballots b WHERE b.session_id = s.id) AS ballots"
-            f" FROM sessions s{where[archived]} ORDER BY s.created_at DESC, s.id"
-        ).fetchall()
-        return [dict(r) for r in rows]
+        with self.db.read() as c:
+            rows = c.execute(
+                _q(
+                    "SELECT s.id, s.question, s.created_at, s.archived_at,"
+                    " (SELECT COUNT(*) FROM rounds r WHERE r.session_id = s.id) AS rounds,"
+                    " (SELECT COUNT(*) FROM ballots b WHERE b.session_id = s.id) AS ballots"
+                    f" FROM sessions s{where[archived]} ORDER BY s.created_at DESC, s.id"
+                )
+            ).mappings()
+            return [dict(r) for r in rows]
 
     def has_session(self, session_id: str) -> bool:
-        return bool(
-            self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone()
-        )
+        with self.db.read() as c:
+            return _exists(c, "SELECT 1 FROM sessions WHERE id = :s", s=session_id)
 
     def load_session(self, session_id: str, ballots: bool = True) -> Session:
         """The whole session, with every round's ballots in arrival order.
 
         ``ballots=False`` leaves the ballots out (cheap for a page that only needs the options).
         """
-        c = self.conn
-        row = c.execute("SELECT * FROM sessions WHERE id=?", (session_id,)).fetchone()
-        if row is None:
-            raise StoreError(f"There is no session {session_id!r} in {self.path}.")
+        args = {"s": session_id}
+        with self.db.read() as c:
+            row = c.execute(_q("SELECT * FROM sessions WHERE id = :s"), args).mappings().first()
+            if row is None:
+                raise StoreError(f"There is no session {session_id!r} in {self.name}.")
+            option_rows = (
+                c.execute(_q("SELECT * FROM options WHERE session_id = :s ORDER BY seq"), args)
+                .mappings()
+                .all()
+            )
+            by_round: dict[int, list[Ballot]] = {}
+            if ballots:
+                for b in c.execute(
+                    _q("SELECT * FROM ballots WHERE session_id = :s ORDER BY id"), args
+                ).mappings():
+                    by_round.setdefault(b["round_number"], []).append(_ballot_from_row(b))
+            round_rows = (
+                c.execute(_q("SELECT * FROM rounds WHERE session_id = :s ORDER BY number"), args)
+                .mappings()
+                .all()
+            )
         options = tuple(
             Option(
                 id=o["id"],
@@ -172,16 +211,8 @@ class Store:
                 merged_from=tuple(json.loads(o["merged_from_json"])),
                 reason=o["reason"] or "",
             )
-            for o in c.execute(
-                "SELECT * FROM options WHERE session_id=? ORDER BY seq", (session_id,)
-            )
+            for o in option_rows
         )
-        by_round: dict[int, list[Ballot]] = {}
-        if ballots:
-            for b in c.execute(
-                "SELECT * FROM ballots WHERE session_id=? ORDER BY id", (session_id,)
-            ).fetchall():
-                by_round.setdefault(b["round_number"], []).append(_ballot_from_row(b))
         rounds = tuple(
             Round(
                 number=r["number"],
@@ -191,9 +222,7 @@ class Store:
                 opened_at=r["opened_at"],
                 closed_at=r["closed_at"],
             )
-            for r in c.execute(
-                "SELECT * FROM rounds WHERE session_id=? ORDER BY number", (session_id,)
-            )
+            for r in round_rows
         )
         return Session(
             id=row["id"],
@@ -212,54 +241,57 @@ class Store:
 
     def save_session(self, session: Session, replace: bool = False) -> None:
         """Write a whole session (e.g. from an imported file) in one transaction."""
-        with transaction(self.conn):
-            if self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (session.id,)).fetchone():
+        with self.db.write() as c:
+            if _exists(c, "SELECT 1 FROM sessions WHERE id = :s", s=session.id):
                 if not replace:
                     raise StoreError(
                         f"A session with id {session.id!r} already exists; import it with"
                         " --replace to overwrite it."
                     )
-                self.conn.execute("DELETE FROM ballots WHERE session_id=?", (session.id,))
-                self.conn.execute("DELETE FROM codes WHERE session_id=?", (session.id,))
-                self.conn.execute("DELETE FROM rounds WHERE session_id=?", (session.id,))
-                self.conn.execute("DELETE FROM options WHERE session_id=?", (session.id,))
-                self.conn.execute("DELETE FROM sessions WHERE id=?", (session.id,))
-            self._insert_session_row(session)
+                self._delete_session_rows(c, session.id)
+            self._insert_session_row(c, session)
             for seq, o in enumerate(session.options):
-                self._insert_option(session.id, seq, o)
+                self._insert_option(c, session.id, seq, o)
             for r in session.rounds:
-                self.conn.execute(
-                    "INSERT INTO rounds (session_id, number, option_ids_json, status, opened_at,"
-                    " closed_at) VALUES (?,?,?,?,?,?)",
-                    (
-                        session.id,
-                        r.number,
-                        json.dumps(list(r.option_ids)),
-                        r.status,
-                        r.opened_at,
-                        r.closed_at,
+                c.execute(
+                    _q(
+                        "INSERT INTO rounds (session_id, number, option_ids_json, status,"
+                        " opened_at, closed_at) VALUES (:s, :n, :ids, :status, :o, :cl)"
                     ),
+                    {
+                        "s": session.id,
+                        "n": r.number,
+                        "ids": json.dumps(list(r.option_ids)),
+                        "status": r.status,
+                        "o": r.opened_at,
+                        "cl": r.closed_at,
+                    },
                 )
                 for b in r.ballots:
-                    self._insert_ballot(session.id, r.number, b)
+                    self._insert_ballot(c, session.id, r.number, b)
+
+    @staticmethod
+    def _delete_session_rows(c: Connection, session_id: str) -> None:
+        for table, col in (
+            ("ballots", "session_id"),
+            ("codes", "session_id"),
+            ("form_tokens", "session_id"),
+            ("rounds", "session_id"),
+            ("options", "session_id"),
+            ("sessions", "id"),
+        ):
+            c.execute(_q(f"DELETE FROM {table} WHERE {col} = :s"), {"s": session_id})
 
     def delete_session(self, session_id: str) -> None:
-        with transaction(self.conn):
-            for table, col in (
-                ("ballots", "session_id"),
-                ("codes", "session_id"),
-                ("form_tokens", "session_id"),
-                ("rounds", "session_id"),
-                ("options", "session_id"),
-                ("sessions", "id"),
-            ):
-                self.conn.execute(f"DELETE FROM {table} WHERE {col}=?", (session_id,))
+        with self.db.write() as c:
+            self._delete_session_rows(c, session_id)
 
     def check_facilitator_key(self, session_id: str, key: str) -> bool:
         """True when ``key`` is this session's facilitator key (or the session has none)."""
-        row = self.conn.execute(
-            "SELECT facilitator_key_hash FROM sessions WHERE id=?", (session_id,)
-        ).fetchone()
+        with self.db.read() as c:
+            row = c.execute(
+                _q("SELECT facilitator_key_hash FROM sessions WHERE id = :s"), {"s": session_id}
+            ).first()
         if row is None:
             return False
         if not row[0]:
@@ -283,54 +315,54 @@ class Store:
                 raise StoreError(f"A session has no setting called {name!r}.")
         if "threshold" in fields and not 0 < float(fields["threshold"]) <= 1:
             raise StoreError("The consensus threshold must be greater than 0 and at most 1.")
-        with transaction(self.conn):
-            self._require_session(session_id)
+        with self.db.write() as c:
+            self._require_session(c, session_id)
             for name, value in fields.items():
-                self.conn.execute(
-                    f"UPDATE sessions SET {columns.get(name, name)}=? WHERE id=?",
-                    (allowed[name](value), session_id),
+                c.execute(
+                    _q(f"UPDATE sessions SET {columns.get(name, name)} = :v WHERE id = :s"),
+                    {"v": allowed[name](value), "s": session_id},
                 )
 
     def set_published(self, session_id: str, published: bool) -> None:
         self.update_session(session_id, results_published=published)
 
-    def _require_session(self, session_id: str) -> None:
-        if not self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone():
+    @staticmethod
+    def _require_session(c: Connection, session_id: str) -> None:
+        if not _exists(c, "SELECT 1 FROM sessions WHERE id = :s", s=session_id):
             raise StoreError(f"There is no session {session_id!r}.")
 
     # -- options ---------------------------------------------------------------------------
-    def _insert_option(self, session_id: str, seq: int, o: Option) -> None:
-        self.conn.execute(
-            "INSERT INTO options (session_id, id, seq, label, description, proposer,"
-            " amended_from, merged_from_json, reason) VALUES (?,?,?,?,?,?,?,?,?)",
-            (
-                session_id,
-                o.id,
-                seq,
-                o.label,
-                o.description,
-                o.proposer,
-                o.amended_from,
-                json.dumps(list(o.merged_from)),
-                o.reason,
+    @staticmethod
+    def _insert_option(c: Connection, session_id: str, seq: int, o: Option) -> None:
+        c.execute(
+            _q(
+                "INSERT INTO options (session_id, id, seq, label, description, proposer,"
+                " amended_from, merged_from_json, reason) VALUES (:s, :id, :seq, :label,"
+                " :description, :proposer, :amended_from, :merged_from_json, :reason)"
             ),
+            {
+                "s": session_id,
+                "id": o.id,
+                "seq": seq,
+                "label": o.label,
+                "description": o.description,
+                "proposer": o.proposer,
+                "amended_from": o.amended_from,
+                "merged_from_json": json.dumps(list(o.merged_from)),
+                "reason": o.reason,
+            },
         )
 
     def add_options(self, session_id: str, options: Sequence[Option]) -> tuple[Option, ...]:
         """Add new options to a session (ids must be new; parents must exist)."""
-        with transaction(self.conn):
-            self._require_session(session_id)
-            existing = {
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT id FROM options WHERE session_id=?", (session_id,)
-                )
-            }
+        with self.db.write() as c:
+            self._require_session(c, session_id)
+            existing = set(_option_ids(c, session_id))
             seq = int(
-                self.conn.execute(
-                    "SELECT COALESCE(MAX(seq), -1) + 1 FROM options WHERE session_id=?",
-                    (session_id,),
-                ).fetchone()[0]
+                c.execute(
+                    _q("SELECT COALESCE(MAX(seq), -1) + 1 FROM options WHERE session_id = :s"),
+                    {"s": session_id},
+                ).scalar_one()
             )
             for o in options:
                 if o.id in existing:
@@ -338,17 +370,15 @@ class Store:
                 for p in o.parents:
                     if p not in existing:
                         raise StoreError(f"Option {o.id!r} names an unknown parent {p!r}.")
-                self._insert_option(session_id, seq, o)
+                self._insert_option(c, session_id, seq, o)
                 existing.add(o.id)
                 seq += 1
         return tuple(options)
 
     def next_option_id(self, session_id: str) -> str:
         """The next free single-letter id (A..Z), then A1, B1, ..."""
-        used = {
-            r[0]
-            for r in self.conn.execute("SELECT id FROM options WHERE session_id=?", (session_id,))
-        }
+        with self.db.read() as c:
+            used = set(_option_ids(c, session_id))
         letters = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
         suffix = ""
         n = 0
@@ -367,59 +397,64 @@ class Store:
             raise StoreError("A round needs at least two options.")
         if len(set(option_ids)) != len(option_ids):
             raise StoreError("The round's option list names an option twice.")
-        with transaction(self.conn):
-            self._require_session(session_id)
-            known = {
-                r[0]
-                for r in self.conn.execute(
-                    "SELECT id FROM options WHERE session_id=?", (session_id,)
-                )
-            }
+        with self.db.write() as c:
+            self._require_session(c, session_id)
+            known = set(_option_ids(c, session_id))
             unknown = [o for o in option_ids if o not in known]
             if unknown:
                 raise StoreError(f"Unknown option(s) for this session: {', '.join(unknown)}.")
-            if self.conn.execute(
-                "SELECT 1 FROM rounds WHERE session_id=? AND status='open'", (session_id,)
-            ).fetchone():
+            if _exists(
+                c, "SELECT 1 FROM rounds WHERE session_id = :s AND status = 'open'", s=session_id
+            ):
                 raise StoreError("Close the open round before opening another.")
-            last = self.conn.execute(
-                "SELECT COALESCE(MAX(number), 0) FROM rounds WHERE session_id=?", (session_id,)
-            ).fetchone()[0]
-            number = last + 1
+            number = _last_round(c, session_id) + 1
             now = utc_now()
-            self.conn.execute(
-                "INSERT INTO rounds (session_id, number, option_ids_json, status, opened_at)"
-                " VALUES (?,?,?,?,?)",
-                (session_id, number, json.dumps(list(option_ids)), "open", now),
+            c.execute(
+                _q(
+                    "INSERT INTO rounds (session_id, number, option_ids_json, status, opened_at)"
+                    " VALUES (:s, :n, :ids, 'open', :now)"
+                ),
+                {"s": session_id, "n": number, "ids": json.dumps(list(option_ids)), "now": now},
             )
         return Round(number=number, option_ids=option_ids, status="open", opened_at=now)
 
     def close_round(self, session_id: str, number: int) -> None:
         """Close a round: from this moment no ballot for it is accepted."""
-        with transaction(self.conn):
-            row = self.conn.execute(
-                "SELECT status FROM rounds WHERE session_id=? AND number=?", (session_id, number)
-            ).fetchone()
+        with self.db.write() as c:
+            row = c.execute(
+                _q("SELECT status FROM rounds WHERE session_id = :s AND number = :n"),
+                {"s": session_id, "n": number},
+            ).first()
             if row is None:
                 raise StoreError(f"This session has no round {number}.")
             if row[0] != "open":
                 raise StoreError(f"Round {number} is not open.")
-            self.conn.execute(
-                "UPDATE rounds SET status='closed', closed_at=? WHERE session_id=? AND number=?",
-                (utc_now(), session_id, number),
+            c.execute(
+                _q(
+                    "UPDATE rounds SET status = 'closed', closed_at = :now"
+                    " WHERE session_id = :s AND number = :n"
+                ),
+                {"now": utc_now(), "s": session_id, "n": number},
             )
 
     def round_status(self, session_id: str, number: int) -> str | None:
-        row = self.conn.execute(
-            "SELECT status FROM rounds WHERE session_id=? AND number=?", (session_id, number)
-        ).fetchone()
-        return row[0] if row else None
+        with self.db.read() as c:
+            return c.execute(
+                _q("SELECT status FROM rounds WHERE session_id = :s AND number = :n"),
+                {"s": session_id, "n": number},
+            ).scalar()
 
     def open_round_of(self, session_id: str) -> Round | None:
         """The open round of a session (without ballots), or None."""
-        row = self.conn.execute(
-            "SELECT * FROM rounds WHERE session_id=? AND status='open'", (session_id,)
-        ).fetchone()
+        with self.db.read() as c:
+            row = (
+                c.execute(
+                    _q("SELECT * FROM rounds WHERE session_id = :s AND status = 'open'"),
+                    {"s": session_id},
+                )
+                .mappings()
+                .first()
+            )
         if row is None:
             return None
         return Round(
@@ -430,31 +465,36 @@ class Store:
         )
 
     # -- ballots ---------------------------------------------------------------------------
-    def _insert_ballot(self, session_id: str, number: int, b: Ballot) -> int:
-        cur = self.conn.execute(
-            "INSERT INTO ballots (session_id, round_number, ranking_json, grp, participant_hash,"
-            " submitted_at, shown_order_json, source) VALUES (?,?,?,?,?,?,?,?)",
-            (
-                session_id,
-                number,
-                json.dumps(list(b.ranking)),
-                b.group,
-                b.participant_hash,
-                b.submitted_at,
-                json.dumps(list(b.shown_order)),
-                b.source,
-            ),
+    @staticmethod
+    def _insert_ballot(c: Connection, session_id: str, number: int, b: Ballot) -> int:
+        """Insert a ballot and return the id the database gave it (``RETURNING id``)."""
+        return int(
+            c.execute(
+                _q(
+                    "INSERT INTO ballots (session_id, round_number, ranking_json, grp,"
+                    " participant_hash, submitted_at, shown_order_json, source) VALUES (:s, :n,"
+                    " :ranking, :grp, :ph, :at, :shown, :source) RETURNING id"
+                ),
+                {
+                    "s": session_id,
+                    "n": number,
+                    "ranking": json.dumps(list(b.ranking)),
+                    "grp": b.group,
+                    "ph": b.participant_hash,
+                    "at": b.submitted_at,
+                    "shown": json.dumps(list(b.shown_order)),
+                    "source": b.source,
+                },
+            ).scalar_one()
         )
-        assert cur.lastrowid is not None  # an INSERT always sets it
-        return int(cur.lastrowid)
 
     def add_ballot(self, session_id: str, number: int, ballot: Ballot) -> BallotReceipt:
         """Store a ballot for an open round. The caller has validated the ranking.
 
         A ballot with a participant hash replaces that participant's earlier ballot in the round.
         """
-        with transaction(self.conn):
-            return self._accept_ballot(session_id, number, ballot)
+        with self.db.write() as c:
+            return self._accept_ballot(c, session_id, number, ballot)
 
     def add_ballots(
         self, session_id: str, number: int, ballots: Sequence[Ballot]
@@ -476,15 +516,26 @@ class Store:
         >>> store.ballot_count(s.id, 1)
         2
         """
-        with transaction(self.conn):
-            return [self._accept_ballot(session_id, number, b) for b in ballots]
+        with self.db.write() as c:
+            return [self._accept_ballot(c, session_id, number, b) for b in ballots]
 
-    def _accept_ballot(self, session_id: str, number: int, ballot: Ballot) -> BallotReceipt:
-        """Checks and insert, inside the caller's transaction."""
-        row = self.conn.execute(
-            "SELECT status, option_ids_json FROM rounds WHERE session_id=? AND number=?",
-            (session_id, number),
-        ).fetchone()
+    def _accept_ballot(
+        self, c: Connection, session_id: str, number: int, ballot: Ballot
+    ) -> BallotReceipt:
+        """Checks and insert, inside the caller's write block. A ballot with a participant
+        hash first deletes that participant's earlier ballot in the round; the unique index
+        ``ballots_one_per_code`` guarantees at most one per code whatever else happens."""
+        row = (
+            c.execute(
+                _q(
+                    "SELECT status, option_ids_json FROM rounds"
+                    " WHERE session_id = :s AND number = :n"
+                ),
+                {"s": session_id, "n": number},
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise StoreError(f"This session has no round {number}.")
         if row["status"] != "open":
@@ -497,44 +548,62 @@ class Store:
             )
         replaced = False
         if ballot.participant_hash:
-            cur = self.conn.execute(
-                "DELETE FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
-                (session_id, number, ballot.participant_hash),
+            cur = c.execute(
+                _q(
+                    "DELETE FROM ballots WHERE session_id = :s AND round_number = :n"
+                    " AND participant_hash = :ph"
+                ),
+                {"s": session_id, "n": number, "ph": ballot.participant_hash},
             )
             replaced = cur.rowcount > 0
-        ballot_id = self._insert_ballot(session_id, number, ballot)
+        ballot_id = self._insert_ballot(c, session_id, number, ballot)
         receipt = receipt_code(session_id, number, ballot_id, ballot.ranking)
         return BallotReceipt(ballot_id, receipt, replaced)
 
     def remove_ballot(self, session_id: str, ballot_id: int) -> None:
         """Undo a ballot (e.g. a mistyped paper ballot) while its round is open."""
-        with transaction(self.conn):
-            row = self.conn.execute(
-                "SELECT b.round_number, r.status FROM ballots b JOIN rounds r"
-                " ON r.session_id=b.session_id AND r.number=b.round_number"
-                " WHERE b.session_id=? AND b.id=?",
-                (session_id, ballot_id),
-            ).fetchone()
+        with self.db.write() as c:
+            row = (
+                c.execute(
+                    _q(
+                        "SELECT b.round_number, r.status FROM ballots b JOIN rounds r"
+                        " ON r.session_id = b.session_id AND r.number = b.round_number"
+                        " WHERE b.session_id = :s AND b.id = :b"
+                    ),
+                    {"s": session_id, "b": ballot_id},
+                )
+                .mappings()
+                .first()
+            )
             if row is None:
                 raise StoreError(f"There is no ballot {ballot_id} in this session.")
             if row["status"] != "open":
                 raise StoreError("Ballots of a closed round cannot be removed.")
-            self.conn.execute("DELETE FROM ballots WHERE id=?", (ballot_id,))
+            c.execute(_q("DELETE FROM ballots WHERE id = :b"), {"b": ballot_id})
 
     def ballot_count(self, session_id: str, number: int) -> int:
-        return int(
-            self.conn.execute(
-                "SELECT COUNT(*) FROM ballots WHERE session_id=? AND round_number=?",
-                (session_id, number),
-            ).fetchone()[0]
-        )
+        with self.db.read() as c:
+            return int(
+                c.execute(
+                    _q("SELECT COUNT(*) FROM ballots WHERE session_id = :s AND round_number = :n"),
+                    {"s": session_id, "n": number},
+                ).scalar_one()
+            )
 
     def ballots(self, session_id: str, number: int) -> list[tuple[int, Ballot]]:
         """The round's ballots with their store ids, in arrival order."""
-        rows = self.conn.execute(
-            "SELECT * FROM ballots WHERE session_id=? AND round_number=? ORDER BY id",
-            (session_id, number),
-        ).fetchall()
+        with self.db.read() as c:
+            rows = (
+                c.execute(
+                    _q(
+                        "SELECT * FROM ballots WHERE session_id = :s AND round_number = :n"
+                        " ORDER BY id"
+                    ),
+                    {"s": session_id, "n": number},
+                )
+                .mappings()
+                .all()
+            )
         return [(int(r["id"]), _ballot_from_row(r)) for r in rows]
 
     # -- participant codes -----------------------------------------------------------------
@@ -549,108 +618,135 @@ class Store:
         if not 1 <= count <= 10_000:
             raise StoreError("Issue between 1 and 10,000 codes at a time.")
         rng = random.Random(seed) if seed is not None else secrets.SystemRandom()
-        with transaction(self.conn):
-            row = self.conn.execute(
-                "SELECT code_salt FROM sessions WHERE id=?", (session_id,)
-            ).fetchone()
-            if row is None:
+        with self.db.write() as c:
+            salt = c.execute(
+                _q("SELECT code_salt FROM sessions WHERE id = :s"), {"s": session_id}
+            ).first()
+            if salt is None:
                 raise StoreError(f"There is no session {session_id!r}.")
-            salt = row[0]
             codes: list[str] = []
             now = utc_now()
+            insert = _q(
+                "INSERT INTO codes (session_id, code_hash, issued_at) VALUES (:s, :h, :now)"
+                " ON CONFLICT (session_id, code_hash) DO NOTHING"
+            )
             while len(codes) < count:
                 code = "".join(rng.choice(CODE_ALPHABET) for _ in range(8))
-                h = hash_participant(code, salt)
-                cur = self.conn.execute(
-                    "INSERT OR IGNORE INTO codes (session_id, code_hash, issued_at) VALUES (?,?,?)",
-                    (session_id, h, now),
-                )
+                h = hash_participant(code, salt[0])
+                cur = c.execute(insert, {"s": session_id, "h": h, "now": now})
                 if cur.rowcount:
                     codes.append(code)
-            self.conn.execute("UPDATE sessions SET uses_codes=1 WHERE id=?", (session_id,))
+            c.execute(_q("UPDATE sessions SET uses_codes = 1 WHERE id = :s"), {"s": session_id})
         return codes
 
     def code_hash(self, session_id: str, code: str) -> str | None:
         """The stored hash for a participant code, or None when the code was never issued."""
-        row = self.conn.execute(
-            "SELECT code_salt FROM sessions WHERE id=?", (session_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        h = hash_participant(code, row[0])
-        ok = self.conn.execute(
-            "SELECT 1 FROM codes WHERE session_id=? AND code_hash=?", (session_id, h)
-        ).fetchone()
+        with self.db.read() as c:
+            salt = c.execute(
+                _q("SELECT code_salt FROM sessions WHERE id = :s"), {"s": session_id}
+            ).scalar()
+            if salt is None:
+                return None
+            h = hash_participant(code, salt)
+            ok = _exists(
+                c,
+                "SELECT 1 FROM codes WHERE session_id = :s AND code_hash = :h",
+                s=session_id,
+                h=h,
+            )
         return h if ok else None
 
     def code_has_ballot(self, session_id: str, number: int, participant_hash: str) -> bool:
         """Whether this participant (by code hash) already has a ballot in the round."""
-        row = self.conn.execute(
-            "SELECT 1 FROM ballots WHERE session_id=? AND round_number=? AND participant_hash=?",
-            (session_id, number, participant_hash),
-        ).fetchone()
-        return row is not None
+        with self.db.read() as c:
+            return _exists(
+                c,
+                "SELECT 1 FROM ballots WHERE session_id = :s AND round_number = :n"
+                " AND participant_hash = :ph",
+                s=session_id,
+                n=number,
+                ph=participant_hash,
+            )
 
     def code_count(self, session_id: str) -> int:
-        return int(
-            self.conn.execute(
-                "SELECT COUNT(*) FROM codes WHERE session_id=?", (session_id,)
-            ).fetchone()[0]
-        )
+        with self.db.read() as c:
+            return int(
+                c.execute(
+                    _q("SELECT COUNT(*) FROM codes WHERE session_id = :s"), {"s": session_id}
+                ).scalar_one()
+            )
 
     def turnout(self, session_id: str, number: int) -> dict[str, int]:
-        """A round's turnout in two cheap queries (no ballot is loaded): ``ballots`` in all,
+        """A round's turnout in three cheap queries (no ballot is loaded): ``ballots`` in all,
         ``web``, ``paper`` and ``import`` (by source), ``codes_used`` (distinct codes with a
         ballot in the round) and ``codes_issued`` (codes issued for the session)."""
-        rows = self.conn.execute(
-            "SELECT source, COUNT(*), COUNT(DISTINCT participant_hash) FROM ballots"
-            " WHERE session_id=? AND round_number=? GROUP BY source",
-            (session_id, number),
-        ).fetchall()
+        args = {"s": session_id, "n": number}
         out = {"ballots": 0, "web": 0, "paper": 0, "import": 0, "codes_used": 0}
-        for source, count, _ in rows:
-            out["ballots"] += int(count)
-            key = source if source in ("web", "paper", "import") else "web"
-            out[key] += int(count)
-        out["codes_used"] = int(
-            self.conn.execute(
-                "SELECT COUNT(DISTINCT participant_hash) FROM ballots"
-                " WHERE session_id=? AND round_number=? AND participant_hash IS NOT NULL",
-                (session_id, number),
-            ).fetchone()[0]
-        )
-        out["codes_issued"] = self.code_count(session_id)
+        with self.db.read() as c:
+            rows = c.execute(
+                _q(
+                    "SELECT source, COUNT(*) FROM ballots"
+                    " WHERE session_id = :s AND round_number = :n GROUP BY source"
+                ),
+                args,
+            ).all()
+            for source, count in rows:
+                out["ballots"] += int(count)
+                key = source if source in ("web", "paper", "import") else "web"
+                out[key] += int(count)
+            out["codes_used"] = int(
+                c.execute(
+                    _q(
+                        "SELECT COUNT(DISTINCT participant_hash) FROM ballots WHERE session_id"
+                        " = :s AND round_number = :n AND participant_hash IS NOT NULL"
+                    ),
+                    args,
+                ).scalar_one()
+            )
+            out["codes_issued"] = self.code_count(session_id)
         return out
 
     # -- editing options, undoing a merge or an amendment --------------------------------------
-    def _option_rounds(self, session_id: str, option_id: str) -> list[int]:
+    @staticmethod
+    def _option_rounds(c: Connection, session_id: str, option_id: str) -> list[int]:
         """The rounds whose ballot paper lists the option."""
         return [
             int(r["number"])
-            for r in self.conn.execute(
-                "SELECT number, option_ids_json FROM rounds WHERE session_id=? ORDER BY number",
-                (session_id,),
-            )
+            for r in c.execute(
+                _q(
+                    "SELECT number, option_ids_json FROM rounds WHERE session_id = :s"
+                    " ORDER BY number"
+                ),
+                {"s": session_id},
+            ).mappings()
             if option_id in json.loads(r["option_ids_json"])
         ]
 
-    def _option_children(self, session_id: str, option_id: str) -> list[str]:
+    @staticmethod
+    def _option_children(c: Connection, session_id: str, option_id: str) -> list[str]:
         """The options that name this one as a parent (amended or merged from it)."""
         return [
             str(r["id"])
-            for r in self.conn.execute(
-                "SELECT id, amended_from, merged_from_json FROM options WHERE session_id=?"
-                " ORDER BY seq",
-                (session_id,),
-            )
+            for r in c.execute(
+                _q(
+                    "SELECT id, amended_from, merged_from_json FROM options WHERE session_id = :s"
+                    " ORDER BY seq"
+                ),
+                {"s": session_id},
+            ).mappings()
             if r["amended_from"] == option_id or option_id in json.loads(r["merged_from_json"])
         ]
 
-    def _require_option(self, session_id: str, option_id: str) -> sqlite3.Row:
-        self._require_session(session_id)
-        row = self.conn.execute(
-            "SELECT * FROM options WHERE session_id=? AND id=?", (session_id, option_id)
-        ).fetchone()
+    def _require_option(self, c: Connection, session_id: str, option_id: str) -> RowMapping:
+        self._require_session(c, session_id)
+        row = (
+            c.execute(
+                _q("SELECT * FROM options WHERE session_id = :s AND id = :o"),
+                {"s": session_id, "o": option_id},
+            )
+            .mappings()
+            .first()
+        )
         if row is None:
             raise StoreError(f"There is no option {option_id!r} in this session.")
         return row
@@ -681,8 +777,8 @@ class Store:
         ...
         partnership_tools.store.db.StoreError: Option A was on the ballot paper of round 1, so its wording can no longer change; amend it instead.
         """
-        with transaction(self.conn):
-            row = self._require_option(session_id, option_id)
+        with self.db.write() as c:
+            row = self._require_option(c, session_id, option_id)
             new = Option(
                 id=option_id,
                 label=" ".join(label.split()) if label is not None else row["label"],
@@ -693,26 +789,35 @@ class Store:
                 reason=reason.strip() if reason is not None else (row["reason"] or ""),
             )
             wording_changed = (new.label, new.description) != (row["label"], row["description"])
-            rounds = self._option_rounds(session_id, option_id)
+            rounds = self._option_rounds(c, session_id, option_id)
             if wording_changed and rounds:
                 raise StoreError(
                     f"Option {option_id} was on the ballot paper of round {rounds[0]}, so its"
                     " wording can no longer change; amend it instead."
                 )
             if wording_changed:
-                for other in self.conn.execute(
-                    "SELECT id, label FROM options WHERE session_id=? AND id<>?",
-                    (session_id, option_id),
-                ):
+                for other in c.execute(
+                    _q("SELECT id, label FROM options WHERE session_id = :s AND id <> :o"),
+                    {"s": session_id, "o": option_id},
+                ).mappings():
                     if " ".join(other["label"].split()).casefold() == new.label.casefold():
                         raise StoreError(
                             f"Option {other['id']} already reads {new.label!r}; choose other"
                             " wording."
                         )
-            self.conn.execute(
-                "UPDATE options SET label=?, description=?, proposer=?, reason=?"
-                " WHERE session_id=? AND id=?",
-                (new.label, new.description, new.proposer, new.reason, session_id, option_id),
+            c.execute(
+                _q(
+                    "UPDATE options SET label = :label, description = :d, proposer = :p,"
+                    " reason = :r WHERE session_id = :s AND id = :o"
+                ),
+                {
+                    "label": new.label,
+                    "d": new.description,
+                    "p": new.proposer,
+                    "r": new.reason,
+                    "s": session_id,
+                    "o": option_id,
+                },
             )
         return new
 
@@ -728,21 +833,22 @@ class Store:
         >>> [o.id for o in store.load_session(s.id).options]
         ['A']
         """
-        with transaction(self.conn):
-            self._require_option(session_id, option_id)
-            rounds = self._option_rounds(session_id, option_id)
+        with self.db.write() as c:
+            self._require_option(c, session_id, option_id)
+            rounds = self._option_rounds(c, session_id, option_id)
             if rounds:
                 raise StoreError(
                     f"Option {option_id} was on the ballot paper of round {rounds[0]}, so it"
                     " stays in the record."
                 )
-            children = self._option_children(session_id, option_id)
+            children = self._option_children(c, session_id, option_id)
             if children:
                 raise StoreError(
                     f"Option {children[0]} was made from option {option_id}; undo that first."
                 )
-            self.conn.execute(
-                "DELETE FROM options WHERE session_id=? AND id=?", (session_id, option_id)
+            c.execute(
+                _q("DELETE FROM options WHERE session_id = :s AND id = :o"),
+                {"s": session_id, "o": option_id},
             )
 
     def undo_option(self, session_id: str, option_id: str) -> int | None:
@@ -764,22 +870,20 @@ class Store:
         >>> [o.id for o in store.load_session(s.id).options]
         ['A', 'B', 'C']
         """
-        with transaction(self.conn):
-            row = self._require_option(session_id, option_id)
+        with self.db.write() as c:
+            row = self._require_option(c, session_id, option_id)
             if not row["amended_from"] and not json.loads(row["merged_from_json"]):
                 raise StoreError(
                     f"Option {option_id} was neither amended nor merged, so there is nothing to"
                     " undo."
                 )
-            children = self._option_children(session_id, option_id)
+            children = self._option_children(c, session_id, option_id)
             if children:
                 raise StoreError(
                     f"Option {children[0]} was made from option {option_id}; undo that first."
                 )
-            rounds = self._option_rounds(session_id, option_id)
-            last = self.conn.execute(
-                "SELECT COALESCE(MAX(number), 0) FROM rounds WHERE session_id=?", (session_id,)
-            ).fetchone()[0]
+            rounds = self._option_rounds(c, session_id, option_id)
+            last = _last_round(c, session_id)
             withdrawn: int | None = None
             if rounds:
                 if rounds != [last]:
@@ -795,12 +899,13 @@ class Store:
                 withdrawn = int(last)
                 for table in ("form_tokens", "rounds"):
                     col = "round_number" if table == "form_tokens" else "number"
-                    self.conn.execute(
-                        f"DELETE FROM {table} WHERE session_id=? AND {col}=?",
-                        (session_id, withdrawn),
+                    c.execute(
+                        _q(f"DELETE FROM {table} WHERE session_id = :s AND {col} = :n"),
+                        {"s": session_id, "n": withdrawn},
                     )
-            self.conn.execute(
-                "DELETE FROM options WHERE session_id=? AND id=?", (session_id, option_id)
+            c.execute(
+                _q("DELETE FROM options WHERE session_id = :s AND id = :o"),
+                {"s": session_id, "o": option_id},
             )
         return withdrawn
 
@@ -853,12 +958,12 @@ class Store:
             settings=dict(old.settings),
             options=options,
         )
-        with transaction(self.conn):
-            if self.conn.execute("SELECT 1 FROM sessions WHERE id=?", (new.id,)).fetchone():
+        with self.db.write() as c:
+            if _exists(c, "SELECT 1 FROM sessions WHERE id = :s", s=new.id):
                 raise StoreError(f"A session with id {new.id!r} already exists.")
-            self._insert_session_row(new)
+            self._insert_session_row(c, new)
             for seq, o in enumerate(new.options):
-                self._insert_option(new.id, seq, o)
+                self._insert_option(c, new.id, seq, o)
         return new
 
     def archive_session(self, session_id: str, archived: bool = True) -> None:
@@ -872,11 +977,11 @@ class Store:
         >>> store.list_sessions(archived=False), len(store.list_sessions(archived=True))
         ([], 1)
         """
-        with transaction(self.conn):
-            self._require_session(session_id)
-            self.conn.execute(
-                "UPDATE sessions SET archived_at=? WHERE id=?",
-                (utc_now() if archived else None, session_id),
+        with self.db.write() as c:
+            self._require_session(c, session_id)
+            c.execute(
+                _q("UPDATE sessions SET archived_at = :at WHERE id = :s"),
+                {"at": utc_now() if archived else None, "s": session_id},
             )
 
     # -- receipts --------------------------------------------------------------------------------
@@ -924,28 +1029,44 @@ class Store:
         wanted = normalise_receipt(code)
         if len(wanted) != RECEIPT_LENGTH:
             return None
-        for r in self.conn.execute(
-            "SELECT number FROM rounds WHERE session_id=? ORDER BY number", (session_id,)
-        ).fetchall():
-            for item in self.round_receipts(session_id, int(r["number"])):
-                if item["receipt"] == wanted:
-                    return {"round": int(r["number"]), **item}
+        with self.db.read() as c:
+            numbers = c.execute(
+                _q("SELECT number FROM rounds WHERE session_id = :s ORDER BY number"),
+                {"s": session_id},
+            ).scalars()
+            for number in list(numbers):
+                for item in self.round_receipts(session_id, int(number)):
+                    if item["receipt"] == wanted:
+                        return {"round": int(number), **item}
         return None
 
     # -- one-time form tokens (CSRF and replay protection for the ballot page) ---------------
     def issue_form_token(self, session_id: str, number: int, shown_order: Sequence[str]) -> str:
         token = secrets.token_urlsafe(24)
-        with transaction(self.conn):
-            self.conn.execute(
-                "INSERT INTO form_tokens (token, session_id, round_number, shown_order_json,"
-                " issued_at) VALUES (?,?,?,?,?)",
-                (token, session_id, number, json.dumps(list(shown_order)), utc_now()),
+        with self.db.write() as c:
+            c.execute(
+                _q(
+                    "INSERT INTO form_tokens (token, session_id, round_number, shown_order_json,"
+                    " issued_at) VALUES (:t, :s, :n, :shown, :now)"
+                ),
+                {
+                    "t": token,
+                    "s": session_id,
+                    "n": number,
+                    "shown": json.dumps(list(shown_order)),
+                    "now": utc_now(),
+                },
             )
         return token
 
     def peek_form_token(self, token: str) -> dict | None:
         """The token's row (session_id, round_number, shown_order, used_at), or None."""
-        row = self.conn.execute("SELECT * FROM form_tokens WHERE token=?", (token,)).fetchone()
+        with self.db.read() as c:
+            row = (
+                c.execute(_q("SELECT * FROM form_tokens WHERE token = :t"), {"t": token})
+                .mappings()
+                .first()
+            )
         if row is None:
             return None
         d = dict(row)
@@ -958,42 +1079,50 @@ class Store:
         Refuses an unknown token, a token for another session, a token already used (a replayed
         submission) and a token whose round is no longer open.
         """
-        with transaction(self.conn):
-            row = self.conn.execute("SELECT * FROM form_tokens WHERE token=?", (token,)).fetchone()
+        with self.db.write() as c:
+            row = (
+                c.execute(_q("SELECT * FROM form_tokens WHERE token = :t"), {"t": token})
+                .mappings()
+                .first()
+            )
             if row is None or row["session_id"] != session_id:
                 raise StoreError("This ballot form is not valid for this session; reload the page.")
             if row["used_at"]:
                 raise StoreError("This ballot form has already been submitted.")
-            self.conn.execute("UPDATE form_tokens SET used_at=? WHERE token=?", (utc_now(), token))
-            return self._accept_ballot(session_id, row["round_number"], ballot)
+            c.execute(
+                _q("UPDATE form_tokens SET used_at = :now WHERE token = :t"),
+                {"now": utc_now(), "t": token},
+            )
+            return self._accept_ballot(c, session_id, row["round_number"], ballot)
+
+
+def _q(sql: str) -> TextClause:
+    """An SQL statement with ``:name`` parameters, the same text on SQLite and PostgreSQL."""
+    return text(sql)
+
+
+def _exists(c: Connection, sql: str, **params: object) -> bool:
+    """Whether ``sql`` (a ``SELECT 1 ...``) finds a row."""
+    return c.execute(text(sql), params).first() is not None
+
+
+def _option_ids(c: Connection, session_id: str) -> list[str]:
+    return list(
+        c.execute(text("SELECT id FROM options WHERE session_id = :s"), {"s": session_id}).scalars()
+    )
+
+
+def _last_round(c: Connection, session_id: str) -> int:
+    return int(
+        c.execute(
+            text("SELECT COALESCE(MAX(number), 0) FROM rounds WHERE session_id = :s"),
+            {"s": session_id},
+        ).scalar_one()
+    )
 
 
 #: Characters in a ballot receipt (upper-case hexadecimal).
 RECEIPT_LENGTH = 10
-
-#: Columns added after the first release: (table, column, SQL type and default).
-_ADDED_COLUMNS = (
-    ("options", "reason", "TEXT NOT NULL DEFAULT ''"),
-    ("sessions", "archived_at", "TEXT"),
-)
-
-
-def _add_missing_columns(conn: sqlite3.Connection) -> None:
-    """Add the columns an older store file lacks (checked again inside the write lock, so two
-    processes opening the same old file at once add each column once)."""
-
-    def missing() -> list[tuple[str, str, str]]:
-        have: dict[str, set[str]] = {}
-        for table, _col, _type in _ADDED_COLUMNS:
-            if table not in have:
-                have[table] = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-        return [c for c in _ADDED_COLUMNS if c[1] not in have[c[0]]]
-
-    if not missing():
-        return
-    with transaction(conn):
-        for table, col, sql_type in missing():
-            conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {sql_type}")
 
 
 def receipt_code(session_id: str, number: int, ballot_id: int, ranking: Sequence[str]) -> str:
@@ -1017,7 +1146,7 @@ def normalise_receipt(code: str) -> str:
     return "".join(ch for ch in str(code) if ch not in " -\t").upper()
 
 
-def _ballot_from_row(b: sqlite3.Row) -> Ballot:
+def _ballot_from_row(b: RowMapping) -> Ballot:
     return Ballot(
         ranking=tuple(json.loads(b["ranking_json"])),
         group=b["grp"],

@@ -85,12 +85,28 @@ def friendly_error(exc: BaseException, doing: str = "") -> tuple[str, bool]:
         return one_sentence(exc), True
     from partnership_tools.store.db import StoreUnavailable, is_unwritable
 
-    if is_unwritable(exc):  # an SQLite write outside a store transaction: full disk, read-only
+    if is_unwritable(exc):  # an SQLite write outside a store block: full disk, read-only
         return one_sentence(StoreUnavailable.from_sqlite(exc)), True
+    if _is_postgres_unavailable(exc):  # PostgreSQL down or refusing outside a store block
+        return one_sentence(StoreUnavailable.from_postgres(exc)), True
     if isinstance(exc, ValueError) and exc.args and isinstance(exc.args[0], str):
         return one_sentence(exc.args[0]), True
     what = f" while {doing}" if doing else ""
     return f"Something went wrong{what}; the details are in the server log.", False
+
+
+def _is_postgres_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` is PostgreSQL (through SQLAlchemy) failing to connect or to keep a
+    connection: the store, not the request, is at fault."""
+    import sqlalchemy as sa
+
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if not type(exc.orig).__module__.startswith("psycopg"):
+        return False
+    return bool(exc.connection_invalidated) or isinstance(
+        exc, sa.exc.OperationalError | sa.exc.InterfaceError
+    )
 
 
 def _configure_logging() -> None:

@@ -62,9 +62,9 @@ def export_dir(db_path: str | os.PathLike[str] | None = None) -> Path:
     from partnership_tools.kernel.exports import export_dir as folder_for
 
     if db_path is None:
-        from partnership_tools.store import default_db_path
+        from partnership_tools.store import default_target
 
-        db_path = default_db_path()
+        db_path = default_target()
     return folder_for(db_path)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import ipywidgets as widgets
+import sqlalchemy as sa
 
 from partnership_tools.kernel.rounding import fixed
 from partnership_tools.store import Store
@@ -367,15 +368,23 @@ class ProjectorApp(WidgetApp):
         """A cheap signature of what the screen should show (no ballots loaded)."""
         sid = self.session_id
         assert sid is not None
-        rows = store.conn.execute(
-            "SELECT number, status FROM rounds WHERE session_id=? ORDER BY number", (sid,)
-        ).fetchall()
+        with store.db.read() as conn:
+            rows = (
+                conn.execute(
+                    sa.text(
+                        "SELECT number, status FROM rounds WHERE session_id = :sid ORDER BY number"
+                    ),
+                    {"sid": sid},
+                )
+                .mappings()
+                .all()
+            )
+            # The settings hold the minimum group size: a change redraws the results by group.
+            settings = conn.execute(
+                sa.text("SELECT settings_json FROM sessions WHERE id = :sid"), {"sid": sid}
+            ).first()
         open_round = next((r["number"] for r in rows if r["status"] == "open"), None)
         closed = tuple(r["number"] for r in rows if r["status"] == "closed")
-        # The settings hold the minimum group size: a change redraws the results by group.
-        settings = store.conn.execute(
-            "SELECT settings_json FROM sessions WHERE id=?", (sid,)
-        ).fetchone()
         return (open_round, closed, settings[0] if settings else "")
 
     def check(self, force: bool = False, store: Store | None = None) -> str:

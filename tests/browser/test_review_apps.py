@@ -21,7 +21,7 @@ import pytest
 
 from partnership_tools import SAMPLE_DIR
 from partnership_tools.review import Responses, load_instrument, read_responses
-from partnership_tools.store.drafts import ensure_drafts_schema, form_wave, open_wave
+from partnership_tools.store.drafts import form_wave, open_wave
 from partnership_tools.store.reviews import (
     create_review,
     load_action_plan,
@@ -65,10 +65,9 @@ def assert_no_console_errors(page, allow=()) -> None:
 
 @pytest.fixture(scope="module")
 def conn(live_server):
-    c = open_review_store(live_server.db_path)
-    ensure_drafts_schema(c)
+    c = open_review_store(live_server.db_path)  # the store (a Database)
     yield c
-    c.close()
+    c.dispose()
 
 
 def new_review(conn, wave: str | None = "phase three", title: str = "Spring review", sample=False):

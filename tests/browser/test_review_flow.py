@@ -45,9 +45,9 @@ LEVEL = "Which level of the partnership do you mainly speak for?"
 
 @pytest.fixture(scope="module")
 def conn(live_server):
-    c = open_review_store(live_server.db_path)
+    c = open_review_store(live_server.db_path)  # the store (a Database)
     yield c
-    c.close()
+    c.dispose()
 
 
 def respond(new_page, url: str, level: str, strongly_agree: bool, shot: str | None = None) -> None:

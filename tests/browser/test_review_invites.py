@@ -37,9 +37,9 @@ RID = "invited-2026"
 
 @pytest.fixture(scope="module")
 def conn(live_server):
-    c = open_review_store(live_server.db_path)
+    c = open_review_store(live_server.db_path)  # the store (a Database)
     yield c
-    c.close()
+    c.dispose()
 
 
 def test_two_codes_one_used_on_a_phone(live_server, conn, new_page):

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from partnership_tools.cli.main import main
@@ -557,14 +558,19 @@ def test_an_unopenable_store_is_one_sentence_for_every_store_command(tmp_path, c
 def test_a_read_only_store_is_one_sentence(tmp_path, capsys, monkeypatch):
     from partnership_tools.store import Store
 
-    def refuse(self, *a, **k):
-        raise sqlite3.OperationalError("attempt to write a readonly database")
+    def refuse(self, *a, **k):  # SQLite's refusal, as SQLAlchemy raises it
+        raise sa.exc.OperationalError(
+            "INSERT", {}, sqlite3.OperationalError("attempt to write a readonly database")
+        )
 
     monkeypatch.setattr(Store, "save_session", refuse)
     db = tmp_path / "store.sqlite"
     assert main(["import", str(SAMPLE_SESSION), "--db", str(db)]) == 2
     err = capsys.readouterr().err.strip()
-    assert "attempt to write a readonly database" in err and str(db) in err and "\n" not in err
+    assert err == (
+        f"partnership-tools: The store {db} cannot be written because its file or folder is"
+        " read-only; check its permissions."
+    )
 
 
 def test_an_unexpected_error_is_one_sentence_and_a_log_line(tmp_path, capsys, monkeypatch):

@@ -1,11 +1,13 @@
-"""Review files (canonical, atomic JSON) and the SQLite store."""
+"""Review files (canonical, atomic JSON) and the store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from partnership_tools.review import (
     ActionItem,
@@ -94,65 +96,73 @@ def test_review_file_with_broken_instrument(review, tmp_path):
         read_review(tmp_path / "none.json")
 
 
-def _check_store(conn, review):
-    st.ensure_review_schema(conn)
-    st.ensure_review_schema(conn)  # twice is fine
-    st.save_review(conn, review)
-    back = st.load_review(conn, review.id)
+def _check_store(db, review):
+    st.save_review(db, review)
+    back = st.load_review(db, review.id)
     assert back == review
-    assert st.list_reviews(conn) == [
+    assert st.list_reviews(db) == [
         {
             "id": review.id,
             "title": review.title,
             "instrument_id": "ten_lessons",
-            "created_at": st.list_reviews(conn)[0]["created_at"],
-            "updated_at": st.list_reviews(conn)[0]["updated_at"],
+            "created_at": st.list_reviews(db)[0]["created_at"],
+            "updated_at": st.list_reviews(db)[0]["updated_at"],
             "responses": review.responses.n,
             "waves": 2,
         }
     ]
     # saving one wave again replaces only that wave
     two = review.responses.for_wave("phase two")
-    st.save_responses(conn, review.id, two)
-    loaded = st.load_responses(conn, review.id)
+    st.save_responses(db, review.id, two)
+    loaded = st.load_responses(db, review.id)
     assert loaded.n == review.responses.n and loaded.waves == ("phase one", "phase two")
-    assert st.load_responses(conn, review.id, waves=["phase one"]).n == 40
-    st.save_settings(conn, review.id, ReviewSettings(by="partner_type", min_group_size=7))
-    assert st.load_settings(conn, review.id).min_group_size == 7
+    assert st.load_responses(db, review.id, waves=["phase one"]).n == 40
+    st.save_settings(db, review.id, ReviewSettings(by="partner_type", min_group_size=7))
+    assert st.load_settings(db, review.id).min_group_size == 7
     with pytest.raises(ValueError, match="not a dimension"):
-        st.save_action_plan(conn, review.id, ActionPlan((ActionItem("nope", "x"),)))
-    assert st.load_action_plan(conn, review.id) == review.action_plan  # unchanged after the refusal
+        st.save_action_plan(db, review.id, ActionPlan((ActionItem("nope", "x"),)))
+    assert st.load_action_plan(db, review.id) == review.action_plan  # unchanged after the refusal
     with pytest.raises(ReviewStoreError, match="already a review"):
-        st.create_review(conn, review.id, "again", review.instrument)
-    st.delete_review(conn, review.id)
-    assert st.list_reviews(conn) == []
+        st.create_review(db, review.id, "again", review.instrument)
+    st.delete_review(db, review.id)
+    assert st.list_reviews(db) == []
     with pytest.raises(ReviewStoreError, match="There is no review 'county-2024'"):
-        st.load_review(conn, review.id)
+        st.load_review(db, review.id)
 
 
-def test_store_on_a_plain_sqlite_connection(review, tmp_path):
-    conn = sqlite3.connect(tmp_path / "plain.sqlite")
-    _check_store(conn, review)
-
-
-def test_store_on_the_shared_store(review, tmp_path):
-    conn = st.open_review_store(
-        tmp_path / "shared.sqlite"
-    )  # partnership_tools.store.sessions.connect
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    _check_store(conn, review)
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+def test_store_round_trips_a_review(review, store_target):
+    db = st.open_review_store(store_target)
+    _check_store(db, review)
+    tables = set(sa.inspect(db.engine).get_table_names())
     assert {"review_reviews", "review_responses", "review_actions", "sessions"} <= tables
+    db.dispose()
 
 
-def test_failed_write_leaves_nothing_behind(review, tmp_path, ten):
-    conn = sqlite3.connect(tmp_path / "x.sqlite")
-    st.ensure_review_schema(conn)
-    st.create_review(conn, "r", "R", ten)
+def test_the_shared_sqlite_store_is_in_wal_mode(review, tmp_path):
+    db = st.open_review_store(tmp_path / "shared.sqlite")
+    _check_store(db, review)
+    db.dispose()
+    plain = sqlite3.connect(tmp_path / "shared.sqlite")
+    assert plain.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    plain.close()
+
+
+def test_failed_write_leaves_nothing_behind(review, store_target, ten):
+    db = st.open_review_store(store_target)
+    st.create_review(db, "r", "R", ten)
     bad = Responses(ten.id, review.responses.frame.assign(ud1=7.0), ten.item_ids, ten.field_ids)
     with pytest.raises(ValueError, match="neither on the scale nor a code"):
-        st.save_responses(conn, "r", bad)
-    assert st.load_responses(conn, "r").n == 0
+        st.save_responses(db, "r", bad)
+    assert st.load_responses(db, "r").n == 0
+    # a whole review saved over it that fails half-way leaves the stored one as it was
+    good = review.responses.for_wave("phase one")
+    st.save_responses(db, "r", good)
+    broken = dataclasses.replace(review, id="r", responses=bad)
+    with pytest.raises(ValueError, match="neither on the scale nor a code"):
+        st.save_review(db, broken)
+    assert st.load_responses(db, "r").n == good.n
+    assert st.load_review(db, "r").title == "R"
+    db.dispose()
 
 
 def test_recorded_result_round_trips(review, tmp_path):

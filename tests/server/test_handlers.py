@@ -651,8 +651,9 @@ class TestServerFault(AsyncHTTPTestCase):
         self.log.propagate = False
         self.records = _Records()
         self.log.addHandler(self.records)
-        # The "store" is a folder: every store call fails inside the thread pool.
-        self.app = ParticipantApp(db_path=self.tmp.name, log=self.log)
+        # The "store" is a folder: every store call fails inside the thread pool. The form key
+        # is given (it is otherwise the store's shared secret, which cannot be read here).
+        self.app = ParticipantApp(db_path=self.tmp.name, log=self.log, secret=b"k" * 32)
         return tornado.web.Application(participant_handlers(self.app))
 
     def tearDown(self) -> None:

@@ -12,6 +12,7 @@ import html
 import json
 import logging
 import re
+import sqlite3
 import tempfile
 import threading
 import urllib.parse
@@ -19,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import tornado.web
 from tornado.testing import AsyncHTTPTestCase
 
@@ -32,10 +34,9 @@ from partnership_tools.server.handlers import (
 from partnership_tools.server.review_form import review_form_handlers
 from partnership_tools.store import Store, StoreError
 from partnership_tools.store import integrity as ig
-from partnership_tools.store.db import StoreUnavailable, connect, transaction
+from partnership_tools.store.db import Database, StoreUnavailable
 from partnership_tools.store.drafts import (
     InviteCodeError,
-    ensure_drafts_schema,
     invite_code_counts,
     issue_invite_codes,
     open_wave,
@@ -44,12 +45,19 @@ from partnership_tools.store.drafts import (
     start_draft,
     submit_draft,
 )
-from partnership_tools.store.reviews import create_review, load_responses
+from partnership_tools.store.reviews import create_review, load_responses, open_review_store
 from partnership_tools.vote.ballots_csv import write_ballots_csv
 from partnership_tools.vote.model import Ballot, Option
 from partnership_tools.vote.sessionfile import read_session, write_session
+from tests.sqlite_faults import read_only_sqlite
 
 RECEIPT_RE = re.compile(r'id="receipt-code">([0-9A-F]{10})<')
+
+
+def rows_in(store: Store, table: str) -> int:
+    """How many rows ``table`` holds (read through the store, either backend)."""
+    with store.db.read() as conn:
+        return int(conn.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
 
 
 def hidden(page: str) -> dict[str, str]:
@@ -173,7 +181,9 @@ class TestOnePerBrowser(Base):
         assert self.store.ballot_count(sid, 1) == 2
         # only a hash of the cookie is stored
         cookie = browser.cookies["pt_browser"]
-        dump = "\n".join(self.store.conn.iterdump())
+        raw = sqlite3.connect(self.db)  # every byte of the SQLite store, as text
+        dump = "\n".join(raw.iterdump())
+        raw.close()
         assert cookie not in dump
 
     def test_open_mode_counts_every_cast(self):
@@ -227,39 +237,6 @@ class TestRetries(Base):
         assert self.store.ballot_count(sid, 1) == 1
         assert self.store.find_receipt(sid, receipt) is not None
 
-    def test_threads_racing_on_one_code_store_one_ballot(self):
-        sid, codes = self.session(codes=1)
-        code_hash = self.store.code_hash(sid, codes[0])
-        tokens = [ig.issue_form_token(self.store, sid, 1, ["A", "B"]) for _ in range(8)]
-        outcomes: list[object] = []
-        lock = threading.Lock()
-        go = threading.Barrier(len(tokens))
-
-        def cast(token: str) -> None:
-            store = Store(self.db)  # one connection per thread, as the server has
-            go.wait()
-            try:
-                r = ig.cast_with_token(
-                    store, token, sid, Ballot(("A",), participant_hash=code_hash), expect=None
-                )
-                with lock:
-                    outcomes.append(r.receipt)
-            except ig.Conflict:
-                with lock:
-                    outcomes.append("refused")
-            finally:
-                store.close()
-
-        threads = [threading.Thread(target=cast, args=(t,)) for t in tokens]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
-        receipts = [o for o in outcomes if o != "refused"]
-        assert len(outcomes) == 8 and len(receipts) == 1
-        assert self.store.ballot_count(sid, 1) == 1
-        assert self.store.find_receipt(sid, str(receipts[0])) is not None
-
 
 # -- rate limits ---------------------------------------------------------------------------------
 class TestRateLimits(Base):
@@ -292,44 +269,23 @@ class TestRateLimits(Base):
         ]
         assert statuses == [200, 200, 200, 429]
 
-    def test_take_token_refills_at_its_rate(self):
-        bucket = ig.Bucket(capacity=2, per_second=0.5)
-        took = [ig.take_token(self.store, "k", bucket, now=100.0) for _ in range(3)]
-        assert took == [0.0, 0.0, 2.0]  # empty: 1 token takes 1 / 0.5 = 2 s
-        assert ig.take_token(self.store, "k", bucket, now=102.0) == 0.0
-
-    def test_the_bucket_table_stays_bounded(self):
-        bucket = ig.Bucket(capacity=2, per_second=1.0)
-        for k in range(1000):  # 1,000 addresses, one request each, a second apart
-            ig.take_token(self.store, f"ip:{k}", bucket, now=float(k))
-        rows = self.store.conn.execute("SELECT COUNT(*) FROM rate_buckets").fetchone()[0]
-        # rows idle more than RATE_ROW_IDLE_SECONDS (600 s) are gone: the last 601 remain
-        assert rows == 601
-
 
 class TestReadOnlyStore(Base):
-    app_kwargs = {"workers": 1}  # one pool thread, so one connection to make read-only
-
-    def pool(self, sql: str) -> None:
-        from partnership_tools.server.handlers import _thread_store
-
-        self.app.executor.submit(lambda: _thread_store(self.app.db_path).conn.execute(sql)).result()
-
     def test_a_read_only_store_gives_the_503_sentence_and_writes_nothing(self):
         sid, _ = self.session()
         browser = Browser(self)
         _, _, page = browser.get(f"/vote/{sid}")
         fields = {**ballot_fields(page, ["B"]), "action": "cast"}
-        self.pool("PRAGMA query_only = 1")  # SQLite now refuses every write: "readonly"
-        status, headers, text = browser.post(f"/vote/{sid}", fields)
-        assert status == 503
-        assert VOTE_NOT_SAVED in text and "Something went wrong" not in text
-        assert headers.get("Retry-After")
-        assert self.store.ballot_count(sid, 1) == 0
-        assert self.store.peek_form_token(fields["form_token"])["used_at"] is None
-        # the store writable again, the same form is cast once
-        self.pool("PRAGMA query_only = 0")
-        status, _, text = browser.post(f"/vote/{sid}", fields)
+        with read_only_sqlite() as read_only:  # SQLite now refuses every write: "readonly"
+            status, headers, text = browser.post(f"/vote/{sid}", fields)
+            assert status == 503
+            assert VOTE_NOT_SAVED in text and "Something went wrong" not in text
+            assert headers.get("Retry-After")
+            assert self.store.ballot_count(sid, 1) == 0
+            assert self.store.peek_form_token(fields["form_token"])["used_at"] is None
+            # the store writable again, the same form is cast once
+            read_only.off()
+            status, _, text = browser.post(f"/vote/{sid}", fields)
         assert status == 200 and RECEIPT_RE.search(text)
         assert [b.ranking for _, b in self.store.ballots(sid, 1)] == [("B",)]
 
@@ -363,23 +319,24 @@ class TestBadInput(Base):
             == "The store x cannot be written because the disk is full; free some space and try again."
         )
         assert "read-only" in str(ro)
-        conn = connect(self.db)
-        pages = conn.execute("PRAGMA page_count").fetchone()[0]
-        conn.execute(f"PRAGMA max_page_count = {pages}")  # the file may not grow: a full disk
+        assert self.store.db.dialect == "sqlite"  # the store made, its schema in place
+        db = Database(self.db)  # its own pool: the page limit below stays on its connections
+        insert = sa.text(
+            "INSERT INTO form_tokens (token, session_id, round_number, issued_at)"
+            " VALUES (:t, 's', 1, 't')"
+        )
         with pytest.raises(StoreUnavailable, match="the disk is full"):
-            with transaction(conn):
+            with db.write() as conn:
+                pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+                conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")  # a full disk
                 for k in range(5000):
-                    conn.execute(
-                        "INSERT INTO form_tokens (token, session_id, round_number, issued_at)"
-                        " VALUES (?, 's', 1, 't')",
-                        (f"t{k}",),
-                    )
-        assert conn.execute("SELECT COUNT(*) FROM form_tokens").fetchone()[0] == 0  # rolled back
-        conn.execute("PRAGMA query_only = 1")
-        with pytest.raises(StoreUnavailable, match="read-only"):
-            with transaction(conn):
-                conn.execute("DELETE FROM sessions")
-        conn.close()
+                    conn.execute(insert, {"t": f"t{k}"})
+        db.dispose()
+        assert rows_in(self.store, "form_tokens") == 0  # rolled back
+        with read_only_sqlite():
+            with pytest.raises(StoreUnavailable, match="read-only"):
+                with self.store.db.write() as conn:
+                    conn.execute(sa.text("DELETE FROM sessions"))
         assert STORE_DOWN  # the read-only page sentence exists and is plain
         assert "went wrong" not in STORE_DOWN
 
@@ -389,30 +346,19 @@ class TestBadInput(Base):
         browser = Browser(self)
         for _ in range(500):
             assert browser.get(f"/vote/{sid}")[0] == 200
-        rows = self.store.conn.execute("SELECT COUNT(*) FROM form_tokens").fetchone()[0]
+        rows = rows_in(self.store, "form_tokens")
         assert rows == ig.FORM_TOKENS_PER_BROWSER  # one browser keeps its newest 20
         script = Browser(self, keep=False)
         for _ in range(500):
             assert script.get(f"/vote/{sid}")[0] == 200
-        rows = self.store.conn.execute("SELECT COUNT(*) FROM form_tokens").fetchone()[0]
+        rows = rows_in(self.store, "form_tokens")
         assert rows <= 100
-
-    def test_tokens_older_than_a_day_are_purged(self):
-        sid, _ = self.session()
-        self.store.conn.execute(
-            "INSERT INTO form_tokens (token, session_id, round_number, issued_at) VALUES"
-            " ('old', ?, 1, '2020-01-01T00:00:00Z')",
-            (sid,),
-        )
-        ig.issue_form_token(self.store, sid, 1, ["A", "B"])
-        assert self.store.peek_form_token("old") is None
 
     def test_a_host_header_never_appears_in_a_link(self):
         sid, _ = self.session()
-        conn = self.store.conn
-        ensure_drafts_schema(conn)
-        create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
-        open_wave(conn, "spring", "phase one")
+        db = self.store.db
+        create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+        open_wave(db, "spring", "phase one")
         evil = Browser(self, host="evil.example")
         pages = [
             evil.get(f"/vote/{sid}"),
@@ -431,10 +377,9 @@ class TestBadInput(Base):
 
     def test_resume_links_use_the_configured_public_address(self):
         self.app.public_base = "https://vote.example.org/"
-        conn = self.store.conn
-        ensure_drafts_schema(conn)
-        create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
-        open_wave(conn, "spring", "phase one")
+        db = self.store.db
+        create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+        open_wave(db, "spring", "phase one")
         evil = Browser(self, host="evil.example")
         _, _, start = evil.get("/review-form/spring")
         _, headers, _ = evil.post("/review-form/spring", {**hidden(start), "action": "start"})
@@ -451,9 +396,194 @@ def test_csv_group_names_that_look_like_formulas_are_guarded(tmp_path):
     assert cells == ["'=cmd|' /C calc'!A0", "'+1", "'-x", "'@SUM(A1)", "Managers", ""]
 
 
+# -- the store's own guarantees, on SQLite and on PostgreSQL ------------------------------------------
+@pytest.fixture
+def store(store_target):
+    s = Store(store_target)
+    yield s
+    s.close()
+
+
+def _open_session(store: Store, codes: int = 0) -> tuple[str, list[str]]:
+    s = store.create_session("Which way?")
+    store.add_options(s.id, [Option("A", "Alpha"), Option("B", "Beta")])
+    issued = store.issue_codes(s.id, codes, seed=7) if codes else []
+    store.open_round(s.id, ["A", "B"])
+    return s.id, issued
+
+
+def _plant_old_token(store: Store, sid: str) -> None:
+    with store.db.write() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO form_tokens (token, session_id, round_number, issued_at) VALUES"
+                " ('old', :sid, 1, '2020-01-01T00:00:00Z')"
+            ),
+            {"sid": sid},
+        )
+
+
+def test_threads_racing_on_one_code_store_one_ballot(store, store_target):
+    sid, codes = _open_session(store, codes=1)
+    code_hash = store.code_hash(sid, codes[0])
+    tokens = [ig.issue_form_token(store, sid, 1, ["A", "B"]) for _ in range(8)]
+    outcomes: list[object] = []
+    lock = threading.Lock()
+    go = threading.Barrier(len(tokens))
+
+    def cast(token: str) -> None:
+        own = Store(store_target)  # a store (and pool) per thread, as the server has
+        go.wait()
+        try:
+            r = ig.cast_with_token(
+                own, token, sid, Ballot(("A",), participant_hash=code_hash), expect=None
+            )
+            with lock:
+                outcomes.append(r.receipt)
+        except ig.Conflict:
+            with lock:
+                outcomes.append("refused")
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=cast, args=(t,)) for t in tokens]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    receipts = [o for o in outcomes if o != "refused"]
+    assert len(outcomes) == 8 and len(receipts) == 1
+    assert store.ballot_count(sid, 1) == 1
+    assert store.find_receipt(sid, str(receipts[0])) is not None
+
+
+def test_a_resubmitted_token_gives_the_original_receipt(store):
+    sid, _ = _open_session(store)
+    token = ig.issue_form_token(store, sid, 1, ["B", "A"], browser="b1")
+    first = ig.cast_with_token(store, token, sid, Ballot(("B", "A")), browser="b1")
+    again = [ig.cast_with_token(store, token, sid, Ballot(("A",)), browser="b1") for _ in range(3)]
+    assert {(r.ballot_id, r.receipt, r.repeated) for r in again} == {
+        (first.ballot_id, first.receipt, True)
+    }
+    assert again[0].ballot.ranking == ("B", "A")  # the ballot first cast, not the retry's
+    assert store.ballot_count(sid, 1) == 1
+    assert ig.repeat_receipt(store, token, sid).receipt == first.receipt
+    # another browser's ballot replaces nothing of b1's; b1's second form replaces its first
+    other = ig.issue_form_token(store, sid, 1, ["A", "B"], browser="b2")
+    ig.cast_with_token(store, other, sid, Ballot(("A",)), browser="b2", replace_browser=True)
+    second = ig.issue_form_token(store, sid, 1, ["A", "B"], browser="b1")
+    r = ig.cast_with_token(
+        store,
+        second,
+        sid,
+        Ballot(("A",)),
+        browser="b1",
+        replace_browser=True,
+        expect=first.ballot_id,
+    )
+    assert r.replaced and store.ballot_count(sid, 1) == 2
+    with pytest.raises(ig.FormUsed, match="replaced by a later one"):
+        ig.cast_with_token(store, token, sid, Ballot(("A",)), browser="b1")
+
+
+def test_a_code_ballot_told_of_no_earlier_ballot_is_refused_when_one_came(store):
+    sid, codes = _open_session(store, codes=1)
+    h = store.code_hash(sid, codes[0])
+    t1, t2 = (ig.issue_form_token(store, sid, 1, ["A", "B"]) for _ in range(2))
+    kept = ig.cast_with_token(store, t1, sid, Ballot(("A",), participant_hash=h), expect=None)
+    with pytest.raises(ig.Conflict, match="cast from this code while you were checking"):
+        ig.cast_with_token(store, t2, sid, Ballot(("B",), participant_hash=h), expect=None)
+    assert [bid for bid, _ in store.ballots(sid, 1)] == [kept.ballot_id]
+    assert store.peek_form_token(t2)["used_at"] is None  # nothing of the refused one kept
+
+
+def test_the_unique_index_refuses_a_second_ballot_with_one_code(store):
+    """The database's own guard, under the code's serialised writes: two rows with one code in
+    one round cannot be stored, whatever the code above it does."""
+    sid, codes = _open_session(store, codes=1)
+    h = store.code_hash(sid, codes[0])
+    insert = sa.text(
+        "INSERT INTO ballots (session_id, round_number, ranking_json, participant_hash,"
+        " submitted_at) VALUES (:sid, 1, '[\"A\"]', :h, 't')"
+    )
+    with store.db.write() as conn:
+        conn.execute(insert, {"sid": sid, "h": h})
+    with pytest.raises(sa.exc.IntegrityError) as caught:
+        with store.db.write() as conn:
+            conn.execute(insert, {"sid": sid, "h": h})
+    assert ig.is_one_per_code_violation(caught.value)
+    assert store.ballot_count(sid, 1) == 1
+    with store.db.write() as conn:  # rows without a code are not limited
+        for _ in range(2):
+            conn.execute(insert, {"sid": sid, "h": None})
+    assert store.ballot_count(sid, 1) == 3
+
+
+def test_a_unique_index_refusal_becomes_the_conflict_sentence(store, monkeypatch):
+    """Should a second ballot with one code reach the insert (the check above it skipped), the
+    index's refusal is the voter's one sentence and nothing of that submission is kept."""
+    sid, codes = _open_session(store, codes=1)
+    h = store.code_hash(sid, codes[0])
+    t1, t2 = (ig.issue_form_token(store, sid, 1, ["A", "B"]) for _ in range(2))
+    first = ig.cast_with_token(store, t1, sid, Ballot(("A",), participant_hash=h))
+    real = Store._accept_ballot
+
+    def skip_replacement(self, c, session_id, number, ballot):  # insert without deleting
+        receipt = real(self, c, session_id, number, Ballot(ballot.ranking))
+        c.execute(
+            sa.text("UPDATE ballots SET participant_hash = :h WHERE id = :id"),
+            {"h": ballot.participant_hash, "id": receipt.ballot_id},
+        )
+        return receipt
+
+    monkeypatch.setattr(Store, "_accept_ballot", skip_replacement)
+    with pytest.raises(ig.Conflict, match="cast from this code while you were checking"):
+        ig.cast_with_token(store, t2, sid, Ballot(("B",), participant_hash=h))
+    assert [bid for bid, _ in store.ballots(sid, 1)] == [first.ballot_id]
+    assert store.peek_form_token(t2)["used_at"] is None
+
+
+def test_take_token_refills_at_its_rate(store):
+    bucket = ig.Bucket(capacity=2, per_second=0.5)
+    took = [ig.take_token(store, "k", bucket, now=100.0) for _ in range(3)]
+    assert took == [0.0, 0.0, 2.0]  # empty: 1 token takes 1 / 0.5 = 2 s
+    assert ig.take_token(store, "k", bucket, now=101.0) == 1.0  # half a token back: 1 s more
+    assert ig.take_token(store, "k", bucket, now=102.0) == 0.0
+
+
+def test_the_bucket_table_stays_bounded(store):
+    bucket = ig.Bucket(capacity=2, per_second=1.0)
+    for k in range(1000):  # 1,000 addresses, one request each, a second apart
+        ig.take_token(store, f"ip:{k}", bucket, now=float(k))
+    # rows idle more than RATE_ROW_IDLE_SECONDS (600 s) are gone: the last 601 remain
+    assert rows_in(store, "rate_buckets") == 601
+
+
+def test_tokens_older_than_a_day_are_purged(store):
+    sid, _ = _open_session(store)
+    _plant_old_token(store, sid)
+    ig.issue_form_token(store, sid, 1, ["A", "B"])
+    assert store.peek_form_token("old") is None
+
+
+def test_a_browser_keeps_its_newest_tokens_and_the_table_its_limit(store):
+    sid, _ = _open_session(store)
+    issued = [ig.issue_form_token(store, sid, 1, ["A", "B"], browser="b1") for _ in range(30)]
+    assert rows_in(store, "form_tokens") == ig.FORM_TOKENS_PER_BROWSER
+    assert store.peek_form_token(issued[-1]) is not None  # the one just issued always stays
+    used = ig.issue_form_token(store, sid, 1, ["A", "B"], browser="b2")
+    ig.cast_with_token(store, used, sid, Ballot(("A",)), browser="b2")
+    for _ in range(10):  # no browser: only the limit in all (12) applies
+        last = ig.issue_form_token(store, sid, 1, ["A", "B"], limit=12)
+        assert store.peek_form_token(last) is not None
+    # b1 kept 20 of its 30, b2 one (used), then 10 more: 12 kept, the unused went first
+    assert rows_in(store, "form_tokens") == 12
+    assert store.peek_form_token(used)["used_at"] is not None
+
+
 # -- signs of stuffing and setting ballots aside -----------------------------------------------------
-def _store_with_ballots(tmp_path) -> tuple[Store, str]:
-    store = Store(tmp_path / "s.sqlite")
+def _store_with_ballots(target) -> tuple[Store, str]:
+    store = Store(target)
     s = store.create_session("Which way?")
     store.add_options(s.id, [Option("A", "a"), Option("B", "b")])
     store.open_round(s.id, ["A", "B"])
@@ -470,8 +600,8 @@ def _store_with_ballots(tmp_path) -> tuple[Store, str]:
     return store, s.id
 
 
-def test_ballots_per_minute_and_per_browser(tmp_path):
-    store, sid = _store_with_ballots(tmp_path)
+def test_ballots_per_minute_and_per_browser(store_target):
+    store, sid = _store_with_ballots(store_target)
     assert ig.ballots_per_minute(store, sid, 1) == [
         {"minute": "2026-01-01T10:00", "ballots": 2},
         {"minute": "2026-01-01T10:01", "ballots": 2},
@@ -484,8 +614,8 @@ def test_ballots_per_minute_and_per_browser(tmp_path):
     store.close()
 
 
-def test_ballots_set_aside_leave_the_count_and_travel_in_the_saved_file(tmp_path):
-    store, sid = _store_with_ballots(tmp_path)
+def test_ballots_set_aside_leave_the_count_and_travel_in_the_saved_file(store_target, tmp_path):
+    store, sid = _store_with_ballots(store_target)
     suspect = ig.ballots_per_browser(store, sid, 1)[0]["ballot_ids"][1:]  # two of b1's three
     with pytest.raises(StoreError, match="who"):
         ig.set_aside(store, sid, suspect, by="", why="stuffing")
@@ -507,8 +637,7 @@ def test_ballots_set_aside_leave_the_count_and_travel_in_the_saved_file(tmp_path
     store.close()
 
 
-def test_ballot_mode_setting_and_default(tmp_path):
-    store = Store(tmp_path / "s.sqlite")
+def test_ballot_mode_setting_and_default(store):
     s = store.create_session("Q")
     assert ig.ballot_mode(store.load_session(s.id)) == "browser"
     ig.set_ballot_mode(store, s.id, "open")
@@ -517,52 +646,49 @@ def test_ballot_mode_setting_and_default(tmp_path):
     assert ig.ballot_mode(store.load_session(s.id)) == "codes"
     with pytest.raises(StoreError, match="must be one of"):
         ig.set_ballot_mode(store, s.id, "anything")
-    store.close()
 
 
 # -- invitation codes for reviews -----------------------------------------------------------------
 def _review(tmp_path):
-    conn = connect(tmp_path / "r.sqlite")
-    ensure_drafts_schema(conn)
-    create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
-    open_wave(conn, "spring", "phase one")
-    return conn
+    db = open_review_store(tmp_path / "r.sqlite")
+    create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+    open_wave(db, "spring", "phase one")
+    return db
 
 
 def test_invitation_codes_allow_one_response_each(tmp_path):
-    conn = _review(tmp_path)
-    codes = issue_invite_codes(conn, "spring", 2, seed=3)
+    db = _review(tmp_path)
+    codes = issue_invite_codes(db, "spring", 2, seed=3)
     assert len(set(codes)) == 2
     with pytest.raises(InviteCodeError, match="Enter the invitation code"):
-        start_draft(conn, "spring")
+        start_draft(db, "spring")
     with pytest.raises(InviteCodeError, match="not one issued"):
-        start_draft(conn, "spring", "NOPE-NOPE")
-    _, resume = start_draft(conn, "spring", codes[0].lower())
-    save_draft(conn, "spring", resume, answers={"de1": 4}, fields={"level": "Manager"})
-    submit_draft(conn, "spring", resume)
+        start_draft(db, "spring", "NOPE-NOPE")
+    _, resume = start_draft(db, "spring", codes[0].lower())
+    save_draft(db, "spring", resume, answers={"de1": 4}, fields={"level": "Manager"})
+    submit_draft(db, "spring", resume)
     with pytest.raises(InviteCodeError, match="already been used"):
-        start_draft(conn, "spring", codes[0])
+        start_draft(db, "spring", codes[0])
     # a code started twice: only the newer draft can be submitted
-    _, older = start_draft(conn, "spring", codes[1])
-    _, newer = start_draft(conn, "spring", codes[1])
+    _, older = start_draft(db, "spring", codes[1])
+    _, newer = start_draft(db, "spring", codes[1])
     with pytest.raises(InviteCodeError, match="started with"):
-        submit_draft(conn, "spring", older)
-    save_draft(conn, "spring", newer, fields={"level": "Manager"})
-    submit_draft(conn, "spring", newer)
-    assert len(load_responses(conn, "spring").frame) == 2
-    assert invite_code_counts(conn, "spring") == {"issued": 2, "started": 2, "used": 2}
-    require_invite_codes(conn, "spring", False)
-    start_draft(conn, "spring")  # off again: no code needed
-    conn.close()
+        submit_draft(db, "spring", older)
+    save_draft(db, "spring", newer, fields={"level": "Manager"})
+    submit_draft(db, "spring", newer)
+    assert len(load_responses(db, "spring").frame) == 2
+    assert invite_code_counts(db, "spring") == {"issued": 2, "started": 2, "used": 2}
+    require_invite_codes(db, "spring", False)
+    start_draft(db, "spring")  # off again: no code needed
+    db.dispose()
 
 
 class TestReviewInvitePage(Base):
     def test_the_start_page_asks_for_the_code_and_refuses_a_missing_one(self):
-        conn = self.store.conn
-        ensure_drafts_schema(conn)
-        create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
-        open_wave(conn, "spring", "phase one")
-        [code] = issue_invite_codes(conn, "spring", 1, seed=5)
+        db = self.store.db
+        create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+        open_wave(db, "spring", "phase one")
+        [code] = issue_invite_codes(db, "spring", 1, seed=5)
         b = Browser(self)
         _, _, page = b.get("/review-form/spring")
         assert 'name="invite"' in page

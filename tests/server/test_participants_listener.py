@@ -13,7 +13,6 @@ import http.client
 import json
 import re
 import socket
-import sqlite3
 import sys
 import urllib.parse
 from collections.abc import Iterator, Sequence
@@ -36,7 +35,7 @@ from partnership_tools.server.reach import (  # noqa: E402
 )
 from partnership_tools.server.serve import ServerProcess  # noqa: E402
 from partnership_tools.store import Store  # noqa: E402
-from partnership_tools.store.drafts import ensure_drafts_schema, open_wave  # noqa: E402
+from partnership_tools.store.drafts import open_wave  # noqa: E402
 from partnership_tools.store.reviews import create_review, open_review_store  # noqa: E402
 from partnership_tools.vote.model import Option  # noqa: E402
 
@@ -476,13 +475,12 @@ def test_unknown_paths_are_plain_404_pages(server):
 
 @pytest.fixture(scope="module")
 def review_id(server) -> str:
-    conn: sqlite3.Connection = open_review_store(server.db_path)
+    db = open_review_store(server.db_path)
     try:
-        ensure_drafts_schema(conn)
-        create_review(conn, "spring", "Spring review", load_instrument("partnership_cycle"))
-        open_wave(conn, "spring", "phase one")
+        create_review(db, "spring", "Spring review", load_instrument("partnership_cycle"))
+        open_wave(db, "spring", "phase one")
     finally:
-        conn.close()
+        db.dispose()
     return "spring"
 
 

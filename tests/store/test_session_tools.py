@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from partnership_tools.store import Store, StoreError
 from partnership_tools.store.sessions import normalise_receipt, receipt_code
@@ -290,7 +291,7 @@ def test_an_old_store_file_gains_the_new_columns(tmp_path):
     # A second opening finds the columns there and adds nothing.
     again = Store(path)
     assert again.load_session("old").option("A").reason == "why not"
-    cols = [r[1] for r in again.conn.execute("PRAGMA table_info(options)")]
+    cols = [c["name"] for c in sa.inspect(again.db.engine).get_columns("options")]
     assert cols.count("reason") == 1
     again.close()
 

@@ -1,4 +1,5 @@
-"""The SQLite store: sessions, rounds, ballots, codes, form tokens, and concurrent writers."""
+"""The store on both backends (an SQLite file, a PostgreSQL database): sessions, rounds, ballots,
+codes, form tokens, and concurrent writers."""
 
 from __future__ import annotations
 
@@ -6,20 +7,21 @@ import multiprocessing as mp
 import sqlite3
 
 import pytest
+import sqlalchemy as sa
 
 from partnership_tools.store import (
     Store,
     StoreError,
-    connect,
     default_db_path,
+    open_database,
 )
 from partnership_tools.store.tokens import hash_key, verify_key
 from partnership_tools.vote.model import Ballot, Option, hash_participant
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "store.sqlite")
+def store(store_target):
+    s = Store(store_target)
     yield s
     s.close()
 
@@ -31,10 +33,20 @@ def make_session(store, **kw):
 
 
 def test_wal_mode_and_schema(tmp_path):
-    conn = connect(tmp_path / "x.sqlite")
+    db = open_database(tmp_path / "x.sqlite")
+    db.dispose()
+    conn = sqlite3.connect(tmp_path / "x.sqlite")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     assert {"sessions", "options", "rounds", "ballots", "codes", "form_tokens"} <= tables
+
+
+def test_schema_on_both_backends(store_target):
+    db = open_database(store_target)
+    tables = set(sa.inspect(db.engine).get_table_names())
+    db.dispose()
+    assert {"sessions", "options", "rounds", "ballots", "codes", "form_tokens"} <= tables
+    assert {"review_reviews", "review_drafts", "kit_secrets", "alembic_version"} <= tables
 
 
 def test_default_path_follows_environment(monkeypatch, tmp_path):
@@ -45,7 +57,7 @@ def test_default_path_follows_environment(monkeypatch, tmp_path):
     assert default_db_path() == tmp_path / "xdg" / "partnership-tools" / "partnership-tools.sqlite"
 
 
-def test_session_round_trip_through_store(store):
+def test_session_round_trip_through_store(store, tmp_path):
     s = make_session(store, groups=["Managers", "Citizens"])
     r = store.open_round(s.id, ["A", "B", "C"])
     assert r.number == 1
@@ -61,7 +73,7 @@ def test_session_round_trip_through_store(store):
     assert loaded.rounds[0].rankings == [("B", "A"), ("C",)]
     assert loaded.rounds[0].ballots[1].source == "paper"
     # saving the loaded session into a second store gives the same session back
-    other = Store(store.path.with_name("other.sqlite"))
+    other = Store(tmp_path / "other.sqlite")
     other.save_session(loaded)
     assert other.load_session(s.id) == loaded
 
@@ -118,7 +130,8 @@ def test_codes_are_hashed_and_one_ballot_per_code(store):
     s = make_session(store)
     codes = store.issue_codes(s.id, 5, seed=1)
     assert len(set(codes)) == 5
-    raw = store.conn.execute("SELECT code_hash FROM codes").fetchall()
+    with store.db.read() as conn:
+        raw = conn.execute(sa.text("SELECT code_hash FROM codes")).all()
     assert all(r[0] not in codes for r in raw)  # never stored in clear
     salt = store.load_session(s.id).code_salt
     assert store.code_hash(s.id, codes[0]) == hash_participant(codes[0], salt)
@@ -191,8 +204,8 @@ def _writer(db: str, session_id: str, worker: int, count: int) -> None:
     store.close()
 
 
-def test_twenty_processes_lose_no_ballot(tmp_path):
-    db = str(tmp_path / "busy.sqlite")
+def test_twenty_processes_lose_no_ballot(store_target):
+    db = store_target
     store = Store(db)
     s = make_session(store)
     store.open_round(s.id, ["A", "B", "C"])
@@ -203,7 +216,8 @@ def test_twenty_processes_lose_no_ballot(tmp_path):
     for p in procs:
         p.join(120)
     assert [p.exitcode for p in procs] == [0] * 20
-    rows = sqlite3.connect(db).execute("SELECT source FROM ballots").fetchall()
+    with store.db.read() as conn:
+        rows = conn.execute(sa.text("SELECT source FROM ballots")).all()
     sources = sorted(r[0] for r in rows)
     expected = sorted(f"w{w}-{k}" for w in range(20) for k in range(50))
     assert sources == expected  # all 1,000, each exactly once

@@ -31,21 +31,21 @@ WAVE2 = SAMPLE_DIR / "review" / "ten_lessons_wave2.csv"
 
 
 @pytest.fixture
-def db(tmp_path):
+def db_file(tmp_path):
     return tmp_path / "store.sqlite"
 
 
 @pytest.fixture
-def conn(db):
-    c = open_review_store(db)
-    yield c
-    c.close()
+def db(db_file):
+    d = open_review_store(db_file)
+    yield d
+    d.dispose()
 
 
 @pytest.fixture
-def app(conn, db, tmp_path, monkeypatch):
+def app(db, db_file, tmp_path, monkeypatch):
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
-    return ReviewApp(db_path=db, conn=conn, base_url="http://example.test")
+    return ReviewApp(db_path=db_file, db=db, base_url="http://example.test")
 
 
 def html_values(widget) -> list[str]:
@@ -327,14 +327,14 @@ def test_action_plan_needs_a_stored_review(app):
     assert "Save this review to the store first" in app.feedback.last
 
 
-def test_store_add_actions_save_and_reopen(app, conn, db):
+def test_store_add_actions_save_and_reopen(app, db, db_file):
     app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "spring"
     app.store_title.value = f"Spring {SCRIPT}"
     app.store_button.click()
     assert app.feedback.kind == "success", app.feedback.last
     assert app.review_id == "spring"
-    assert load_responses(conn, "spring").n == 79
+    assert load_responses(db, "spring").n == 79
     assert "Concerns in phase two with no action yet" in app.actions_hint.value
     row = app.add_action()  # suggests the first concern without an action
     assert row.dimension.value == "people"
@@ -346,7 +346,7 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
     app.min_size.value = 6
     app.save_actions_button.click()
     assert app.feedback.kind == "success", app.feedback.last
-    plan = load_action_plan(conn, "spring")
+    plan = load_action_plan(db, "spring")
     assert [(a.dimension, a.action, a.owner, a.due) for a in plan] == [
         ("people", "Agree a pooled budget", SCRIPT, "2025-03-31"),
         ("power", "Rotate the chair", "Chairs", "2025-06-30"),
@@ -355,7 +355,7 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
     assert app.actions_hint.value == ""
     assert_escaped(app)
 
-    again = ReviewApp(db_path=db, conn=conn, review_id="spring", base_url="http://example.test")
+    again = ReviewApp(db_path=db_file, db=db, review_id="spring", base_url="http://example.test")
     assert again.review_id == "spring" and again.responses.n == 79
     assert again.min_size.value == 6 and again.by.value == "level"  # kept with the review
     assert [r.action.value for r in again.action_rows] == [
@@ -369,7 +369,7 @@ def test_store_add_actions_save_and_reopen(app, conn, db):
 
     again.remove_action(0)
     again.save_actions()
-    assert [a.action for a in load_action_plan(conn, "spring")] == ["Rotate the chair"]
+    assert [a.action for a in load_action_plan(db, "spring")] == ["Rotate the chair"]
 
 
 def test_action_plan_validation_is_one_sentence(app):
@@ -380,15 +380,15 @@ def test_action_plan_validation_is_one_sentence(app):
     row.owner.value = "Finance leads"
     app.save_actions()
     assert app.feedback.last == "Action 1: An action needs a description of what will be done."
-    assert load_action_plan(app.conn, "checks").items == ()
+    assert load_action_plan(app.db, "checks").items == ()
     assert app.remove_action(5) is None and "no action number 6" in app.feedback.last
 
 
-def test_store_refuses_a_taken_id(app, conn):
+def test_store_refuses_a_taken_id(app, db):
     app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
     app.store_id.value = "taken"
     app.store_review()
-    other = ReviewApp(conn=conn, db_path=app.db_path)
+    other = ReviewApp(db=db, db_path=app.db_path)
     other.import_files([WAVE1, WAVE2])
     other.store_id.value = "taken"
     assert other.store_review() is None
@@ -398,22 +398,22 @@ def test_store_refuses_a_taken_id(app, conn):
     assert "without a slash" in other.feedback.last
 
 
-def test_unknown_review_id_shows_the_sample_and_says_so(conn, db):
-    app = ReviewApp(db_path=db, conn=conn, review_id="nope")
+def test_unknown_review_id_shows_the_sample_and_says_so(db, db_file):
+    app = ReviewApp(db_path=db_file, db=db, review_id="nope")
     assert app.feedback.kind == "error"
     assert app.feedback.last == "There is no review 'nope' in the store."
     assert app.responses.n == 79
 
 
-def test_responses_path_parameter(conn, db, tmp_path):
+def test_responses_path_parameter(db, db_file, tmp_path):
     path = sample_csv(tmp_path / "five.csv", rows=5, wave="pilot")
-    app = ReviewApp(db_path=db, conn=conn, responses_path=str(path), instrument="ten_lessons")
+    app = ReviewApp(db_path=db_file, db=db, responses_path=str(path), instrument="ten_lessons")
     assert app.responses.n == 5 and app.waves == ("pilot",)
     assert "Fewer than 5 people" not in app.profile_note.value
 
 
 # -- the response form ---------------------------------------------------------------------------------------
-def test_open_and_close_the_response_form(app, conn):
+def test_open_and_close_the_response_form(app, db):
     app.open_form_button.click()
     assert "Save this review to the store first" in app.feedback.last
     app.import_files([WAVE1, WAVE2])  # the sample's files as one's own: the sample is never stored
@@ -425,16 +425,16 @@ def test_open_and_close_the_response_form(app, conn):
     app.form_wave.value = f"phase three {SCRIPT}"
     app.open_form_button.click()
     assert app.feedback.kind == "success", app.feedback.last
-    state = form_wave(conn, "formed")
+    state = form_wave(db, "formed")
     assert state.open and state.wave == f"phase three {SCRIPT}"
     assert "http://example.test/review-form/formed" in app.form_link.value
     assert "<svg" in app.form_link.value  # the QR code
     assert "0 submitted" in app.form_status.value
     assert_escaped(app)
 
-    _, code = start_draft(conn, "formed")
-    save_draft(conn, "formed", code, answers={"ud1": 5}, fields={"level": "Manager"})
-    submit_draft(conn, "formed", code)
+    _, code = start_draft(db, "formed")
+    save_draft(db, "formed", code, answers={"ud1": 5}, fields={"level": "Manager"})
+    submit_draft(db, "formed", code)
     app.reload_button.click()
     assert app.responses.n == 80
     assert "(+1)" in app.feedback.last
@@ -442,7 +442,7 @@ def test_open_and_close_the_response_form(app, conn):
     assert "1 submitted" in app.form_status.value
 
     app.close_form_button.click()
-    assert not form_wave(conn, "formed").open
+    assert not form_wave(db, "formed").open
     assert "Not taking responses" in app.form_status.value
 
 
@@ -538,3 +538,45 @@ def test_chart_export_for_the_tab_on_show(app, tmp_path):
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     app.select_tab("Findings")
     assert app.save_chart("svg") is None and app.feedback.kind == "error"
+
+
+def test_the_app_keeps_a_review_in_a_postgresql_store(fresh_postgres, tmp_path, monkeypatch):
+    """The same app on a database server: store, save actions, reopen from the URL, delete."""
+    monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("PARTNERSHIP_TOOLS_DB", raising=False)
+    app = ReviewApp(db_path=fresh_postgres, base_url="http://example.test")
+    again = None
+    try:
+        assert app.db.dialect == "postgresql"
+        # exports go beside the default SQLite store's folder, never under the URL
+        assert app.db_path == tmp_path / "data" / "partnership-tools" / "partnership-tools.sqlite"
+        app.import_files([WAVE1, WAVE2])
+        app.store_id.value = "pg"
+        assert app.store_review() == "pg", app.feedback.last
+        app.add_action("power", "Rotate the chair", "Chairs", "2025-06-30")
+        app.save_actions()
+        assert app.feedback.kind == "success", app.feedback.last
+        again = ReviewApp(db_path=fresh_postgres, review_id="pg", base_url="http://example.test")
+        assert again.review_id == "pg" and again.responses.n == 79
+        assert [(a.dimension, a.action) for a in load_action_plan(again.db, "pg")] == [
+            ("power", "Rotate the chair")
+        ]
+        again.data_panel.ask_delete("pg")
+        again.data_panel.confirm()
+        assert again.feedback.kind == "success", again.feedback.last
+        assert load_responses_or_none(again.db, "pg") is None
+        assert load_responses_or_none(app.db, "pg") is None  # the first page's store agrees
+    finally:
+        app.db.dispose()
+        if again is not None:
+            again.db.dispose()
+
+
+def load_responses_or_none(db, rid):
+    from partnership_tools.store.reviews import ReviewStoreError
+
+    try:
+        return load_responses(db, rid)
+    except ReviewStoreError:
+        return None

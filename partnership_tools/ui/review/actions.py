@@ -221,10 +221,10 @@ class ActionsPanel:
         state = self.state
         rid = require_review(state.review_id, "keep its action plan")
         plan = self.current_plan()
-        with busy(self.save_button):
-            save_action_plan(state.conn, rid, plan)
-            save_settings(state.conn, rid, self._stored_settings())
-        state.plan = load_action_plan(state.conn, rid)
+        with busy(self.save_button), state.db.write():  # the plan and settings together
+            save_action_plan(state.db, rid, plan)
+            save_settings(state.db, rid, self._stored_settings())
+        state.plan = load_action_plan(state.db, rid)
         self.fill_rows()
         self.show_hint()
         stamp = stamp_text(utc_now())

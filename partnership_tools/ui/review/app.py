@@ -52,8 +52,9 @@ log = logging.getLogger("partnership_tools.ui")
 class ReviewApp(WidgetApp):
     """The review app. Build it and display it (``app.show()`` or ``display(app)``).
 
-    Parameters: ``db_path`` (the store; default ``$PARTNERSHIP_TOOLS_DB``) or ``conn`` (an open
-    review store connection), ``review_id`` (open this review from the store), ``responses_path``
+    Parameters: ``db_path`` (the store: a file path or a ``postgresql://`` URL; default
+    ``$PARTNERSHIP_TOOLS_DB``) or ``db`` (an open store,
+    :class:`~partnership_tools.store.db.Database`), ``review_id`` (open this review from the store), ``responses_path``
     (a response file, or several, read with ``instrument``), ``instrument`` (a shipped id or a
     YAML path; default ``ten_lessons``) and ``base_url`` (the address respondents use; default
     :func:`~partnership_tools.ui.common.public_base_url`). With neither a review nor a file the
@@ -72,7 +73,7 @@ class ReviewApp(WidgetApp):
     def __init__(
         self,
         db_path: str | os.PathLike[str] | None = None,
-        conn: Any = None,
+        db: Any = None,
         review_id: str | None = None,
         responses_path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | None = None,
         instrument: str | os.PathLike[str] | None = SAMPLE_INSTRUMENT,
@@ -80,19 +81,18 @@ class ReviewApp(WidgetApp):
     ) -> None:
         from partnership_tools.review.actions import ActionPlan
         from partnership_tools.store import default_db_path
-        from partnership_tools.store.drafts import ensure_drafts_schema
 
         warm_up_altair()  # import Altair on a thread while the responses are read and scored
         self.feedback = Feedback()
-        self.db_path = Path(db_path).expanduser() if db_path else default_db_path()
-        if conn is None:
+        if db is None:
             from partnership_tools.store.reviews import open_review_store
 
-            conn = open_review_store(self.db_path)
-        self.conn = conn
-        ensure_drafts_schema(self.conn)
+            db = open_review_store(db_path)
+        self.db = db
+        # Exports go beside an SQLite store; beside the default one for a database server.
+        self.db_path = db.path if db.path is not None else default_db_path()
         self._base_url = base_url
-        self.state = ReviewState(conn=conn, db_path=self.db_path, plan=ActionPlan())
+        self.state = ReviewState(db=db, db_path=self.db_path, plan=ActionPlan())
         self._stale: set[str] = set()
         self._build()
         self._start(review_id, responses_path, instrument)
@@ -396,7 +396,7 @@ class ReviewApp(WidgetApp):
 
         rid = require_review(self.review_id, "load new responses")
         before = self.state.n
-        responses = load_responses(self.conn, rid)
+        responses = load_responses(self.db, rid)
         self.state.responses = responses
         self._fill_filters(self.settings())
         self.refresh()

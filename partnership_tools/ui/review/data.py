@@ -29,7 +29,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import sqlite3
 import tempfile
 from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
@@ -510,20 +509,20 @@ class DataPanel:
         is not saved under a user's id) nor for a review already in the store."""
         from partnership_tools.ui.review.invites import coded_respondents
 
-        coded = coded_respondents(self.state.conn, self.state.review_id)
+        coded = coded_respondents(self.state.db, self.state.review_id)
         self.sources.value = sources_html(self.state.responses, coded)
         self._show_import_heading()
         show(
             self.store_box,
             self.state.responses is not None and not self.state.is_sample and not self.adding,
         )
-        if self.state.conn is not None:
+        if self.state.db is not None:
             self.fill_review_list()  # the list's counts, read now: never stale beside the data
 
     def _stored(self) -> Any:
         from partnership_tools.store.reviews import load_responses
 
-        return load_responses(self.state.conn, str(self.state.review_id))
+        return load_responses(self.state.db, str(self.state.review_id))
 
     def _default_wave(self, imports: Sequence[Any] = ()) -> str:
         """The wave offered first: the one typed under Wave, else the one wave the files' wave
@@ -541,10 +540,7 @@ class DataPanel:
         }
         if len(named) == 1 and next(iter(named)) in self.state.waves:
             return str(named.pop())
-        try:
-            fw = form_wave(self.state.conn, str(self.state.review_id))
-        except sqlite3.Error:  # no form tables in this store
-            fw = None
+        fw = form_wave(self.state.db, str(self.state.review_id))
         if fw is not None and fw.open:
             return str(fw.wave)
         answered = self.state.responses.waves if self.state.responses is not None else ()
@@ -624,9 +620,9 @@ class DataPanel:
             incoming.field_ids,
         )
         try:
-            with busy(self.add_button):
-                added = add_responses(self.state.conn, rid, kept, wave=wave)
-                review = load_review(self.state.conn, rid)
+            with busy(self.add_button), self.state.db.write():
+                added = add_responses(self.state.db, rid, kept, wave=wave)
+                review = load_review(self.state.db, rid)
         except ReviewStoreError as exc:
             raise UIError(str(exc)) from None
         names = ", ".join(self._name_of(i) for i in self.pending_imports)
@@ -657,9 +653,9 @@ class DataPanel:
         too when "Show archived reviews" is ticked."""
         from partnership_tools.store.reviews import list_reviews
 
-        rows = list_reviews(self.state.conn)
+        rows = list_reviews(self.state.db)
         if self.show_archived.value:
-            rows += list_reviews(self.state.conn, archived=True)
+            rows += list_reviews(self.state.db, archived=True)
         chosen = self.review_select.value
         self.review_select.options = [review_option(r) for r in rows]
         ids = [r["id"] for r in rows]
@@ -759,9 +755,9 @@ class DataPanel:
         if not rid:
             raise UIError("There are no reviews in the store yet; create one under New review.")
         try:
-            with busy(self.open_review_button):
-                review = load_review(self.state.conn, rid)
-                planned = load_planned_waves(self.state.conn, rid)
+            with busy(self.open_review_button), self.state.db.read():  # one snapshot
+                review = load_review(self.state.db, rid)
+                planned = load_planned_waves(self.state.db, rid)
         except ReviewStoreError as exc:
             raise UIError(str(exc)) from None
         self.set_instrument(review.instrument)
@@ -1017,14 +1013,14 @@ class DataPanel:
             raise UIError(SAMPLE_NOT_SAVED)
         rid = checked_review_id(self.store_id.value)
         title = " ".join(self.store_title.value.split()) or rid
-        existing = {r["id"] for r in list_reviews(state.conn) + list_reviews(state.conn, True)}
+        existing = {r["id"] for r in list_reviews(state.db) + list_reviews(state.db, True)}
         if rid in existing and rid != state.review_id:
             raise UIError(
                 f"There is already a review {rid!r} in the store; choose another id, or open it."
             )
-        with busy(self.store_button):
+        with busy(self.store_button), state.db.write():  # all of it, or nothing
             create_review(
-                state.conn,
+                state.db,
                 rid,
                 title,
                 state.instrument,
@@ -1033,8 +1029,8 @@ class DataPanel:
                 created_at=state.review_created_at or None,
             )
             if state.responses is not None and state.responses.n:
-                save_responses(state.conn, rid, state.responses)
-            save_action_plan(state.conn, rid, state.plan)
+                save_responses(state.db, rid, state.responses)
+            save_action_plan(state.db, rid, state.plan)
         state.review_id = rid
         state.review_title = title
         state.source = f"the review {title}"
@@ -1071,7 +1067,7 @@ class DataPanel:
         inst = source if hasattr(source, "item_ids") else self._load_instrument(source)
         try:
             with busy(self.new_button):
-                create_review(self.state.conn, rid, name, inst, planned_waves=planned)
+                create_review(self.state.db, rid, name, inst, planned_waves=planned)
         except ReviewStoreError:
             raise UIError(
                 f"There is already a review {rid!r} in the store; choose another id, or open it."
@@ -1113,7 +1109,7 @@ class DataPanel:
         from partnership_tools.store.reviews import stored_rows
 
         rid = review_id or self._chosen_review()
-        rows = stored_rows(self.state.conn, rid)
+        rows = stored_rows(self.state.db, rid)
         if not rows.get("review_reviews"):
             raise UIError(f"There is no review {rid!r} in the store.")
         self._ask(
@@ -1156,7 +1152,7 @@ class DataPanel:
         self.cancel_confirm()
         try:
             with busy(self.confirm_button):
-                (delete_review if kind == "delete" else archive_review)(self.state.conn, rid)
+                (delete_review if kind == "delete" else archive_review)(self.state.db, rid)
         except ReviewStoreError as exc:
             raise UIError(str(exc)) from None
         if kind == "delete" and self.state.review_id == rid:
@@ -1179,9 +1175,9 @@ class DataPanel:
 
         rid = review_id or self._chosen_review()
         try:
-            if not is_archived(self.state.conn, rid):
+            if not is_archived(self.state.db, rid):
                 raise UIError(f"The review {rid} is not archived.")
-            restore(self.state.conn, rid)
+            restore(self.state.db, rid)
         except ReviewStoreError as exc:
             raise UIError(str(exc)) from None
         self.fill_review_list()

@@ -103,12 +103,12 @@ class FormPanel:
             self._suggest()
             self.invites.show(None)
             return
-        conn = self.state.conn
-        state = form_wave(conn, rid)
+        db = self.state.db
+        state = form_wave(db, rid)
         url = form_url(rid, self._base_url())
         show(self.reload_button, True)
         if state is not None and state.open:
-            counts = draft_counts(conn, rid, state.wave)
+            counts = draft_counts(db, rid, state.wave)
             self.status.value = (
                 f"<p class='pt-form-open'><b>Open</b> for {esc(state.wave)} since"
                 f" {esc(stamp_text(state.opened_at))}:"
@@ -147,7 +147,7 @@ class FormPanel:
         rid = require_review(self.state.review_id, "take responses with the form")
         name = " ".join((wave if wave is not None else self.wave.value).split())
         try:
-            state = open_wave(self.state.conn, rid, name)
+            state = open_wave(self.state.db, rid, name)
         except DraftError as exc:
             raise UIError(str(exc)) from None
         self.wave.value = state.wave
@@ -162,7 +162,7 @@ class FormPanel:
         from partnership_tools.store.drafts import close_wave
 
         rid = require_review(self.state.review_id, "take responses with the form")
-        state = close_wave(self.state.conn, rid)
+        state = close_wave(self.state.db, rid)
         self.show()
         if state is None:
             raise UIError("The response form was not open.")

@@ -24,13 +24,14 @@ from those without. The Data tab's "Where the responses came from" uses it
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ipywidgets as widgets
+import sqlalchemy as sa
 
+from partnership_tools.store.db import Database
 from partnership_tools.ui.common import (
     Feedback,
     UIError,
@@ -122,44 +123,50 @@ def busiest_minute(stamps: Iterable[str]) -> tuple[str, int] | None:
     return f"{minute.replace('T', ' ')} UTC", n
 
 
-def submitted_times(conn: sqlite3.Connection, review_id: str, wave: str) -> list[tuple[str, bool]]:
-    """When each form response to the wave was submitted, and whether it came with a code.
+def submitted_times(db: Database, review_id: str, wave: str) -> list[tuple[str, bool]]:
+    """When each form response to the wave was submitted (earliest first), and whether it came
+    with a code.
 
     A response came with a code when an invitation code of the review was spent on its draft
     (``review_invite_codes.draft_hash`` is the draft's ``code_hash`` and ``used_at`` is set)."""
-    rows = conn.execute(
-        "SELECT d.submitted_at, EXISTS (SELECT 1 FROM review_invite_codes c"
-        " WHERE c.review_id = d.review_id AND c.draft_hash = d.code_hash"
-        " AND c.used_at IS NOT NULL)"
-        " FROM review_drafts d WHERE d.review_id = ? AND d.wave = ?"
-        " AND d.submitted_at IS NOT NULL ORDER BY d.submitted_at",
-        (review_id, wave),
-    ).fetchall()
+    with db.read() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT d.submitted_at, EXISTS (SELECT 1 FROM review_invite_codes c"
+                " WHERE c.review_id = d.review_id AND c.draft_hash = d.code_hash"
+                " AND c.used_at IS NOT NULL) AS coded"
+                " FROM review_drafts d WHERE d.review_id = :id AND d.wave = :wave"
+                " AND d.submitted_at IS NOT NULL ORDER BY d.submitted_at"
+            ),
+            {"id": review_id, "wave": wave},
+        ).all()
     return [(str(at), bool(coded)) for at, coded in rows]
 
 
-def coded_respondents(conn: sqlite3.Connection | None, review_id: str | None) -> set[str] | None:
+def coded_respondents(db: Database | None, review_id: str | None) -> set[str] | None:
     """The respondent ids of the review's form responses given with an invitation code, or
     None when the review has never issued a code (or there is no stored review).
 
     The store records it without a column of its own: a used code points at the draft it was
     spent on, and the submitted draft at the response (``respondent_id``) it became."""
-    if conn is None or not review_id:
+    if db is None or not review_id:
         return None
-    try:
+    with db.read() as conn:
         issued = conn.execute(
-            "SELECT COUNT(*) FROM review_invite_codes WHERE review_id = ?", (review_id,)
-        ).fetchone()[0]
+            sa.text("SELECT COUNT(*) FROM review_invite_codes WHERE review_id = :id"),
+            {"id": review_id},
+        ).scalar_one()
         if not issued:
             return None
         rows = conn.execute(
-            "SELECT d.respondent_id FROM review_invite_codes c JOIN review_drafts d"
-            " ON d.code_hash = c.draft_hash AND d.review_id = c.review_id"
-            " WHERE c.review_id = ? AND c.used_at IS NOT NULL AND d.respondent_id IS NOT NULL",
-            (review_id,),
-        ).fetchall()
-    except sqlite3.OperationalError:  # a store without the form's tables: no codes
-        return None
+            sa.text(
+                "SELECT d.respondent_id FROM review_invite_codes c JOIN review_drafts d"
+                " ON d.code_hash = c.draft_hash AND d.review_id = c.review_id"
+                " WHERE c.review_id = :id AND c.used_at IS NOT NULL"
+                " AND d.respondent_id IS NOT NULL"
+            ),
+            {"id": review_id},
+        ).all()
     return {str(r[0]) for r in rows}
 
 
@@ -283,7 +290,7 @@ class InvitesPanel:
         """The stored review on show, or a one-sentence refusal (the sample says why)."""
         if not self.state.review_id and self.state.is_sample:
             raise UIError(SAMPLE_NO_CODES)
-        if self.state.conn is None:
+        if self.state.db is None:
             raise UIError(f"There is no store open to {doing}.")
         return require_review(self.state.review_id, doing)
 
@@ -293,8 +300,8 @@ class InvitesPanel:
         (the form's wave); nothing but the refusal's reason without a stored review."""
         from partnership_tools.store.drafts import codes_required, invite_code_counts
 
-        rid, conn = self.state.review_id, self.state.conn
-        stored = bool(rid) and conn is not None
+        rid, db = self.state.review_id, self.state.db
+        stored = bool(rid) and db is not None
         if rid != self._codes_for:
             self.codes_html.value = ""  # another review's codes are never left on show
         for widget in (self.required, self.count, self.issue_button):
@@ -306,10 +313,10 @@ class InvitesPanel:
             self._set_required(False)
             self.cancel_not_required()
             return
-        assert rid is not None and conn is not None
-        on = codes_required(conn, rid)
+        assert rid is not None and db is not None
+        on = codes_required(db, rid)
         self._set_required(on)
-        c = invite_code_counts(conn, rid)
+        c = invite_code_counts(db, rid)
         if c["issued"] or on:
             unstarted = c["issued"] - c["started"]
             in_progress = c["started"] - c["used"]
@@ -335,10 +342,10 @@ class InvitesPanel:
     def rates_html(self, wave: str | None) -> str:
         """The form's responses to ``wave`` per hour, the busiest minute, and how many came
         with a code and without one."""
-        rid, conn = self.state.review_id, self.state.conn
-        if not rid or conn is None or not wave:
+        rid, db = self.state.review_id, self.state.db
+        if not rid or db is None or not wave:
             return ""
-        times = submitted_times(conn, rid, wave)
+        times = submitted_times(db, rid, wave)
         if not times:
             return (
                 f"<h3>Signs of stuffing</h3><p class='pt-muted'>No form responses to"
@@ -394,8 +401,8 @@ class InvitesPanel:
             self.feedback.error(str(exc))
             self._set_required(False)
             return
-        assert self.state.conn is not None
-        c = invite_code_counts(self.state.conn, rid)
+        assert self.state.db is not None
+        c = invite_code_counts(self.state.db, rid)
         self.confirm_html.value = (
             "<p class='pt-warning' role='alert'>Stop asking for codes? Anyone with the form's"
             " address will be able to answer, and more than once. The"
@@ -412,10 +419,10 @@ class InvitesPanel:
     def cancel_not_required(self) -> None:
         show(self.confirm_box, False)
         self.confirm_html.value = ""
-        if self.state.review_id and self.state.conn is not None:
+        if self.state.review_id and self.state.db is not None:
             from partnership_tools.store.drafts import codes_required
 
-            self._set_required(codes_required(self.state.conn, self.state.review_id))
+            self._set_required(codes_required(self.state.db, self.state.review_id))
 
     @action("changing the invitation codes setting")
     def set_required(self, required: bool) -> bool | None:
@@ -427,9 +434,9 @@ class InvitesPanel:
         except UIError:
             self._set_required(False)
             raise
-        assert self.state.conn is not None
+        assert self.state.db is not None
         try:
-            require_invite_codes(self.state.conn, rid, bool(required))
+            require_invite_codes(self.state.db, rid, bool(required))
         except DraftError as exc:
             raise UIError(str(exc)) from None
         self._on_change()
@@ -455,10 +462,10 @@ class InvitesPanel:
             raise UIError("Type how many invitation codes to issue, e.g. 20.") from None
         if not 1 <= n <= MAX_CODES:
             raise UIError(f"Issue between 1 and {MAX_CODES} invitation codes at a time.")
-        assert self.state.conn is not None
+        assert self.state.db is not None
         with busy(self.issue_button, self.count):
             try:
-                codes = issue_invite_codes(self.state.conn, rid, n, seed=seed)
+                codes = issue_invite_codes(self.state.db, rid, n, seed=seed)
             except DraftError as exc:
                 raise UIError(str(exc)) from None
         url = form_url(rid, self._base_url())

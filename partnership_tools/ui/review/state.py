@@ -9,7 +9,8 @@ from typing import Any
 
 @dataclass
 class ReviewState:
-    """What the panels read and the app changes: the store, the instrument, the responses, the
+    """What the panels read and the app changes: the store (``db``, a
+    :class:`~partnership_tools.store.db.Database`, or None), the instrument, the responses, the
     latest result, where the review came from, and its action plan as saved.
 
     Mutable on purpose: it is the page's one record of what is shown; panels read it, the app
@@ -19,7 +20,7 @@ class ReviewState:
     offered beside the waves that have responses. ``is_sample`` is True while the sample review
     (read-only demo data, never saved under a user's id) is on show.
 
-    >>> s = ReviewState(conn=None, db_path=Path("s.sqlite"))
+    >>> s = ReviewState(db=None, db_path=Path("s.sqlite"))
     >>> s.waves, s.review_id, s.n
     ((), None, 0)
     >>> s.planned_waves = ("baseline", "one year on")
@@ -27,7 +28,7 @@ class ReviewState:
     ('baseline', 'one year on')
     """
 
-    conn: Any
+    db: Any
     db_path: Path
     instrument: Any = None
     responses: Any = None

@@ -28,6 +28,7 @@ from partnership_tools.ui.facilitator.round_panel import RoundPanel
 from partnership_tools.ui.projector import ProjectorApp
 from partnership_tools.vote.model import Ballot
 from partnership_tools.vote.sessionfile import read_session, write_session
+from tests.sqlite_faults import read_only_sqlite
 
 from .conftest import make_session, unlock
 
@@ -335,10 +336,9 @@ def test_a_read_only_store_says_so_in_its_own_sentence(store, tmp_path):
     ids = cast_plan(store, s.id, plan=PLAN[:2])
     app = FacilitatorApp(store=store, poll_interval=None, base_url="http://example.test")
     app.open_session(s.id, "sesame")
-    store.conn.execute("PRAGMA query_only = 1")  # SQLite refuses every write: "readonly"
-    try:
+    with read_only_sqlite():  # SQLite refuses every write: "readonly"
         expected = (
-            f"The store {store.path} cannot be written because its file or folder is"
+            f"The store {store.name} cannot be written because its file or folder is"
             " read-only; check its permissions."
         )
         # a minute's choice takes all its ballots: both of 10:00
@@ -350,8 +350,6 @@ def test_a_read_only_store_says_so_in_its_own_sentence(store, tmp_path):
         assert app.enter_paper_ballot("AB") is None
         assert app.feedback.last == expected
         assert "Something went wrong" not in " ".join(app.feedback.lines)
-    finally:
-        store.conn.execute("PRAGMA query_only = 0")
     assert store.ballot_count(s.id, 1) == 2  # nothing half-written
 
 

@@ -6,22 +6,37 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from partnership_tools.review.actions import ActionPlan
 from partnership_tools.review.scoring import score_review
 from partnership_tools.review.settings import ReviewSettings
-from partnership_tools.store.drafts import ensure_drafts_schema
 from partnership_tools.store.reviews import create_review, open_review_store
 from partnership_tools.ui.common import Feedback
 from partnership_tools.ui.review.state import ReviewState
 
 
 @pytest.fixture
-def conn(tmp_path):
-    c = open_review_store(tmp_path / "store.sqlite")
-    ensure_drafts_schema(c)
-    yield c
-    c.close()
+def db(tmp_path):
+    d = open_review_store(tmp_path / "store.sqlite")
+    yield d
+    d.dispose()
+
+
+def all_text(db) -> str:
+    """Every value in every table of the store, as one text (to check what it keeps)."""
+    parts = []
+    with db.read() as c:
+        for table in sa.inspect(c).get_table_names():
+            for row in c.execute(sa.text(f"SELECT * FROM {table}")).all():
+                parts.extend(str(v) for v in row)
+    return "\n".join(parts)
+
+
+def count(db, sql: str) -> int:
+    """The one number ``sql`` selects from the store."""
+    with db.read() as c:
+        return int(c.execute(sa.text(sql)).scalar_one())
 
 
 @pytest.fixture
@@ -43,11 +58,9 @@ def score(state: ReviewState, **settings) -> ReviewState:
 
 
 @pytest.fixture
-def empty(conn, tmp_path, ten):
+def empty(db, tmp_path, ten):
     """The instrument chosen, no responses yet."""
-    return ReviewState(
-        conn=conn, db_path=tmp_path / "store.sqlite", instrument=ten, plan=ActionPlan()
-    )
+    return ReviewState(db=db, db_path=tmp_path / "store.sqlite", instrument=ten, plan=ActionPlan())
 
 
 @pytest.fixture
@@ -60,7 +73,7 @@ def state(empty, sample):
 
 def store_it(state: ReviewState, rid: str = "spring") -> str:
     """Save the state's instrument as a review in its store, and say it is stored."""
-    create_review(state.conn, rid, f"Review {rid}", state.instrument, ReviewSettings(by="level"))
+    create_review(state.db, rid, f"Review {rid}", state.instrument, ReviewSettings(by="level"))
     state.review_id = rid
     return rid
 

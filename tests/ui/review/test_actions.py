@@ -74,10 +74,10 @@ def test_saving_needs_a_stored_review_then_keeps_plan_and_settings(state, feedba
     panel.save_button.click()
     assert feedback.kind == "success", feedback.last
     assert feedback.last == "Saved the action plan (1 action(s)) with the review."
-    assert [(a.dimension, a.owner, a.due) for a in load_action_plan(state.conn, rid)] == [
+    assert [(a.dimension, a.owner, a.due) for a in load_action_plan(state.db, rid)] == [
         ("power", "Chairs", "2025-06-30")
     ]
-    assert load_settings(state.conn, rid).min_group_size == 6
+    assert load_settings(state.db, rid).min_group_size == 6
     assert len(state.plan) == 1 and panel.saved.value.startswith("<p>Saved 1 action(s) at ")
     assert panel.rows[0].due.value == dt.date(2025, 6, 30)  # the rows are the saved plan
 

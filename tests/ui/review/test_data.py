@@ -107,8 +107,8 @@ def test_store_then_open(panel, empty, events, feedback):
     panel.store_button.click()
     assert feedback.kind == "success", feedback.last
     assert empty.review_id == "spring" and events.log[-1] == "renamed"
-    assert [r["id"] for r in list_reviews(empty.conn)] == ["spring"]
-    assert load_review(empty.conn, "spring").responses.n == 79
+    assert [r["id"] for r in list_reviews(empty.db)] == ["spring"]
+    assert load_review(empty.db, "spring").responses.n == 79
     assert panel.review_select.value == "spring"
     empty.review_id = None
     assert panel.store_review() is None

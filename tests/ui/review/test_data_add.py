@@ -17,28 +17,28 @@ SCRIPT = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def db(tmp_path):
+def db_file(tmp_path):
     return tmp_path / "store.sqlite"
 
 
 @pytest.fixture
-def conn(db):
-    c = open_review_store(db)
-    yield c
-    c.close()
+def db(db_file):
+    d = open_review_store(db_file)
+    yield d
+    d.dispose()
 
 
 @pytest.fixture
-def app(conn, db, tmp_path, monkeypatch):
+def app(db, db_file, tmp_path, monkeypatch):
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
-    return ReviewApp(db_path=db, conn=conn, base_url="http://example.test")
+    return ReviewApp(db_path=db_file, db=db, base_url="http://example.test")
 
 
-def submit(conn, review_id: str, n: int) -> None:
+def submit(db, review_id: str, n: int) -> None:
     for i in range(n):
-        _, code = start_draft(conn, review_id)
-        save_draft(conn, review_id, code, answers={"ud1": 1 + i % 5}, fields={"level": "Manager"})
-        submit_draft(conn, review_id, code)
+        _, code = start_draft(db, review_id)
+        save_draft(db, review_id, code, answers={"ud1": 1 + i % 5}, fields={"level": "Manager"})
+        submit_draft(db, review_id, code)
 
 
 def paper_file(path, ids, wave=""):
@@ -53,21 +53,21 @@ def paper_file(path, ids, wave=""):
 
 
 @pytest.fixture
-def five(app, conn):
+def five(app, db):
     """A new review with 5 responses through the form in wave "phase one", opened in the app."""
     d = app.data_panel
     d.new_instrument.value = "ten_lessons"
     d.new_id.value, d.new_title.value, d.new_waves.value = "mix", "Mixed review", "phase one"
     d.new_button.click()
-    open_wave(conn, "mix", "phase one")
-    submit(conn, "mix", 5)
+    open_wave(db, "mix", "phase one")
+    submit(db, "mix", 5)
     app.reload_responses()
     assert app.responses.n == 5
-    return list(load_responses(conn, "mix").frame["respondent_id"])
+    return list(load_responses(db, "mix").frame["respondent_id"])
 
 
 def test_five_form_responses_and_a_paper_file_with_one_duplicate_give_eight(
-    app, conn, five, tmp_path
+    app, db, five, tmp_path
 ):
     d = app.data_panel
     path = paper_file(tmp_path / "paper forms.csv", ["P-1", five[2], "P-3", "P-4"], wave="other")
@@ -89,13 +89,13 @@ def test_five_form_responses_and_a_paper_file_with_one_duplicate_give_eight(
     assert app.feedback.kind == "success", app.feedback.last
     assert "Added 3 response(s) from paper forms.csv to wave phase one" in app.feedback.last
     assert "left out 1 likely duplicate(s)" in app.feedback.last
-    stored = load_responses(conn, "mix").frame
+    stored = load_responses(db, "mix").frame
     assert len(stored) == 8
     assert list(stored["source"]) == ["form"] * 5 + ["file: paper forms.csv"] * 3
     assert list(stored["respondent_id"]) == [*five, "P-1", "P-3", "P-4"]
     assert set(stored["wave"]) == {"phase one"}
     assert app.responses.n == 8 and app.review_id == "mix"
-    assert list_reviews(conn)[0]["responses"] == 8
+    assert list_reviews(db)[0]["responses"] == 8
     # shown in the data view, and exported
     assert '<td>phase one</td><td>form</td><td class="pt-num">5</td>' in d.sources.value
     assert '<td>file: paper forms.csv</td><td class="pt-num">3</td>' in d.sources.value
@@ -104,7 +104,7 @@ def test_five_form_responses_and_a_paper_file_with_one_duplicate_give_eight(
     assert d.preview_box.layout.display == "none" and d.pending_files is None
 
 
-def test_duplicates_can_be_kept_and_a_new_wave_chosen(app, conn, five, tmp_path):
+def test_duplicates_can_be_kept_and_a_new_wave_chosen(app, db, five, tmp_path):
     d = app.data_panel
     d.preview_files([paper_file(tmp_path / "p.csv", [five[0], "P-2"])])
     d.leave_out_duplicates.value = False
@@ -117,41 +117,41 @@ def test_duplicates_can_be_kept_and_a_new_wave_chosen(app, conn, five, tmp_path)
     assert d.add_button.description == "Add 1 response to wave phase one"
     d.leave_out_duplicates.value = False
     assert d.add_previewed() == 2
-    stored = load_responses(conn, "mix").frame
+    stored = load_responses(db, "mix").frame
     assert len(stored) == 7 and list(stored["respondent_id"]).count(five[0]) == 2
 
 
-def test_import_with_a_stored_review_open_previews_and_never_replaces(app, conn, five, tmp_path):
+def test_import_with_a_stored_review_open_previews_and_never_replaces(app, db, five, tmp_path):
     d = app.data_panel
     path = paper_file(tmp_path / f"{SCRIPT}.csv", ["P-1", "P-2"])
     assert d.import_files([path]) is not None
-    assert app.responses.n == 5 and load_responses(conn, "mix").n == 5
+    assert app.responses.n == 5 and load_responses(db, "mix").n == 5
     assert d.pending_files is not None and d.add_box.layout.display is None
     assert SCRIPT not in d.addition_html.value
     assert d.use_previewed() is None and "added with the Add button" in app.feedback.last
     assert "Add responses to Mixed review" in d.import_heading.value
     # saving to the store under the same id keeps the form's responses
-    assert app.store_review() == "mix" and load_responses(conn, "mix").n == 5
+    assert app.store_review() == "mix" and load_responses(db, "mix").n == 5
     d.cancel_preview()
     assert d.add_previewed() is None and "Preview a response file first" in app.feedback.last
-    assert load_responses(conn, "mix").n == 5
+    assert load_responses(db, "mix").n == 5
 
 
-def test_every_row_a_duplicate_adds_nothing(app, conn, five, tmp_path):
+def test_every_row_a_duplicate_adds_nothing(app, db, five, tmp_path):
     d = app.data_panel
     d.preview_files([paper_file(tmp_path / "p.csv", five[:2])])
     assert d.add_button.description == "Add 0 responses to wave phase one"
     assert d.add_button.disabled
     assert d.add_previewed() is None and "nothing was added" in app.feedback.last
-    assert load_responses(conn, "mix").n == 5
+    assert load_responses(db, "mix").n == 5
 
 
-def test_form_responses_that_arrive_after_the_preview_are_counted(app, conn, five, tmp_path):
+def test_form_responses_that_arrive_after_the_preview_are_counted(app, db, five, tmp_path):
     d = app.data_panel
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1"])])
-    submit(conn, "mix", 1)
+    submit(db, "mix", 1)
     assert d.add_previewed() == 1
-    stored = load_responses(conn, "mix").frame
+    stored = load_responses(db, "mix").frame
     assert list(stored["source"]) == ["form"] * 6 + ["file: p.csv"]
     assert app.responses.n == 7
 
@@ -173,7 +173,7 @@ def test_the_sample_can_still_be_shown_with_a_stored_review_open(app, five):
     assert app.responses.n == 79 and app.state.is_sample and app.review_id is None
 
 
-def test_the_wave_offered_is_the_forms_open_one_else_the_latest_answered(app, conn, tmp_path):
+def test_the_wave_offered_is_the_forms_open_one_else_the_latest_answered(app, db, tmp_path):
     from partnership_tools.store.drafts import close_wave
 
     d = app.data_panel
@@ -183,17 +183,17 @@ def test_the_wave_offered_is_the_forms_open_one_else_the_latest_answered(app, co
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1"])])
     assert d.add_wave.value == "baseline"  # nothing in yet: the first planned
     assert list(d.add_wave.options) == ["baseline", "one year on", "two years on"]
-    open_wave(conn, "w", "one year on")
+    open_wave(db, "w", "one year on")
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1"])])
     assert d.add_wave.value == "one year on"  # the form's open wave
-    submit(conn, "w", 1)
-    close_wave(conn, "w")
+    submit(db, "w", 1)
+    close_wave(db, "w")
     app.reload_responses()
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1"])])
     assert d.add_wave.value == "one year on"  # the latest wave with responses
 
 
-def test_an_uploaded_file_keeps_its_own_name_as_the_source(app, conn, five, tmp_path):
+def test_an_uploaded_file_keeps_its_own_name_as_the_source(app, db, five, tmp_path):
     import datetime as dt
 
     path = paper_file(tmp_path / "x.csv", ["P-1"])
@@ -212,10 +212,10 @@ def test_an_uploaded_file_keeps_its_own_name_as_the_source(app, conn, five, tmp_
     d.add_button.click()
     assert "from paper forms (May).csv" in app.feedback.last
     assert "<h3>paper forms (May).csv</h3>" in d.import_report.value
-    assert list(load_responses(conn, "mix").frame["source"])[-1] == "file: paper forms (May).csv"
+    assert list(load_responses(db, "mix").frame["source"])[-1] == "file: paper forms (May).csv"
 
 
-def test_a_files_own_wave_is_offered_when_it_is_one_of_the_reviews(app, conn, five, tmp_path):
+def test_a_files_own_wave_is_offered_when_it_is_one_of_the_reviews(app, db, five, tmp_path):
     d = app.data_panel
     d.preview_files([paper_file(tmp_path / "p.csv", ["P-1"], wave="phase one")])
     assert d.add_wave.value == "phase one"
@@ -224,10 +224,10 @@ def test_a_files_own_wave_is_offered_when_it_is_one_of_the_reviews(app, conn, fi
     from partnership_tools.store.reviews import create_review, load_instrument_of
 
     create_review(
-        conn,
+        db,
         "mix",
         "Mixed review",
-        load_instrument_of(conn, "mix"),
+        load_instrument_of(db, "mix"),
         replace=True,
         planned_waves=["phase one", "later"],
     )

@@ -17,33 +17,35 @@ from partnership_tools.ui.review import ReviewApp
 from partnership_tools.ui.review.data import SAMPLE_NOT_SAVED
 from partnership_tools.ui.review.shared import sample_paths
 
+from .conftest import count
+
 SCRIPT = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def db(tmp_path):
+def db_file(tmp_path):
     return tmp_path / "store.sqlite"
 
 
 @pytest.fixture
-def conn(db):
-    c = open_review_store(db)
-    yield c
-    c.close()
+def db(db_file):
+    d = open_review_store(db_file)
+    yield d
+    d.dispose()
 
 
 @pytest.fixture
-def app(conn, db, tmp_path, monkeypatch):
+def app(db, db_file, tmp_path, monkeypatch):
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
-    return ReviewApp(db_path=db, conn=conn, base_url="http://example.test")
+    return ReviewApp(db_path=db_file, db=db, base_url="http://example.test")
 
 
-def submit(conn, review_id: str, n: int) -> None:
+def submit(db, review_id: str, n: int) -> None:
     """``n`` answers through the store functions the participants' form uses."""
     for i in range(n):
-        _, code = start_draft(conn, review_id)
-        save_draft(conn, review_id, code, answers={"ud1": 1 + i % 5}, fields={"level": "Manager"})
-        submit_draft(conn, review_id, code)
+        _, code = start_draft(db, review_id)
+        save_draft(db, review_id, code, answers={"ud1": 1 + i % 5}, fields={"level": "Manager"})
+        submit_draft(db, review_id, code)
 
 
 def new(app, rid="spring", title="Spring review 2025", waves="baseline, one year on", inst=None):
@@ -55,17 +57,16 @@ def new(app, rid="spring", title="Spring review 2025", waves="baseline, one year
     return d
 
 
-def test_a_new_review_is_empty_and_shown_with_its_title_and_waves(app, conn):
+def test_a_new_review_is_empty_and_shown_with_its_title_and_waves(app, db):
     assert app.state.is_sample and "Sample review" in app.summary.value
     d = new(app, inst="partnership_cycle", title=f"Spring {SCRIPT}")
     assert app.feedback.kind == "success", app.feedback.last
     assert "baseline, one year on" in app.feedback.last
     # the store: the review, no responses, no sample rows under its id
-    assert [(r["id"], r["responses"]) for r in list_reviews(conn)] == [("spring", 0)]
-    assert load_responses(conn, "spring").n == 0
-    n = conn.execute("SELECT COUNT(*) FROM review_responses WHERE review_id = 'spring'")
-    assert n.fetchone()[0] == 0
-    assert load_planned_waves(conn, "spring") == ("baseline", "one year on")
+    assert [(r["id"], r["responses"]) for r in list_reviews(db)] == [("spring", 0)]
+    assert load_responses(db, "spring").n == 0
+    assert count(db, "SELECT COUNT(*) FROM review_responses WHERE review_id = 'spring'") == 0
+    assert load_planned_waves(db, "spring") == ("baseline", "one year on")
     # the page: its title (never the sample's), instrument, zero responses, waves planned
     assert app.review_id == "spring" and app.instrument.id == "partnership_cycle"
     assert app.responses.n == 0 and not app.state.is_sample
@@ -84,23 +85,23 @@ def test_a_new_review_is_empty_and_shown_with_its_title_and_waves(app, conn):
     assert "without a slash" in app.feedback.last
 
 
-def test_responses_from_the_form_come_into_the_new_review(app, conn):
+def test_responses_from_the_form_come_into_the_new_review(app, db):
     new(app, inst="ten_lessons")
-    open_wave(conn, "spring", "baseline")
-    submit(conn, "spring", 2)
+    open_wave(db, "spring", "baseline")
+    submit(db, "spring", 2)
     app.reload_responses()
     assert app.responses.n == 2
     assert app.waves == ("baseline", "one year on")  # the planned wave still offered
 
 
-def test_the_sample_is_never_saved_under_a_users_id(app, conn):
+def test_the_sample_is_never_saved_under_a_users_id(app, db):
     assert app.responses.n == 79 and app.state.is_sample
     app.store_id.value = "mine"
     app.store_title.value = "My review"
     app.store_button.click()
     assert app.feedback.kind == "error" and app.feedback.last == SAMPLE_NOT_SAVED
-    assert list_reviews(conn) == []
-    assert conn.execute("SELECT COUNT(*) FROM review_responses").fetchone()[0] == 0
+    assert list_reviews(db) == []
+    assert count(db, "SELECT COUNT(*) FROM review_responses") == 0
     # switching to another instrument and back does not leave the sample's title behind
     app.use_instrument("partnership_cycle")
     assert "Sample review" not in app.summary.value and not app.state.is_sample
@@ -109,14 +110,14 @@ def test_the_sample_is_never_saved_under_a_users_id(app, conn):
     app.import_files(sample_paths())
     assert "Sample review" not in app.summary.value
     app.store_id.value = "mine"
-    assert app.store_review() == "mine" and load_responses(conn, "mine").n == 79
+    assert app.store_review() == "mine" and load_responses(db, "mine").n == 79
 
 
-def test_delete_asks_first_then_removes_everything(app, conn):
+def test_delete_asks_first_then_removes_everything(app, db):
     new(app, rid="gone", inst="ten_lessons")
-    open_wave(conn, "gone", "baseline")
-    submit(conn, "gone", 3)
-    start_draft(conn, "gone")
+    open_wave(db, "gone", "baseline")
+    submit(db, "gone", 3)
+    start_draft(db, "gone")
     d = app.data_panel
     d.refresh_list_button.click()
     d.review_select.value = "gone"
@@ -129,20 +130,19 @@ def test_delete_asks_first_then_removes_everything(app, conn):
     )  # three submitted on the form, one still unfinished
     d.cancel_confirm_button.click()
     assert d.confirm_box.layout.display == "none" and d.pending is None
-    assert stored_rows(conn, "gone")["review_responses"] == 3  # nothing lost on Cancel
+    assert stored_rows(db, "gone")["review_responses"] == 3  # nothing lost on Cancel
     d.delete_button.click()
     d.confirm_button.click()
     assert app.feedback.kind == "success", app.feedback.last
     assert app.feedback.last == "Deleted the review gone and everything stored under its id."
     for table in ("review_reviews", "review_responses", "review_drafts", "review_form_waves"):
         column = "id" if table == "review_reviews" else "review_id"
-        q = conn.execute(f"SELECT COUNT(*) FROM {table} WHERE {column} = 'gone'")
-        assert q.fetchone()[0] == 0, table
+        assert count(db, f"SELECT COUNT(*) FROM {table} WHERE {column} = 'gone'") == 0, table
     assert app.review_id is None and app.state.is_sample  # the page shows the sample again
     assert [v for _, v in d.review_select.options] == []
 
 
-def test_archive_asks_first_hides_and_restores(app, conn):
+def test_archive_asks_first_hides_and_restores(app, db):
     new(app, rid="old", inst="ten_lessons")
     new(app, rid="new", inst="ten_lessons")
     d = app.data_panel
@@ -166,27 +166,27 @@ def test_archive_asks_first_hides_and_restores(app, conn):
     assert sorted(v for _, v in d.review_select.options) == ["new", "old"]
 
 
-def test_the_list_counts_responses_when_refreshed(app, conn):
+def test_the_list_counts_responses_when_refreshed(app, db):
     new(app, rid="live", title="Live", inst="ten_lessons")
     d = app.data_panel
     assert d.review_select.options[0][0] == "Live (live, 0 responses)"
-    open_wave(conn, "live", "baseline")
-    submit(conn, "live", 5)
+    open_wave(db, "live", "baseline")
+    submit(db, "live", 5)
     d.refresh_list_button.click()
     assert d.review_select.options[0][0] == "Live (live, 5 responses)"
     assert d.review_select.value == "live"
 
 
-def test_the_list_counts_responses_as_soon_as_they_are_read(app, conn):
+def test_the_list_counts_responses_as_soon_as_they_are_read(app, db):
     new(app, rid="live", title="Live", inst="ten_lessons")
     d = app.data_panel
-    open_wave(conn, "live", "baseline")
-    submit(conn, "live", 2)
+    open_wave(db, "live", "baseline")
+    submit(db, "live", 2)
     app.reload_responses()  # what the app does when responses arrive; no Refresh pressed
     assert d.review_select.options[0][0] == "Live (live, 2 responses)"
 
 
-def test_a_new_review_shows_its_first_planned_wave_everywhere(app, conn):
+def test_a_new_review_shows_its_first_planned_wave_everywhere(app, db):
     new(app, rid="plan", title="Planned", waves="baseline, one year on", inst="ten_lessons")
     # The filter bar and the form agree with the header: the first wave planned, not a blank.
     assert app.filter_panel.wave.options == ("baseline", "one year on")
@@ -194,8 +194,8 @@ def test_a_new_review_shows_its_first_planned_wave_everywhere(app, conn):
     app.form_panel.show()
     assert app.form_panel.wave.value == "baseline"
     app.open_form()
-    open_wave(conn, "plan", "baseline")
-    submit(conn, "plan", 1)
+    open_wave(db, "plan", "baseline")
+    submit(db, "plan", 1)
     app.reload_responses()
     app.close_form()
     app.form_panel.show()

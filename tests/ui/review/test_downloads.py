@@ -118,4 +118,4 @@ def test_the_app_offers_the_downloads_on_the_save_tab(tmp_path, monkeypatch):
         app.load_sample()  # other responses shown: the old links go
         assert panel.links.value == ""
     finally:
-        app.conn.close()
+        app.db.dispose()

@@ -33,20 +33,20 @@ def test_open_count_and_close(state, feedback):
     panel.wave.value = "  phase   three "
     panel.open_button.click()
     assert feedback.last == f"The response form is open for phase three: {BASE}/review-form/{rid}."
-    assert form_wave(state.conn, rid).wave == "phase three" and panel.wave.value == "phase three"
+    assert form_wave(state.db, rid).wave == "phase three" and panel.wave.value == "phase three"
     assert "0 submitted, 0 in progress" in panel.status.value
     assert f"<a href='{BASE}/review-form/formed'" in panel.link.value and "<svg" in panel.link.value
-    _, code = start_draft(state.conn, rid)
-    save_draft(state.conn, rid, code, answers={"ud1": 5}, fields={"level": "Manager"})
-    submit_draft(state.conn, rid, code)
-    start_draft(state.conn, rid)
+    _, code = start_draft(state.db, rid)
+    save_draft(state.db, rid, code, answers={"ud1": 5}, fields={"level": "Manager"})
+    submit_draft(state.db, rid, code)
+    start_draft(state.db, rid)
     panel.show()
     assert "1 submitted, 1 in progress" in panel.status.value
     panel.reload_button.click()
     assert reloads == [1]
     panel.close_button.click()
     assert feedback.last == "Closed the response form for phase three."
-    assert not form_wave(state.conn, rid).open
+    assert not form_wave(state.db, rid).open
     assert "Responses to phase three closed at" in panel.status.value
     store_it(state, "never-opened")
     assert panel.close_form() is None and feedback.last == "The response form was not open."

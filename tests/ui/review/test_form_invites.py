@@ -25,7 +25,6 @@ from partnership_tools.server.review_form import RESUME_COOKIE, review_form_hand
 from partnership_tools.store import drafts
 from partnership_tools.store.drafts import (
     codes_required,
-    ensure_drafts_schema,
     invite_code_counts,
     issue_invite_codes,
     open_wave,
@@ -43,10 +42,11 @@ from partnership_tools.ui.review.invites import (
     busiest_minute,
     coded_respondents,
     per_hour,
+    submitted_times,
 )
 from partnership_tools.ui.review.state import ReviewState
 
-from .conftest import store_it
+from .conftest import all_text, count, store_it
 
 BASE = "http://example.test"
 CODE_RE = re.compile(r"<div role='listitem'>([A-Z2-9]{4}-[A-Z2-9]{4})</div>")
@@ -60,11 +60,11 @@ def text_of(value: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", value))
 
 
-def answer(conn, rid: str, invite: str | None = None) -> str:
+def answer(db, rid: str, invite: str | None = None) -> str:
     """One respondent starts (with ``invite``), gives their level and one answer, submits."""
-    _, resume = start_draft(conn, rid, invite)
-    save_draft(conn, rid, resume, answers={"ud1": 4}, fields={"level": "Manager"})
-    submit_draft(conn, rid, resume)
+    _, resume = start_draft(db, rid, invite)
+    save_draft(db, rid, resume, answers={"ud1": 4}, fields={"level": "Manager"})
+    submit_draft(db, rid, resume)
     return resume
 
 
@@ -73,7 +73,7 @@ def test_issuing_shows_exactly_n_distinct_codes_once(state, feedback):
     panel = FormPanel(state, feedback, lambda: BASE)
     rid = store_it(state, "coded")
     panel.show()
-    assert not codes_required(state.conn, rid)
+    assert not codes_required(state.db, rid)
     assert "No invitation codes" in panel.invites.counts.value
     panel.invites.count.value = 5
     panel.invites.issue_button.click()
@@ -89,8 +89,8 @@ def test_issuing_shows_exactly_n_distinct_codes_once(state, feedback):
     assert sorted(re.findall(r"<b>([A-Z2-9-]+)</b>", sheet)) == sorted(codes)
     assert sheet.count(f"{BASE}/review-form/coded") == 5
     # codes are now required, and the store keeps no code in clear
-    assert codes_required(state.conn, rid) and panel.invites.required.value is True
-    dumped = "\n".join(state.conn.iterdump())
+    assert codes_required(state.db, rid) and panel.invites.required.value is True
+    dumped = all_text(state.db)
     for code in codes:
         assert code not in dumped and code.replace("-", "") not in dumped
     # "once": the tab drawn again (a new page) shows none of them, only the count
@@ -115,7 +115,7 @@ def test_the_number_of_codes_is_checked_in_one_sentence(state, feedback):
             "Issue between 1 and 1000 invitation codes at a time.",
             "Type how many invitation codes to issue, e.g. 20.",
         )
-    assert invite_code_counts(state.conn, rid)["issued"] == 0
+    assert invite_code_counts(state.db, rid)["issued"] == 0
 
 
 def test_the_sample_refuses_in_one_sentence(tmp_path):
@@ -129,8 +129,7 @@ def test_the_sample_refuses_in_one_sentence(tmp_path):
     assert invites.set_required(True) is None and app.feedback.last == SAMPLE_NO_CODES
     assert invites.required.disabled and invites.issue_button.disabled
     assert invites.codes_html.value == "" and invites.counts.value == ""
-    rows = app.conn.execute("SELECT COUNT(*) FROM review_invite_codes").fetchone()[0]
-    assert rows == 0
+    assert count(app.db, "SELECT COUNT(*) FROM review_invite_codes") == 0
 
 
 # -- the checkbox -------------------------------------------------------------------------------
@@ -140,22 +139,22 @@ def test_turning_codes_off_asks_first(state, feedback):
     inv = panel.invites
     panel.show()
     inv.required.value = True
-    assert codes_required(state.conn, rid)
+    assert codes_required(state.db, rid)
     assert feedback.last == (
         "The form now asks for an invitation code: each code gives one response."
     )
     assert "No codes issued yet: nobody can answer" in inv.counts.value
     inv.issue_codes(2, seed=1)
     inv.required.value = False  # unticked: nothing changes until confirmed
-    assert codes_required(state.conn, rid)
+    assert codes_required(state.db, rid)
     assert inv.confirm_box.layout.display is None
     assert "The 2 code(s) not yet used stay valid" in text_of(inv.confirm_html.value)
     inv.cancel_button.click()
     assert inv.required.value is True and inv.confirm_box.layout.display == "none"
-    assert codes_required(state.conn, rid)
+    assert codes_required(state.db, rid)
     inv.required.value = False
     inv.confirm_button.click()
-    assert not codes_required(state.conn, rid) and inv.required.value is False
+    assert not codes_required(state.db, rid) and inv.required.value is False
     assert feedback.last == (
         "The form no longer asks for a code: anyone with the address can answer."
     )
@@ -179,12 +178,12 @@ def test_counts_and_rates_worked_out_by_hand(state, feedback, monkeypatch):
     monkeypatch.setattr(drafts, "_now", lambda: next(clock))
     panel = FormPanel(state, feedback, lambda: BASE)
     rid = store_it(state, "rated")
-    open_wave(state.conn, rid, "phase three")
-    answer(state.conn, rid)  # no code
-    codes = issue_invite_codes(state.conn, rid, 5, seed=2)
+    open_wave(state.db, rid, "phase three")
+    answer(state.db, rid)  # no code
+    codes = issue_invite_codes(state.db, rid, 5, seed=2)
     for code in codes[:3]:
-        answer(state.conn, rid, code)
-    start_draft(state.conn, rid, codes[3])
+        answer(state.db, rid, code)
+    start_draft(state.db, rid, codes[3])
     monkeypatch.setattr(drafts, "_now", lambda: "2026-03-01T11:00:00Z")
     panel.show()
     # 5 issued; 4 started (three submitted, one begun); 3 used; 1 begun only; 1 never started
@@ -203,8 +202,8 @@ def test_counts_and_rates_worked_out_by_hand(state, feedback, monkeypatch):
     cells = re.findall(r"<td[^>]*>([^<]*)</td>", panel.invites.rates.value)
     assert cells == ["2026-03-01 09:00 UTC", "3", "2", "2026-03-01 10:00 UTC", "1", "1"]
     # where the responses came from: the form's row split by code
-    responses = load_responses(state.conn, rid)
-    coded = coded_respondents(state.conn, rid)
+    responses = load_responses(state.db, rid)
+    coded = coded_respondents(state.db, rid)
     assert coded is not None and len(coded) == 3
     table = sources_html(responses, coded)
     assert (
@@ -214,12 +213,40 @@ def test_counts_and_rates_worked_out_by_hand(state, feedback, monkeypatch):
     assert '<td>phase three</td><td>form, without a code</td><td class="pt-num">1</td>' in table
 
 
+def test_the_store_queries_behind_the_rates_on_each_backend(store_target, ten, monkeypatch):
+    """``submitted_times`` and ``coded_respondents`` on SQLite and PostgreSQL: two coded
+    responses and one without a code, at times the test sets, earliest first."""
+    db = open_review_store(store_target)
+    try:
+        create_review(db, "r", "R", ten)
+        open_wave(db, "r", "w")
+        monkeypatch.setattr(drafts, "_now", lambda: "2026-03-01T10:00:00Z")
+        answer(db, "r")  # no code
+        codes = issue_invite_codes(db, "r", 2, seed=3)
+        for stamp, code in zip(
+            ("2026-03-01T09:30:00Z", "2026-03-01T11:00:00Z"), codes, strict=True
+        ):
+            monkeypatch.setattr(drafts, "_now", lambda stamp=stamp: stamp)
+            answer(db, "r", code)
+        assert submitted_times(db, "r", "w") == [
+            ("2026-03-01T09:30:00Z", True),
+            ("2026-03-01T10:00:00Z", False),
+            ("2026-03-01T11:00:00Z", True),
+        ]
+        assert submitted_times(db, "r", "other wave") == []
+        ids = list(load_responses(db, "r").frame["respondent_id"])
+        assert len(ids) == 3
+        assert coded_respondents(db, "r") == set(ids[1:])  # stored in the order submitted
+    finally:
+        db.dispose()
+
+
 def test_without_codes_the_sources_table_is_as_before(state):
     rid = store_it(state, "plain")
-    open_wave(state.conn, rid, "phase three")
-    answer(state.conn, rid)
-    assert coded_respondents(state.conn, rid) is None
-    table = sources_html(load_responses(state.conn, rid), coded_respondents(state.conn, rid))
+    open_wave(state.db, rid, "phase three")
+    answer(state.db, rid)
+    assert coded_respondents(state.db, rid) is None
+    table = sources_html(load_responses(state.db, rid), coded_respondents(state.db, rid))
     assert '<td>phase three</td><td>form</td><td class="pt-num">1</td>' in table
     assert coded_respondents(None, None) is None
 
@@ -251,16 +278,15 @@ class TestFormPageWithCodes(AsyncHTTPTestCase):
 
     def get_app(self):
         self.tmp = tempfile.TemporaryDirectory()
-        self.db = Path(self.tmp.name) / "store.sqlite"
-        self.conn = open_review_store(self.db)
-        ensure_drafts_schema(self.conn)
-        self.app = ParticipantApp(db_path=self.db, log=logging.getLogger("pt-test-invites"))
+        self.path = Path(self.tmp.name) / "store.sqlite"
+        self.db = open_review_store(self.path)
+        self.app = ParticipantApp(db_path=self.path, log=logging.getLogger("pt-test-invites"))
         return tornado.web.Application(review_form_handlers(self.app))
 
     def tearDown(self) -> None:
         super().tearDown()
         self.app.shutdown()
-        self.conn.close()
+        self.db.dispose()
         self.tmp.cleanup()
 
     def request(self, method: str, path: str, fields: dict | None = None, jar: dict | None = None):
@@ -287,9 +313,9 @@ class TestFormPageWithCodes(AsyncHTTPTestCase):
 
     def test_the_page_refuses_without_a_code_and_takes_a_code_once(self):
         self.jar: dict[str, str] = {}
-        create_review(self.conn, "spring", "Spring review", load_instrument("ten_lessons"))
-        open_wave(self.conn, "spring", "phase one")
-        state = ReviewState(conn=self.conn, db_path=self.db, instrument=None)
+        create_review(self.db, "spring", "Spring review", load_instrument("ten_lessons"))
+        open_wave(self.db, "spring", "phase one")
+        state = ReviewState(db=self.db, db_path=self.path, instrument=None)
         state.review_id = "spring"
         feedback = Feedback()
         panel = FormPanel(state, feedback, lambda: BASE)
@@ -307,18 +333,18 @@ class TestFormPageWithCodes(AsyncHTTPTestCase):
         status, headers, _ = self.start(codes[0].lower())  # typed in lower case
         assert status == 303 and headers["Location"].endswith("/page/1")
         resume = self.jar[RESUME_COOKIE]
-        save_draft(self.conn, "spring", resume, answers={"ud1": 5}, fields={"level": "Manager"})
-        submit_draft(self.conn, "spring", resume)
+        save_draft(self.db, "spring", resume, answers={"ud1": 5}, fields={"level": "Manager"})
+        submit_draft(self.db, "spring", resume)
         panel.show()
         assert "used 1 of 2" in text_of(panel.invites.counts.value)
 
         status, _, text = self.start(codes[0], jar={})  # the same code again, another phone
         assert status == 400
         assert "That invitation code has already been used for a response" in html.unescape(text)
-        assert load_responses(self.conn, "spring").n == 1
-        assert invite_code_counts(self.conn, "spring") == {"issued": 2, "started": 1, "used": 1}
+        assert load_responses(self.db, "spring").n == 1
+        assert invite_code_counts(self.db, "spring") == {"issued": 2, "started": 1, "used": 1}
         # turned off in the app, the page no longer asks
-        require_invite_codes(self.conn, "spring", False)
+        require_invite_codes(self.db, "spring", False)
         _, _, page = self.request("GET", "/review-form/spring")
         assert 'name="invite"' not in page
 

@@ -18,9 +18,7 @@ B1 = [4, 5, 3, 4, 2, "Don't know", "N/A", "N/A"]
 
 
 def _state(tiny, tmp_path) -> ReviewState:
-    state = ReviewState(
-        conn=None, db_path=tmp_path / "s.sqlite", instrument=tiny, plan=ActionPlan()
-    )
+    state = ReviewState(db=None, db_path=tmp_path / "s.sqlite", instrument=tiny, plan=ActionPlan())
     state.responses = Responses.from_records(tiny, records([("P", {"b1": a}) for a in B1]))
     state.result = score_review(state.responses, tiny)
     return state

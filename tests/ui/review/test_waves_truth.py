@@ -32,9 +32,7 @@ def small_and_large(tiny) -> Responses:
 
 @pytest.fixture
 def mixed(tiny, tmp_path):
-    state = ReviewState(
-        conn=None, db_path=tmp_path / "s.sqlite", instrument=tiny, plan=ActionPlan()
-    )
+    state = ReviewState(db=None, db_path=tmp_path / "s.sqlite", instrument=tiny, plan=ActionPlan())
     state.responses = small_and_large(tiny)
     state.result = score_review(state.responses, tiny, ReviewSettings(min_group_size=5))
     return state
@@ -88,7 +86,7 @@ def test_group_sentences_say_fewer_splits(tiny, tmp_path):
     levels = ["P"] * 3 + ["M"] * 6 + ["F"] * 6
     recs = [{"wave": "phase one", "level": lev, "a1": 4, "a2": 2, "b1": 4} for lev in levels]
     recs += [{"wave": "phase two", "level": "F", "a1": 5, "a2": 1, "b1": 5} for _ in range(6)]
-    state = ReviewState(conn=None, db_path=tmp_path / "s.sqlite", instrument=tiny)
+    state = ReviewState(db=None, db_path=tmp_path / "s.sqlite", instrument=tiny)
     state.responses = Responses.from_records(tiny, recs)
     state.result = score_review(state.responses, tiny, ReviewSettings(by="level"))
     panel = WavesPanel(state, Feedback(), tmp_path)
@@ -146,9 +144,9 @@ def test_fill_never_defaults_to_the_same_wave_twice(mixed, tmp_path):
 def app(tmp_path, monkeypatch):
     monkeypatch.setenv("PT_DOWNLOADS_DIR", str(tmp_path / "downloads"))
     db = tmp_path / "store.sqlite"
-    conn = open_review_store(db)
-    yield ReviewApp(db_path=db, conn=conn, base_url="http://example.test")
-    conn.close()
+    store = open_review_store(db)
+    yield ReviewApp(db_path=db, db=store, base_url="http://example.test")
+    store.dispose()
 
 
 def test_changing_the_dropdowns_changes_the_sentence(app):
