@@ -136,10 +136,11 @@ def settings_from(
 ) -> ParticipantsSettings:
     """The settings from the command line, else the environment ``env`` (default
     ``os.environ``), else the defaults; :class:`ParticipantsError` for an unusable value."""
-    from partnership_tools.store.db import default_db_path, normalise_target
+    from partnership_tools.store.db import ENV_DB, default_db_path, normalise_target
 
     env = os.environ if env is None else env
-    target = normalise_target(args.db or str(default_db_path()))
+    # --db, else PARTNERSHIP_TOOLS_DB (a path or a database URL), else the default file
+    target = normalise_target(args.db or env.get(ENV_DB, "").strip() or str(default_db_path()))
     host, port = DEFAULT_HOST, DEFAULT_PORT
     service_url = env.get(ENV_SERVICE_URL, "").strip()
     if service_url:

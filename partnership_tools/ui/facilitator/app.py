@@ -148,7 +148,7 @@ class FacilitatorApp(WidgetApp):
         return self.console.store
 
     @property
-    def db_path(self) -> Path:
+    def db_path(self) -> str:
         return self.console.db_path
 
     @property

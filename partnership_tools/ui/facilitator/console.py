@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from partnership_tools.store import Store
@@ -50,7 +49,7 @@ class Console:
     ) -> None:
         self.feedback = feedback or Feedback()
         self.store = store or Store(db_path)
-        self.db_path = Path(self.store.path)
+        self.db_path = self.store.target  # a file path or a database URL: never Path() a URL
         self.poll_interval = poll_interval
         self._base_url = base_url
         self.session_id: str | None = None
