@@ -57,7 +57,7 @@ def render_site(
 
     >>> text = render_site(("127.0.0.2", 8099), [9001, 9002], Path("/tmp/n"))
     >>> [line.strip() for line in text.splitlines() if line.strip().startswith(("listen", "server 1"))]
-    ['listen 127.0.0.2:8099;', 'server 127.0.0.1:9001 max_fails=1 fail_timeout=5s;', 'server 127.0.0.1:9002 max_fails=1 fail_timeout=5s;']
+    ['server 127.0.0.1:9001 max_fails=1 fail_timeout=5s;', 'server 127.0.0.1:9002 max_fails=1 fail_timeout=5s;', 'listen 127.0.0.2:8099;']
     """
     text = shipped.read_text(encoding="utf-8")
     servers = re.findall(r"^(\s*)server 127\.0\.0\.1:\d+ (.*);$", text, flags=re.M)
